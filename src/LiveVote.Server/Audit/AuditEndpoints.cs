@@ -1,0 +1,50 @@
+using LiveVote.Contracts;
+using LiveVote.Server.Hosting;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LiveVote.Server.Audit;
+
+public static class AuditEndpoints
+{
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 1000;
+
+    public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/polls/{pollId}/audit").WithTags("Audit");
+        group.MapGet("/", GetPageAsync);
+        return group;
+    }
+
+    /// <summary>
+    /// Pages a poll's audit entries in seq order. Public: entries carry voter keys (pseudonyms), never viewer ids, so
+    /// anyone can check a receipt and recount. Entries of one poll are a subsequence of the store's single chain.
+    /// </summary>
+    private static async Task<Results<Ok<AuditPageDto>, ProblemHttpResult>> GetPageAsync(
+        string pollId, long? after, int? limit, PollRegistry polls, IVoteStore store, CancellationToken cancellationToken)
+    {
+        if (!PollRules.IsPollId(pollId))
+        {
+            return Problems.InvalidPollId();
+        }
+
+        if (after is < 0 || limit is < 1 or > MaxPageSize)
+        {
+            return Problems.BadRequest(ErrorCodes.InvalidRequest, $"after must be >= 0 and limit 1 to {MaxPageSize}.");
+        }
+
+        if (!polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
+        {
+            return Problems.PollNotFound(pollId);
+        }
+
+        var size = limit ?? DefaultPageSize;
+        var entries = await store.ReadAuditAsync(pollId, after ?? 0, size, cancellationToken);
+        var dtos = entries.Select(e => new AuditEntryDto(
+            e.Seq, e.Kind, e.PollId, e.VoterKey?.ToString(), e.OptionId, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs), e.Data,
+            e.PrevHash.ToString(), e.Hash.ToString())).ToList();
+        return TypedResults.Ok(new AuditPageDto(dtos, dtos.Count == size ? dtos[^1].Seq : null));
+    }
+}

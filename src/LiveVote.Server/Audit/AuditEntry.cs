@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LiveVote.Server.Audit;
+
+/// <summary>Kinds of audit entries. The string values are part of the hashed canonical form: never rename one.</summary>
+public static class AuditKinds
+{
+    public const string Vote = "vote";
+    public const string PollCreated = "poll-created";
+    public const string PollOpened = "poll-opened";
+    public const string PollClosed = "poll-closed";
+}
+
+/// <summary>
+/// One link of the audit hash chain. <c>hash = SHA-256(prevHash || canonical)</c> where canonical is the UTF-8 text
+/// <c>seq \n kind \n pollId \n voterKeyHex \n optionId \n atUnixMilliseconds \n data</c> (absent fields empty).
+/// The form is documented in docs/design.md so that anyone can recount without our code.
+/// </summary>
+public readonly record struct AuditEntry(
+    long Seq,
+    string Kind,
+    string? PollId,
+    Votes.VoterKey? VoterKey,
+    string? OptionId,
+    long AtUnixMs,
+    string? Data,
+    Sha256Hash PrevHash,
+    Sha256Hash Hash)
+{
+    public static Sha256Hash ComputeHash(
+        long seq, string kind, string? pollId, Votes.VoterKey? voterKey, string? optionId, long atUnixMs, string? data, Sha256Hash prevHash)
+    {
+        // Votes carry short ASCII fields and fit the stack; admin entries may carry a poll definition and rent.
+        var maxLength = Sha256Hash.Size + 160 + (pollId?.Length ?? 0) * 3 + (optionId?.Length ?? 0) * 3 + kind.Length +
+                        (data is null ? 0 : Encoding.UTF8.GetMaxByteCount(data.Length));
+        byte[]? rented = null;
+        var buffer = maxLength <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(maxLength));
+        try
+        {
+            prevHash.Write(buffer);
+            var n = Sha256Hash.Size;
+            n += Write(buffer[n..], seq);
+            buffer[n++] = (byte)'\n';
+            n += Encoding.UTF8.GetBytes(kind, buffer[n..]);
+            buffer[n++] = (byte)'\n';
+            n += pollId is null ? 0 : Encoding.UTF8.GetBytes(pollId, buffer[n..]);
+            buffer[n++] = (byte)'\n';
+            if (voterKey is { } key)
+            {
+                Span<byte> raw = stackalloc byte[Votes.VoterKey.Size];
+                key.Write(raw);
+                HexLower(raw, buffer.Slice(n, Votes.VoterKey.Size * 2));
+                n += Votes.VoterKey.Size * 2;
+            }
+
+            buffer[n++] = (byte)'\n';
+            n += optionId is null ? 0 : Encoding.UTF8.GetBytes(optionId, buffer[n..]);
+            buffer[n++] = (byte)'\n';
+            n += Write(buffer[n..], atUnixMs);
+            buffer[n++] = (byte)'\n';
+            n += data is null ? 0 : Encoding.UTF8.GetBytes(data, buffer[n..]);
+
+            Span<byte> hash = stackalloc byte[Sha256Hash.Size];
+            SHA256.HashData(buffer[..n], hash);
+            return Sha256Hash.Read(hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static int Write(Span<byte> destination, long value)
+    {
+        value.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture);
+        return written;
+    }
+
+    private static void HexLower(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        const string digits = "0123456789abcdef";
+        for (var i = 0; i < source.Length; i++)
+        {
+            destination[2 * i] = (byte)digits[source[i] >> 4];
+            destination[2 * i + 1] = (byte)digits[source[i] & 0xF];
+        }
+    }
+}

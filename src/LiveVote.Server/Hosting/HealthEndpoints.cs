@@ -1,0 +1,30 @@
+using LiveVote.Contracts;
+using LiveVote.Server.Ingest;
+using LiveVote.Server.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LiveVote.Server.Hosting;
+
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
+    {
+        // Alive: the process answers. Cheap on purpose: orchestrators call it often.
+        routes.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("alive", null))).WithTags("Health");
+        routes.MapGet("/readyz", ReadyAsync).WithTags("Health");
+        return routes;
+    }
+
+    /// <summary>Ready: the writer runs and the store answers, so votes can become durable.</summary>
+    private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(BatchWriter writer, IVoteStore store, CancellationToken cancellationToken)
+    {
+        if (!writer.IsRunning)
+        {
+            return TypedResults.Json(new HealthDto("not-ready", "writer stopped"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return await store.PingAsync(cancellationToken)
+            ? TypedResults.Ok(new HealthDto("ready", null))
+            : TypedResults.Json(new HealthDto("not-ready", "store unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,110 @@
+using LiveVote.Contracts;
+using LiveVote.Server.Ingest;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Results;
+using LiveVote.Server.Security;
+using LiveVote.Server.Storage;
+using LiveVote.Server.Storage.Sqlite;
+using LiveVote.Server.Votes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.Server.Hosting;
+
+/// <summary>The AddX() calls Program.cs reads as a table of contents.</summary>
+public static partial class LiveVoteServices
+{
+    /// <summary>
+    /// Every request body of the API is small (a vote is ~30 bytes, a poll definition under 4 KiB); anything larger is
+    /// refused with 413 before it is read.
+    /// </summary>
+    public const int MaxRequestBodyBytes = 4096;
+
+    public static WebApplicationBuilder AddHttp(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default));
+        builder.Services.AddLiveVoteProblemDetails();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IVoteStore, SqliteVoteStore>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddSecurity(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.Section);
+        builder.Services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section)
+            .Validate(o => o.Lifetime > TimeSpan.Zero && !string.IsNullOrEmpty(o.Issuer) && !string.IsNullOrEmpty(o.Audience),
+                "LiveVote:Tokens needs an issuer, an audience and a positive lifetime.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(services =>
+        {
+            var sqlite = services.GetRequiredService<IOptions<SqliteOptions>>().Value;
+            var file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!, "secrets.json");
+            var secrets = ServerSecrets.Load(services.GetRequiredService<IOptions<SecretsOptions>>().Value, file);
+            if (secrets.GeneratedFile is { } generated)
+            {
+                LogGeneratedSecrets(services.GetRequiredService<ILoggerFactory>().CreateLogger("LiveVote.Server.Security"), generated);
+            }
+
+            return secrets;
+        });
+        builder.Services.AddSingleton<ViewerTokens>();
+        builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
+        builder.Services.AddSingleton<AdminKeyFilter>();
+
+        // Load (or generate) the secrets at start, not at the first request: bad ones stop the server at once.
+        builder.Services.AddHostedService<SecretsLoader>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<PollRegistry>();
+        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<VoteCompletionPool>();
+        builder.Services.AddSingleton<VoteIngress>();
+        builder.Services.AddSingleton<PollAdmin>();
+        builder.Services.AddSingleton<BatchWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BatchWriter>());
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddResults(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ResultsOptions>().BindConfiguration(ResultsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ResultsHub>();
+        builder.Services.AddHostedService<ResultsPublisher>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddDemoPoll(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        builder.Services.AddHostedService<DemoPollSeeder>();
+        return builder;
+    }
+
+    private sealed class SecretsLoader(ServerSecrets secrets, ViewerTokens tokens) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            secrets.AdminKeyBytes.Length > 0 && tokens.KeyId.Length > 0 ? Task.CompletedTask : throw new InvalidOperationException("No secrets.");
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "No secrets configured: generated ones are kept in {File} (the admin key is its adminKey). Configure LiveVote:AdminKey, LiveVote:TokenSigningKey and LiveVote:VoterKeySecret in production.")]
+    private static partial void LogGeneratedSecrets(ILogger logger, string file);
+}

@@ -1,0 +1,24 @@
+namespace LiveVote.Server.Hosting;
+
+/// <summary>The static pages (wwwroot). They use only the public HTTP API; the server just hands out the files.</summary>
+public static class PageEndpoints
+{
+    public static WebApplication MapPages(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapGet("/vote/{pollId}", (HttpContext context) => Page(context, "vote.html")).ExcludeFromDescription();
+        app.MapGet("/results/{pollId}", (HttpContext context) => Page(context, "results.html")).ExcludeFromDescription();
+        app.MapGet("/admin", (HttpContext context) => Page(context, "admin.html")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static IResult Page(HttpContext context, string file)
+    {
+        var environment = context.RequestServices.GetRequiredService<IWebHostEnvironment>();
+        var info = environment.WebRootFileProvider.GetFileInfo(file);
+        return info.Exists && info.PhysicalPath is not null
+            ? TypedResults.PhysicalFile(info.PhysicalPath, "text/html; charset=utf-8")
+            : TypedResults.NotFound();
+    }
+}

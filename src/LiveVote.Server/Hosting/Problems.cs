@@ -1,0 +1,36 @@
+using LiveVote.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LiveVote.Server.Hosting;
+
+/// <summary>RFC 9457 problem+json results, each with a stable machine-readable <c>code</c>.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Create(int status, string code, string title, string? detail = null) =>
+        TypedResults.Problem(
+            detail: detail,
+            statusCode: status,
+            title: title,
+            type: TypeFor(code),
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    public static string TypeFor(string code) => "urn:livevote:problem:" + code;
+
+    public static ProblemHttpResult BadRequest(string code, string detail) => Create(StatusCodes.Status400BadRequest, code, "The request is not valid.", detail);
+
+    public static ProblemHttpResult PollNotFound(string pollId) =>
+        Create(StatusCodes.Status404NotFound, ErrorCodes.PollNotFound, "No such poll.", $"Poll '{pollId}' does not exist.");
+
+    public static ProblemHttpResult InvalidPollId() =>
+        BadRequest(ErrorCodes.InvalidPollId, "A poll id is a slug: a-z, 0-9 and '-', at most 40 characters.");
+
+    public static ProblemHttpResult Unauthorized(string detail) =>
+        Create(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "A valid viewer token is required.", detail);
+
+    /// <summary>503 with Retry-After: the request was not taken; the same request may simply be sent again.</summary>
+    public static ProblemHttpResult Unavailable(HttpContext context, string code, string detail, int retryAfterSeconds)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(StatusCodes.Status503ServiceUnavailable, code, "Try again shortly.", detail);
+    }
+}

@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using LiveVote.Server.Audit;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Results;
+using LiveVote.Server.Storage;
+using LiveVote.Server.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.Server.Ingest;
+
+/// <summary>
+/// The only writer of votes. It takes what the queue holds (up to <see cref="IngestOptions.MaxBatchSize"/>, lingering
+/// <see cref="IngestOptions.MaxBatchDelayMs"/> for more), commits it to the store in one transaction, and only then
+/// answers every waiting request, updates the poll registry and reports the new totals. A failed commit answers
+/// "store failed" to all of that batch: nothing of it is durable and a retry of the same vote is safe.
+/// </summary>
+internal sealed partial class BatchWriter(
+    IngestQueue queue,
+    IVoteStore store,
+    PollRegistry polls,
+    ResultsHub results,
+    IOptions<IngestOptions> options,
+    TimeProvider time,
+    ILogger<BatchWriter> logger) : IHostedService, IAsyncDisposable
+{
+    private readonly WriteBatch _batch = new(options.Value.MaxBatchSize);
+    private readonly VoteCompletion?[] _waiters = new VoteCompletion?[options.Value.MaxBatchSize];
+    private readonly List<PollCommand> _pollCommands = [];
+    private readonly Dictionary<string, Poll> _pendingPolls = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> _tallies = new(StringComparer.Ordinal);
+    private AuditChain? _chain;
+    private Task? _loop;
+
+    public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>Seq of the newest durable audit entry.</summary>
+    public long LastSeq => _chain?.LastSeq ?? 0;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var state = await store.OpenAsync(cancellationToken);
+        _chain = new AuditChain(state.LastSeq, state.LastHash);
+        var now = time.GetUtcNow();
+        foreach (var poll in state.Polls)
+        {
+            polls.Set(poll);
+            var totals = state.Tallies.TryGetValue(poll.Id, out var stored) ? stored : new long[poll.Options.Length];
+            _tallies[poll.Id] = totals;
+            results.Report(poll, (long[])totals.Clone(), state.LastSeq, now);
+        }
+
+        LogOpened(logger, state.Polls.Count, state.VoteCount, state.LastSeq);
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Requests in flight were drained by Kestrel before this runs; what is queued still gets committed.
+        queue.Complete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public ValueTask DisposeAsync() => store.DisposeAsync();
+
+    private async Task RunAsync()
+    {
+        var reader = queue.Reader;
+        var linger = TimeSpan.FromMilliseconds(options.Value.MaxBatchDelayMs);
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            Drain();
+            if (!_batch.IsFull && linger > TimeSpan.Zero && reader.Count == 0)
+            {
+                await Task.Delay(linger, time);
+                Drain();
+            }
+
+            if (_batch.IsEmpty)
+            {
+                continue;
+            }
+
+            await CommitAsync();
+        }
+    }
+
+    /// <summary>Moves queued items into the batch, deciding what needs no store at all (poll not open).</summary>
+    private void Drain()
+    {
+        var reader = queue.Reader;
+        while (!_batch.IsFull && reader.TryRead(out var command))
+        {
+            if (command.Admin is { } admin)
+            {
+                StagePollCommand(admin);
+                continue;
+            }
+
+            var poll = CurrentPoll(command.Poll!.Id);
+            if (poll is not { Status: PollStatus.Open })
+            {
+                command.Completion!.SetResult(new VoteResult(VoteOutcome.PollNotOpen, 0, default));
+                Metrics.VoteDecided(VoteOutcome.PollNotOpen);
+                continue;
+            }
+
+            var position = _batch.AddVote(new BatchVote(poll, command.OptionIndex, command.VoterKey));
+            _waiters[position] = command.Completion;
+        }
+    }
+
+    private void StagePollCommand(PollCommand command)
+    {
+        var current = CurrentPoll(command.PollId);
+        switch (command.Kind)
+        {
+            case PollCommandKind.Create when current is not null:
+                command.Complete(new PollCommandResult(PollCommandStatus.AlreadyExists, current));
+                return;
+            case PollCommandKind.Create:
+                Stage(command, command.Definition!, AuditKinds.PollCreated);
+                return;
+            case PollCommandKind.Open or PollCommandKind.Close when current is null:
+                command.Complete(new PollCommandResult(PollCommandStatus.NotFound, null));
+                return;
+            default:
+                var next = command.Kind == PollCommandKind.Open ? PollStatus.Open : PollStatus.Closed;
+                if (!current!.CanMoveTo(next))
+                {
+                    command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
+                    return;
+                }
+
+                Stage(command, current.MoveTo(next, time.GetUtcNow()), next == PollStatus.Open ? AuditKinds.PollOpened : AuditKinds.PollClosed);
+                return;
+        }
+
+        void Stage(PollCommand c, Poll poll, string kind)
+        {
+            _pendingPolls[poll.Id] = poll;
+            _batch.AddPollChange(poll, kind);
+            _pollCommands.Add(c);
+        }
+    }
+
+    private Poll? CurrentPoll(string pollId) =>
+        _pendingPolls.TryGetValue(pollId, out var pending) ? pending : polls.TryGet(pollId, out var committed) ? committed : null;
+
+    private Poll CurrentPollOrThrow(string pollId) =>
+        polls.TryGet(pollId, out var poll) ? poll : throw new InvalidOperationException($"Poll {pollId} vanished from the registry.");
+
+    private async Task CommitAsync()
+    {
+        var now = time.GetUtcNow();
+        _batch.AtUnixMs = now.ToUnixTimeMilliseconds();
+        var started = Stopwatch.GetTimestamp();
+        using var activity = Metrics.Source.StartActivity("livevote.batch.commit");
+        activity?.SetTag("livevote.batch.size", _batch.VoteCount);
+        try
+        {
+            await store.CommitAsync(_batch, _chain!);
+        }
+        catch (Exception e)
+        {
+            LogCommitFailed(logger, e, _batch.VoteCount);
+            Metrics.StoreError();
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            FailBatch();
+
+            // A failing disk or database fails every batch alike; pause briefly instead of spinning on it.
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time);
+            return;
+        }
+
+        Metrics.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started));
+        AnswerBatch(now);
+    }
+
+    private void AnswerBatch(DateTimeOffset now)
+    {
+        foreach (var (pollId, poll) in _pendingPolls)
+        {
+            polls.Set(poll);
+            if (!_tallies.ContainsKey(pollId))
+            {
+                _tallies[pollId] = new long[poll.Options.Length];
+            }
+
+            _touched.Add(pollId);
+        }
+
+        var votes = _batch.Votes;
+        var stored = _batch.Results;
+        for (var i = 0; i < votes.Length; i++)
+        {
+            var outcome = stored[i].Decision switch
+            {
+                VoteDecision.Accepted => VoteOutcome.Accepted,
+                VoteDecision.Duplicate => VoteOutcome.Duplicate,
+                _ => VoteOutcome.AlreadyVoted,
+            };
+            if (outcome == VoteOutcome.Accepted)
+            {
+                _tallies[votes[i].Poll.Id][votes[i].OptionIndex]++;
+                _touched.Add(votes[i].Poll.Id);
+            }
+
+            Metrics.VoteDecided(outcome);
+            _waiters[i]!.SetResult(new VoteResult(outcome, stored[i].Seq, stored[i].Receipt));
+        }
+
+        foreach (var command in _pollCommands)
+        {
+            command.Complete(new PollCommandResult(PollCommandStatus.Done, _pendingPolls[command.PollId]));
+        }
+
+        foreach (var pollId in _touched)
+        {
+            var poll = CurrentPollOrThrow(pollId);
+            results.Report(poll, (long[])_tallies[pollId].Clone(), _chain!.LastSeq, now);
+        }
+
+        Reset();
+    }
+
+    private void FailBatch()
+    {
+        for (var i = 0; i < _batch.VoteCount; i++)
+        {
+            _waiters[i]!.SetResult(new VoteResult(VoteOutcome.StoreFailed, 0, default));
+            Metrics.VoteDecided(VoteOutcome.StoreFailed);
+        }
+
+        foreach (var command in _pollCommands)
+        {
+            command.Complete(new PollCommandResult(PollCommandStatus.StoreFailed, null));
+        }
+
+        Reset();
+    }
+
+    private void Reset()
+    {
+        Array.Clear(_waiters, 0, _batch.VoteCount);
+        _batch.Clear();
+        _pollCommands.Clear();
+        _pendingPolls.Clear();
+        _touched.Clear();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store opened: {Polls} polls, {Votes} votes, audit head seq {Seq}")]
+    private static partial void LogOpened(ILogger logger, int polls, long votes, long seq);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Commit of a batch of {Votes} votes failed; the batch was answered 503 and nothing of it is durable")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, int votes);
+}

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LiveVote.Server.Ingest;
+
+/// <summary>Configuration section <c>LiveVote:Ingest</c>: the bounded queue and the group commit.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "LiveVote:Ingest";
+
+    /// <summary>
+    /// Votes waiting for the writer. 8,192 is about 0.3 s of this node's measured peak (~25k votes/s): a full queue
+    /// already means the p99 write target (150 ms) is being missed, so beyond it we answer 503 at once instead of
+    /// queueing longer. Memory: ~64 bytes a slot.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 8192;
+
+    /// <summary>
+    /// Most votes in one transaction. Large enough that one fsync (~0.3 ms here) serves thousands of votes at peak,
+    /// small enough that a batch commits in a few milliseconds and memory per batch stays bounded.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; set; } = 4096;
+
+    /// <summary>
+    /// How long the writer lingers for more votes after the first of a batch, in milliseconds. Under load batches fill
+    /// while the previous commit runs, so lingering only matters when traffic is light; 1 ms costs nothing visible.
+    /// </summary>
+    [Range(0, 1000)]
+    public int MaxBatchDelayMs { get; set; } = 1;
+
+    /// <summary>Seconds a client is asked to wait (Retry-After) when the queue is full or the store failed.</summary>
+    [Range(1, 60)]
+    public int RetryAfterSeconds { get; set; } = 1;
+}

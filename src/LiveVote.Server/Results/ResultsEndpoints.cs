@@ -1,0 +1,123 @@
+using LiveVote.Server.Hosting;
+using LiveVote.Server.Polls;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace LiveVote.Server.Results;
+
+public static class ResultsEndpoints
+{
+    public static RouteGroupBuilder MapResults(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/polls/{pollId}/results").WithTags("Results");
+        group.MapGet("/", GetResults);
+        group.MapGet("/stream", Stream);
+        return group;
+    }
+
+    /// <summary>The published snapshot as bytes, with an ETag; one second of public caching lets a CDN absorb readers.</summary>
+    private static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> GetResults(
+        string pollId, HttpContext context, ResultsHub hub, PollRegistry polls)
+    {
+        if (!TryFind(pollId, hub, polls, out var snapshot, out var problem))
+        {
+            return problem;
+        }
+
+        var headers = context.Response.Headers;
+        headers.ETag = snapshot.ETag;
+        headers.CacheControl = "public, max-age=1";
+        if (context.Request.Headers.IfNoneMatch.Contains(snapshot.ETag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return TypedResults.Bytes(snapshot.Json, "application/json");
+    }
+
+    private static Results<ServerSentEventsResult, ProblemHttpResult> Stream(
+        string pollId, ResultsHub hub, PollRegistry polls, IOptions<ResultsOptions> options)
+    {
+        if (!TryFind(pollId, hub, polls, out _, out var problem))
+        {
+            return problem;
+        }
+
+        return new ServerSentEventsResult(hub, pollId, TimeSpan.FromSeconds(options.Value.KeepAliveSeconds));
+    }
+
+    private static bool TryFind(string pollId, ResultsHub hub, PollRegistry polls, out ResultsSnapshot snapshot, out ProblemHttpResult problem)
+    {
+        snapshot = null!;
+        problem = null!;
+        if (!PollRules.IsPollId(pollId))
+        {
+            problem = Problems.InvalidPollId();
+            return false;
+        }
+
+        if (!polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft || !hub.TryGetSnapshot(pollId, out snapshot))
+        {
+            problem = Problems.PollNotFound(pollId);
+            return false;
+        }
+
+        return true;
+    }
+}
+
+/// <summary>
+/// <c>text/event-stream</c> of a poll's results: the current snapshot on connect, then each newer one (at most one per
+/// publish interval), with keep-alive comments so proxies keep the connection open.
+/// </summary>
+public sealed class ServerSentEventsResult(ResultsHub hub, string pollId, TimeSpan keepAlive) : IResult
+{
+    private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
+
+    // Tells EventSource to reconnect after one second when the connection drops.
+    private static readonly byte[] RetryHint = "retry: 1000\n\n"u8.ToArray();
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers[HeaderNames.Connection] = "keep-alive";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var aborted = httpContext.RequestAborted;
+        using var subscription = hub.Subscribe(pollId);
+        try
+        {
+            await response.Body.WriteAsync(RetryHint, aborted);
+            await response.Body.FlushAsync(aborted);
+            var snapshots = subscription.Snapshots;
+            while (!aborted.IsCancellationRequested)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                timeout.CancelAfter(keepAlive);
+                try
+                {
+                    await snapshots.WaitToReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    await response.Body.WriteAsync(KeepAliveComment, aborted);
+                    await response.Body.FlushAsync(aborted);
+                    continue;
+                }
+
+                while (snapshots.TryRead(out var snapshot))
+                {
+                    await response.Body.WriteAsync(snapshot.SseFrame, aborted);
+                }
+
+                await response.Body.FlushAsync(aborted);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using LiveVote.Server.Polls;
+
+namespace LiveVote.Server.Results;
+
+/// <summary>
+/// Holds the latest committed totals of each poll and the published snapshot built from them, and fans snapshots out to
+/// SSE subscribers. The writer reports committed state (<see cref="Report"/>); <see cref="ResultsPublisher"/> turns it
+/// into a snapshot at most once per interval. Subscribers hold a one-slot channel that keeps only the newest snapshot:
+/// a slow client skips versions instead of building a backlog.
+/// </summary>
+public sealed class ResultsHub : IDisposable
+{
+    private readonly ConcurrentDictionary<string, PollResults> _polls = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changed = new(0, 1);
+
+    public bool TryGetSnapshot(string pollId, out ResultsSnapshot snapshot)
+    {
+        if (_polls.TryGetValue(pollId, out var state) && state.Published is { } published)
+        {
+            snapshot = published;
+            return true;
+        }
+
+        snapshot = null!;
+        return false;
+    }
+
+    /// <summary>Called by the writer after a commit: <paramref name="totals"/> is a copy the hub may keep.</summary>
+    public void Report(Poll poll, long[] totals, long version, DateTimeOffset asOf)
+    {
+        var state = _polls.GetOrAdd(poll.Id, static _ => new PollResults());
+        Volatile.Write(ref state.Pending, new PendingResults(poll, totals, version, asOf));
+        if (_changed.CurrentCount == 0)
+        {
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled: the publisher will see this change with the others.
+            }
+        }
+    }
+
+    public Subscription Subscribe(string pollId)
+    {
+        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        var subscription = new Subscription(this, pollId);
+        state.Subscribers.TryAdd(subscription, 0);
+        if (state.Published is { } published)
+        {
+            subscription.Offer(published);
+        }
+
+        return subscription;
+    }
+
+    public int SubscriberCount => _polls.Values.Sum(p => p.Subscribers.Count);
+
+    internal Task WaitForChangeAsync(CancellationToken cancellationToken) => _changed.WaitAsync(cancellationToken);
+
+    /// <summary>Builds and fans out a snapshot for every poll with newer committed state; returns how many.</summary>
+    internal int PublishPending()
+    {
+        var published = 0;
+        foreach (var state in _polls.Values)
+        {
+            var pending = Interlocked.Exchange(ref state.Pending, null);
+            if (pending is null)
+            {
+                continue;
+            }
+
+            var snapshot = ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf);
+            state.Published = snapshot;
+            foreach (var subscriber in state.Subscribers.Keys)
+            {
+                subscriber.Offer(snapshot);
+            }
+
+            published++;
+        }
+
+        return published;
+    }
+
+    private void Unsubscribe(Subscription subscription)
+    {
+        if (_polls.TryGetValue(subscription.PollId, out var state))
+        {
+            state.Subscribers.TryRemove(subscription, out _);
+        }
+    }
+
+    public void Dispose() => _changed.Dispose();
+
+    private sealed record PendingResults(Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf);
+
+    private sealed class PollResults
+    {
+        public PendingResults? Pending;
+        public volatile ResultsSnapshot? Published;
+        public readonly ConcurrentDictionary<Subscription, byte> Subscribers = new();
+    }
+
+    public sealed class Subscription : IDisposable
+    {
+        private readonly ResultsHub _hub;
+        private readonly Channel<ResultsSnapshot> _latest = Channel.CreateBounded<ResultsSnapshot>(
+            new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+        internal Subscription(ResultsHub hub, string pollId)
+        {
+            _hub = hub;
+            PollId = pollId;
+        }
+
+        public string PollId { get; }
+
+        public ChannelReader<ResultsSnapshot> Snapshots => _latest.Reader;
+
+        internal void Offer(ResultsSnapshot snapshot) => _latest.Writer.TryWrite(snapshot);
+
+        public void Dispose() => _hub.Unsubscribe(this);
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.Server.Results;
+
+/// <summary>Publishes pending results at most once per <see cref="ResultsOptions.PublishIntervalMs"/>.</summary>
+internal sealed class ResultsPublisher(ResultsHub hub, IOptions<ResultsOptions> options, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMilliseconds(options.Value.PublishIntervalMs);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await hub.WaitForChangeAsync(stoppingToken);
+                hub.PublishPending();
+
+                // Coalesce: changes in the next interval go out together in the next snapshot.
+                await Task.Delay(interval, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

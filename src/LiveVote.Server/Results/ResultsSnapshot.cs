@@ -1,0 +1,49 @@
+using System.Text;
+using System.Text.Json;
+using LiveVote.Contracts;
+using LiveVote.Server.Polls;
+
+namespace LiveVote.Server.Results;
+
+/// <summary>
+/// A poll's results as published: serialised once, then served as bytes to every GET and every SSE subscriber until the
+/// next one replaces it. Immutable, so a reader never sees half an update.
+/// </summary>
+public sealed class ResultsSnapshot
+{
+    private static readonly byte[] EventPrefix = "event: results\ndata: "u8.ToArray();
+
+    private ResultsSnapshot(ResultsDto dto, byte[] json)
+    {
+        Dto = dto;
+        Json = json;
+        ETag = $"\"{dto.Version}\"";
+        SseFrame = [.. EventPrefix, .. json, (byte)'\n', (byte)'\n'];
+    }
+
+    public ResultsDto Dto { get; }
+
+    public byte[] Json { get; }
+
+    public string ETag { get; }
+
+    /// <summary>The whole SSE event: <c>event: results</c>, one <c>data:</c> line (the JSON has no newline), blank line.</summary>
+    public byte[] SseFrame { get; }
+
+    public static ResultsSnapshot Create(Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf)
+    {
+        var byOption = new Dictionary<string, long>(poll.Options.Length, StringComparer.Ordinal);
+        long total = 0;
+        for (var i = 0; i < poll.Options.Length; i++)
+        {
+            var count = i < totals.Length ? totals[i] : 0;
+            byOption[poll.Options[i].Id] = count;
+            total += count;
+        }
+
+        var dto = new ResultsDto(poll.Id, Poll.StatusName(poll.Status), byOption, total, version, asOf);
+        return new ResultsSnapshot(dto, JsonSerializer.SerializeToUtf8Bytes(dto, ContractsJsonContext.Default.ResultsDto));
+    }
+
+    public override string ToString() => Encoding.UTF8.GetString(Json);
+}

@@ -1,0 +1,51 @@
+namespace LiveVote.Server.Storage.Sqlite;
+
+/// <summary>
+/// Versioned schema. Each migration runs once, in order, inside a transaction, and bumps <c>PRAGMA user_version</c>.
+/// Votes and audit entries are appended in seq order (INTEGER PRIMARY KEY = rowid), so a commit writes a few
+/// sequential pages instead of ~1,000 random B-tree pages: uniqueness of (poll, voter) is kept exactly by the single
+/// writer's in-memory index, rebuilt from the votes table on open (see docs/design.md, "SQLite store").
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE polls (
+            id TEXT NOT NULL PRIMARY KEY,
+            title TEXT NOT NULL,
+            options TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            opened_at INTEGER,
+            closed_at INTEGER
+        );
+        CREATE TABLE votes (
+            seq INTEGER NOT NULL PRIMARY KEY,
+            poll_id TEXT NOT NULL,
+            voter_key BLOB NOT NULL,
+            option_id TEXT NOT NULL
+        );
+        CREATE TABLE tallies (
+            poll_id TEXT NOT NULL,
+            option_id TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (poll_id, option_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE audit (
+            seq INTEGER NOT NULL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            poll_id TEXT,
+            voter_key BLOB,
+            option_id TEXT,
+            at INTEGER NOT NULL,
+            data TEXT,
+            prev_hash BLOB NOT NULL,
+            hash BLOB NOT NULL
+        );
+        CREATE INDEX audit_by_poll ON audit (poll_id, seq);
+        """,
+    ];
+
+    public static int CurrentVersion => Migrations.Length;
+}

@@ -1,0 +1,122 @@
+using LiveVote.Contracts;
+using LiveVote.Server.Hosting;
+using LiveVote.Server.Ingest;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Security;
+using LiveVote.Server.Telemetry;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.Server.Votes;
+
+public static class VoteEndpoints
+{
+    public static RouteGroupBuilder MapVotes(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/polls/{pollId}/votes").WithTags("Votes");
+        group.MapPost("/", CastAsync);
+        return group;
+    }
+
+    /// <summary>
+    /// Casts a vote. Everything that can be decided without the store is decided here (token, poll, option, queue
+    /// room); the rest is the writer's, and the answer comes only once the vote is durable.
+    /// </summary>
+    private static async Task<Results<Created<VoteResponse>, Ok<VoteResponse>, ProblemHttpResult>> CastAsync(
+        string pollId,
+        CastVoteRequest request,
+        HttpContext context,
+        VoteIngress ingress)
+    {
+        if (ingress.Tokens.TryValidateHeader(context.Request.Headers.Authorization, out var viewerId) is not TokenError.None and var error)
+        {
+            Metrics.VoteRefused("unauthorized");
+            return Problems.Unauthorized(TokenMessage(error));
+        }
+
+        if (!PollRules.IsPollId(pollId))
+        {
+            return Problems.InvalidPollId();
+        }
+
+        if (!ingress.Polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
+        {
+            Metrics.VoteRefused("poll-not-found");
+            return Problems.PollNotFound(pollId);
+        }
+
+        if (poll.Status != PollStatus.Open)
+        {
+            Metrics.VoteRefused("poll-not-open");
+            return PollNotOpen(pollId);
+        }
+
+        var optionIndex = request.OptionId is null ? -1 : poll.IndexOfOption(request.OptionId);
+        if (optionIndex < 0)
+        {
+            Metrics.VoteRefused("unknown-option");
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.UnknownOption, "No such option.",
+                $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
+        }
+
+        var completion = ingress.Completions.Rent();
+        if (!ingress.Queue.TryEnqueueVote(new WriterCommand(poll, optionIndex, ingress.VoterKeys.Derive(viewerId), completion, null)))
+        {
+            ingress.Completions.Return(completion);
+            Metrics.VoteRefused("overloaded");
+            return Problems.Unavailable(context, ErrorCodes.Overloaded, "Too many votes are waiting to be stored; send the same vote again shortly.",
+                ingress.RetryAfterSeconds);
+        }
+
+        var result = await completion.Task;
+        ingress.Completions.Return(completion);
+        return result.Outcome switch
+        {
+            VoteOutcome.Accepted => TypedResults.Created((string?)null, Response(VoteStatuses.Accepted, result)),
+            VoteOutcome.Duplicate => TypedResults.Ok(Response(VoteStatuses.Duplicate, result)),
+            VoteOutcome.AlreadyVoted => Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.AlreadyVoted, "You have already voted in this poll.",
+                "Only the first vote counts; it stands unchanged."),
+            VoteOutcome.PollNotOpen => PollNotOpen(pollId),
+            _ => Problems.Unavailable(context, ErrorCodes.StoreUnavailable, "The vote could not be stored; send the same vote again shortly.",
+                ingress.RetryAfterSeconds),
+        };
+    }
+
+    /// <summary>The vote id names the vote's audit entry; the receipt is that entry's hash, checkable in the public trail.</summary>
+    private static VoteResponse Response(string status, in VoteResult result) =>
+        new(status, result.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Receipt.ToString());
+
+    private static ProblemHttpResult PollNotOpen(string pollId) =>
+        Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.PollNotOpen, "The poll is not open for voting.", $"Poll '{pollId}' is not open.");
+
+    private static string TokenMessage(TokenError error) => error switch
+    {
+        TokenError.Missing => "Send 'Authorization: Bearer <token>' from POST /v1/viewers.",
+        TokenError.Expired => "The token has expired: register again.",
+        _ => "The token is not valid.",
+    };
+
+    private static string Truncate(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "...";
+}
+
+/// <summary>What the vote endpoint needs, resolved once as a singleton instead of five services per request.</summary>
+internal sealed class VoteIngress(
+    ViewerTokens tokens,
+    VoterKeyDeriver voterKeys,
+    PollRegistry polls,
+    IngestQueue queue,
+    VoteCompletionPool completions,
+    IOptions<IngestOptions> options)
+{
+    public ViewerTokens Tokens { get; } = tokens;
+
+    public VoterKeyDeriver VoterKeys { get; } = voterKeys;
+
+    public PollRegistry Polls { get; } = polls;
+
+    public IngestQueue Queue { get; } = queue;
+
+    public VoteCompletionPool Completions { get; } = completions;
+
+    public int RetryAfterSeconds { get; } = options.Value.RetryAfterSeconds;
+}

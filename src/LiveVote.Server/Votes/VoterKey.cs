@@ -1,0 +1,55 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LiveVote.Server.Votes;
+
+/// <summary>
+/// The pseudonym a vote is stored under: the first 128 bits of HMAC-SHA256(secret, viewerId). Raw viewer ids are never
+/// stored with votes. 128 bits keeps the dedup index and every stored row small while a collision among 300 million
+/// viewers stays below 10^-19 (birthday bound n^2 / 2^129).
+/// </summary>
+public readonly record struct VoterKey(ulong High, ulong Low)
+{
+    public const int Size = 16;
+
+    public static VoterKey Read(ReadOnlySpan<byte> bytes) =>
+        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+
+    public void Write(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, High);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], Low);
+    }
+
+    public byte[] ToArray()
+    {
+        var bytes = new byte[Size];
+        Write(bytes);
+        return bytes;
+    }
+
+    public override string ToString()
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        Write(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
+}
+
+/// <summary>Derives voter keys with the fleet's shared secret, so one viewer has the same key on every node.</summary>
+public sealed class VoterKeyDeriver(byte[] secret)
+{
+    private readonly byte[] _secret = secret.Length >= 32
+        ? secret
+        : throw new ArgumentException("The voter-key secret must be at least 32 bytes.", nameof(secret));
+
+    public VoterKey Derive(string viewerId)
+    {
+        Span<byte> input = stackalloc byte[256];
+        var length = Encoding.UTF8.GetBytes(viewerId.AsSpan(0, Math.Min(viewerId.Length, 64)), input);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_secret, input[..length], mac);
+        return VoterKey.Read(mac);
+    }
+}
