@@ -1,0 +1,87 @@
+using LiveVote.Cli.Audit;
+
+namespace LiveVote.Cli.CommandLine;
+
+/// <summary>
+/// The dispatcher: picks the command whose words start the command line, parses its options and runs it. A new
+/// command (e.g. <c>loadgen</c>) is one class in its feature folder plus one line in <see cref="Commands"/>.
+/// </summary>
+internal static class CliApp
+{
+    public const string ToolName = "livevote";
+
+    public static IReadOnlyList<ICliCommand> Commands { get; } =
+    [
+        new AuditVerifyCommand(),
+    ];
+
+    /// <summary>Runs one command line; the in-process entry point the tests call (Main only adds Ctrl+C).</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        if (args.Count == 0)
+        {
+            await error.WriteLineAsync(Usage()).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        if (args.Count == 1 && args[0] is "help" or "--help" or "-h")
+        {
+            await output.WriteLineAsync(Usage()).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
+        var command = Find(args);
+        if (command is null)
+        {
+            var words = string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')));
+            await error.WriteLineAsync($"Unknown command '{words}'.{Environment.NewLine}{Environment.NewLine}{Usage()}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            var options = ParsedOptions.Parse([.. args.Skip(command.Words.Count)], command.Options);
+            if (options.HelpRequested)
+            {
+                await output.WriteLineAsync(CommandUsage(command)).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            return await command.RunAsync(options, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"{e.Message}{Environment.NewLine}{Environment.NewLine}{CommandUsage(command)}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+    }
+
+    public static string Usage()
+    {
+        var lines = new List<string> { $"Usage: {ToolName} <command> [options]", "", "Commands:" };
+        lines.AddRange(Commands.Select(c => $"  {string.Join(' ', c.Words)} {c.Arguments}{Environment.NewLine}      {c.Summary}"));
+        lines.Add("");
+        lines.Add($"Run '{ToolName} <command> --help' for a command's options.");
+        lines.Add("Exit codes: 0 success, 1 a check failed, 2 usage error.");
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    public static string CommandUsage(ICliCommand command)
+    {
+        var lines = new List<string> { $"Usage: {ToolName} {string.Join(' ', command.Words)} {command.Arguments}", "", command.Summary, "", "Options:" };
+        var width = command.Options.Max(o => o.Synopsis.Length);
+        lines.AddRange(command.Options.Select(o => $"  {o.Synopsis.PadRight(width)}  {o.Help}"));
+        lines.Add("");
+        lines.Add("Exit codes: 0 success, 1 a check failed, 2 usage error.");
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>The command with the most words that all match the start of the line (so "audit" never shadows "audit verify").</summary>
+    private static ICliCommand? Find(IReadOnlyList<string> args) =>
+        Commands
+            .Where(c => c.Words.Count <= args.Count && c.Words.Select((w, i) => string.Equals(w, args[i], StringComparison.Ordinal)).All(m => m))
+            .MaxBy(c => c.Words.Count);
+}
