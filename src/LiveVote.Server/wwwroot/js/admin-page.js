@@ -1,0 +1,214 @@
+// /admin: the producer's desk. Sign in with the admin key (kept in sessionStorage: this tab only), create polls, open
+// and close them, and watch each open poll's total.
+
+import { ApiError, adminApi, polls } from './api.js';
+import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
+import { clearErrors, readForm, resetForm, showFormError } from './poll-form.js';
+
+const KEY_STORAGE = 'livevote.adminKey';
+const TOTALS_EVERY_MS = 2000;
+const LIST_EVERY_MS = 15_000;
+const STATUS_ORDER = { open: 0, draft: 1, closed: 2 };
+const STATUS_NAMES = { open: 'Open', draft: 'Draft', closed: 'Closed' };
+
+const notice = byId('notice');
+let adminKey = readStored(window.sessionStorage, KEY_STORAGE);
+let timers = [];
+let shownList = '';
+/** pollId -> { poll, totalElement } for the polls on screen. */
+const onScreen = new Map();
+
+// ---- Session ---------------------------------------------------------------------------------------------------
+
+function showDesk() {
+  byId('login').hidden = true;
+  byId('desk').hidden = false;
+  loadPolls();
+  timers = [setInterval(loadPolls, LIST_EVERY_MS), setInterval(refreshTotals, TOTALS_EVERY_MS)];
+}
+
+function signOut(message) {
+  adminKey = null;
+  writeStored(window.sessionStorage, KEY_STORAGE, null);
+  timers.forEach(clearInterval);
+  timers = [];
+  shownList = '';
+  onScreen.clear();
+  byId('admin-polls').replaceChildren();
+  byId('desk').hidden = true;
+  byId('login').hidden = false;
+  setNotice(notice, message ? 'error' : 'info', message ?? 'Signed out.');
+  byId('admin-key').value = '';
+  byId('admin-key').focus();
+}
+
+/** Every admin call goes through here: a refused key signs out at once, anything else is reported. */
+async function asAdmin(call, failureTitle) {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      signOut('That admin key was not accepted. Sign in again with the key from the server’s configuration.');
+    } else if (error instanceof ApiError && error.code === 'admin-locked-out') {
+      const wait = error.retryAfterSeconds ? ` Try again in ${Math.ceil(error.retryAfterSeconds / 60)} min.` : '';
+      signOut(`Too many wrong admin keys came from this network, so admin access is paused.${wait}`);
+    } else if (error instanceof ApiError) {
+      setNotice(notice, 'error', failureTitle, error.message);
+    } else {
+      throw error;
+    }
+    return null;
+  }
+}
+
+function refuseKey(message) {
+  const input = byId('admin-key');
+  input.setAttribute('aria-invalid', 'true');
+  byId('admin-key-error').textContent = message;
+  input.focus();
+}
+
+byId('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = byId('admin-key');
+  const key = input.value.trim();
+  input.removeAttribute('aria-invalid');
+  byId('admin-key-error').textContent = '';
+  if (!key) {
+    refuseKey('Enter the admin key.');
+    return;
+  }
+  const button = event.submitter ?? byId('login-form').querySelector('button');
+  button.disabled = true;
+  try {
+    await adminApi.checkKey(key);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    refuseKey(error.status === 401 ? 'That admin key was not accepted.'
+      : error.code === 'admin-locked-out' ? 'Too many wrong admin keys came from this network: admin access is paused for a while.'
+        : `The key could not be checked: ${error.message}`);
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  adminKey = key;
+  writeStored(window.sessionStorage, KEY_STORAGE, key);
+  setNotice(notice, 'info', null);
+  showDesk();
+  byId('poll-title').focus();
+});
+
+byId('sign-out').addEventListener('click', () => signOut(null));
+byId('refresh').addEventListener('click', () => loadPolls(true));
+
+// ---- New poll form (poll-form.js) -----------------------------------------------------------------------------
+
+byId('create-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearErrors();
+  const form = readForm();
+  if (form.error) {
+    showFormError(form);
+    return;
+  }
+  const button = byId('create-poll');
+  button.disabled = true;
+  const created = await asAdmin(() => adminApi.create(adminKey, form.title, form.options), 'The poll was not created.');
+  button.disabled = false;
+  if (!created) return;
+  resetForm();
+  setNotice(notice, 'ok', `Created “${created.title}”.`, 'It is a draft: nobody can see it until you open it.');
+  await loadPolls(true);
+});
+
+// ---- Poll list -------------------------------------------------------------------------------------------------
+
+function sortPolls(list) {
+  return [...list].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+function pollItem(poll) {
+  const id = encodeURIComponent(poll.id);
+  const when = poll.status === 'closed' ? `closed ${formatTime(poll.closedAt)}`
+    : poll.status === 'open' ? `opened ${formatTime(poll.openedAt)}` : `created ${formatTime(poll.createdAt)}`;
+  const total = h('p', { class: 'live-total', text: poll.status === 'draft' ? 'Not open yet' : '…' });
+  const actions = h('div', { class: 'actions' });
+  if (poll.status === 'draft') {
+    actions.append(h('button', {
+      type: 'button', class: 'button primary small', dataset: { action: 'open' }, text: 'Open voting',
+      'aria-label': `Open voting: ${poll.title}`, onclick: () => change(poll, 'open'),
+    }));
+  }
+  if (poll.status === 'open') {
+    actions.append(h('button', {
+      type: 'button', class: 'button danger small', dataset: { action: 'close' }, text: 'Close voting',
+      'aria-label': `Close voting: ${poll.title}`, onclick: () => change(poll, 'close'),
+    }));
+  }
+  if (poll.status !== 'draft') {
+    actions.append(
+      h('a', { href: `/vote/${id}`, target: '_blank', rel: 'noopener', text: 'Vote page' }),
+      h('a', { href: `/results/${id}`, target: '_blank', rel: 'noopener', text: 'Results' }),
+      h('a', { href: `/results/${id}?transparent=1`, target: '_blank', rel: 'noopener', text: 'TV overlay' }));
+  }
+  const item = h('li', { class: 'card admin-poll', dataset: { pollId: poll.id, status: poll.status } },
+    h('div', { class: 'admin-poll-head' },
+      h('h3', { tabindex: '-1', text: poll.title }),
+      h('span', { class: `badge is-${poll.status}`, text: STATUS_NAMES[poll.status] ?? poll.status })),
+    h('p', { class: 'meta' }, h('code', { class: 'mono', text: poll.id }),
+      ` · ${poll.options.length} answers · ${when}`),
+    total,
+    actions);
+  onScreen.set(poll.id, { poll, totalElement: total });
+  return item;
+}
+
+async function loadPolls(force = false) {
+  if (!adminKey) return;
+  const result = await asAdmin(() => polls.list(adminKey), 'The polls could not be loaded.');
+  if (!result) return;
+  const list = sortPolls(result.polls);
+  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title]));
+  if (signature === shownList && !force) return;
+  shownList = signature;
+  onScreen.clear();
+  byId('admin-polls').replaceChildren(...list.map(pollItem));
+  byId('admin-empty').hidden = list.length > 0;
+  refreshTotals(true);
+}
+
+/** Totals of open polls every few seconds (ETag-revalidated, so mostly 304s); closed ones once when listed. */
+async function refreshTotals(includeClosed = false) {
+  const wanted = [...onScreen.values()].filter(({ poll }) => poll.status === 'open' || (includeClosed && poll.status === 'closed'));
+  await Promise.all(wanted.map(async ({ poll, totalElement }) => {
+    try {
+      const results = await polls.results(poll.id);
+      totalElement.textContent = poll.status === 'closed' ? `Final: ${formatVotes(results.total)}` : formatVotes(results.total);
+    } catch {
+      // The next round tries again; a stale total is better than an alarming one.
+    }
+  }));
+}
+
+async function change(poll, action) {
+  if (action === 'close' && !window.confirm(`Close voting on “${poll.title}”?\n\nVotes stop at once, and a closed poll cannot be opened again.`)) {
+    return;
+  }
+  const changed = await asAdmin(() => (action === 'open' ? adminApi.open : adminApi.close)(adminKey, poll.id),
+    action === 'open' ? 'The poll was not opened.' : 'The poll was not closed.');
+  if (!changed) return;
+  setNotice(notice, 'ok', action === 'open' ? `“${changed.title}” is open for voting.` : `Voting on “${changed.title}” is closed.`);
+  await loadPolls(true);
+  // Keep the keyboard where the producer was: on that poll's next action, else its title.
+  const item = byId('admin-polls').querySelector(`[data-poll-id="${CSS.escape(poll.id)}"]`);
+  (item?.querySelector('[data-action]') ?? item?.querySelector('h3'))?.focus();
+}
+
+// ---- Start -----------------------------------------------------------------------------------------------------
+
+resetForm();
+if (adminKey) {
+  showDesk();
+} else {
+  byId('login').hidden = false;
+}
