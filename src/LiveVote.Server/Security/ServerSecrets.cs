@@ -28,6 +28,12 @@ public sealed class ServerSecrets
 
     public byte[] VoterKeySecret { get; }
 
+    /// <summary>Signs ALTCHA CAPTCHA challenges.</summary>
+    public byte[] CaptchaHmacKey { get; private init; } = [];
+
+    /// <summary>Rotated-out token signing keys, still accepted for verification (never for signing).</summary>
+    public IReadOnlyList<byte[]> PreviousTokenSigningKeys { get; private init; } = [];
+
     /// <summary>The file that holds the generated secrets, when any was generated.</summary>
     public string? GeneratedFile { get; }
 
@@ -35,7 +41,7 @@ public sealed class ServerSecrets
     {
         GeneratedSecrets? stored = null;
         var needed = string.IsNullOrEmpty(configured.AdminKey) || string.IsNullOrEmpty(configured.TokenSigningKey) ||
-                     string.IsNullOrEmpty(configured.VoterKeySecret);
+                     string.IsNullOrEmpty(configured.VoterKeySecret) || string.IsNullOrEmpty(configured.CaptchaHmacKey);
         if (needed)
         {
             stored = ReadOrCreate(secretsFile);
@@ -44,7 +50,15 @@ public sealed class ServerSecrets
         var adminKey = Pick(configured.AdminKey, stored?.AdminKey, "AdminKey", MinAdminKeyLength);
         var signing = Pick(configured.TokenSigningKey, stored?.TokenSigningKey, "TokenSigningKey", MinKeyLength);
         var voter = Pick(configured.VoterKeySecret, stored?.VoterKeySecret, "VoterKeySecret", MinKeyLength);
-        return new ServerSecrets(adminKey, Encoding.UTF8.GetBytes(signing), Encoding.UTF8.GetBytes(voter), needed ? secretsFile : null);
+        var captcha = Pick(configured.CaptchaHmacKey, stored?.CaptchaHmacKey, "CaptchaHmacKey", MinKeyLength);
+        var previous = configured.PreviousTokenSigningKeys
+            .Select((key, i) => Encoding.UTF8.GetBytes(Pick(key, null, $"PreviousTokenSigningKeys:{i}", MinKeyLength)))
+            .ToArray();
+        return new ServerSecrets(adminKey, Encoding.UTF8.GetBytes(signing), Encoding.UTF8.GetBytes(voter), needed ? secretsFile : null)
+        {
+            CaptchaHmacKey = Encoding.UTF8.GetBytes(captcha),
+            PreviousTokenSigningKeys = previous,
+        };
     }
 
     /// <summary>Constant-time comparison, so response timing does not reveal how much of a guess was right.</summary>
@@ -75,12 +89,19 @@ public sealed class ServerSecrets
     {
         if (File.Exists(path))
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), SecretsJsonContext.Default.GeneratedSecrets)
-                   ?? throw new InvalidDataException($"{path} is empty.");
+            var existing = JsonSerializer.Deserialize(File.ReadAllText(path), SecretsJsonContext.Default.GeneratedSecrets)
+                           ?? throw new InvalidDataException($"{path} is empty.");
+
+            // A file written before the CAPTCHA key existed gains one; the other secrets in it stay as they were.
+            return existing.CaptchaHmacKey is null ? Write(path, existing with { CaptchaHmacKey = NewKey() }, replace: true) : existing;
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var secrets = new GeneratedSecrets(NewKey(), NewKey(), NewKey());
+        return Write(path, new GeneratedSecrets(NewKey(), NewKey(), NewKey(), NewKey()), replace: false);
+    }
+
+    private static GeneratedSecrets Write(string path, GeneratedSecrets secrets, bool replace)
+    {
         var temp = path + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -94,14 +115,14 @@ public sealed class ServerSecrets
             file.Flush(flushToDisk: true);
         }
 
-        File.Move(temp, path, overwrite: false);
+        File.Move(temp, path, overwrite: replace);
         return secrets;
     }
 
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-internal sealed record GeneratedSecrets(string AdminKey, string TokenSigningKey, string VoterKeySecret);
+internal sealed record GeneratedSecrets(string AdminKey, string TokenSigningKey, string VoterKeySecret, string? CaptchaHmacKey = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(GeneratedSecrets))]

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using LiveVote.Server.Security.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Security;
@@ -20,14 +21,18 @@ public enum TokenError
 
 /// <summary>
 /// Viewer bearer tokens: compact JWS (JWT) with HS256, claims <c>iss</c>, <c>aud</c>, <c>sub</c> (viewer id),
-/// <c>iat</c>, <c>exp</c> and a <c>kid</c> header. Verification runs on every vote, so it works on spans: one HMAC,
-/// one constant-time compare and a forward-only read of the payload, with no allocation but the viewer id.
-/// Only HS256 with our own key id is accepted: <c>alg: none</c> or any other algorithm is refused outright.
+/// <c>iat</c>, <c>exp</c> and a <c>kid</c> header naming the signing key (<see cref="SigningKeyRing"/>: the current key
+/// or a rotated-out previous one). Verification runs on every vote, so it works on spans: one HMAC, one constant-time
+/// compare and a forward-only read of the payload, with no allocation but the viewer id.
+/// Only HS256 with one of our key ids is accepted as ours: <c>alg: none</c> or any other algorithm is refused outright,
+/// except RS256/ES256 tokens of a configured external issuer (<see cref="ExternalTokens"/>), verified against its JWKS.
 /// </summary>
 public sealed class ViewerTokens
 {
-    private const int MaxTokenLength = 2048;
-    private readonly byte[] _key;
+    // Room for an external issuer's RS256 token with a few claims; our own are about 250 characters.
+    private const int MaxTokenLength = 4096;
+    private readonly SigningKeyRing _keys;
+    private readonly ExternalTokens? _external;
     private readonly byte[] _issuer;
     private readonly byte[] _audience;
     private readonly string _issuerText;
@@ -35,20 +40,22 @@ public sealed class ViewerTokens
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
 
-    public ViewerTokens(ServerSecrets secrets, IOptions<TokenOptions> options, TimeProvider time)
+    public ViewerTokens(ServerSecrets secrets, IOptions<TokenOptions> options, TimeProvider time, ExternalTokens? external = null)
     {
-        _key = secrets.TokenSigningKey;
+        ArgumentNullException.ThrowIfNull(secrets);
+        ArgumentNullException.ThrowIfNull(options);
+        _keys = new SigningKeyRing(secrets.TokenSigningKey, secrets.PreviousTokenSigningKeys);
+        _external = external is { Enabled: true } ? external : null;
         _issuerText = options.Value.Issuer;
         _audienceText = options.Value.Audience;
         _issuer = Encoding.UTF8.GetBytes(_issuerText);
         _audience = Encoding.UTF8.GetBytes(_audienceText);
         _lifetime = options.Value.Lifetime;
         _time = time;
-        KeyId = Convert.ToHexStringLower(SHA256.HashData(_key).AsSpan(0, 8));
     }
 
-    /// <summary>Identifies the signing key without revealing it (first 8 bytes of its SHA-256).</summary>
-    public string KeyId { get; }
+    /// <summary>Identifies the current signing key without revealing it (first 8 bytes of its SHA-256).</summary>
+    public string KeyId => _keys.CurrentKeyId;
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(string viewerId)
     {
@@ -75,7 +82,7 @@ public sealed class ViewerTokens
 
         var payload = Encode(buffer.WrittenSpan);
         var signingInput = header + "." + payload;
-        var signature = HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(signingInput));
+        var signature = HMACSHA256.HashData(_keys.Current, Encoding.ASCII.GetBytes(signingInput));
         return (signingInput + "." + Encode(signature), expires);
     }
 
@@ -97,6 +104,10 @@ public sealed class ViewerTokens
         return TryValidate(authorization.AsSpan(scheme.Length).Trim(), out viewerId);
     }
 
+    /// <summary>
+    /// Validates a token and yields the viewer id: our own viewer id for our tokens, <c>issuer|sub</c> for an external
+    /// issuer's, so ids from different issuers never collide (ours are random base64url and hold no '|').
+    /// </summary>
     public TokenError TryValidate(ReadOnlySpan<char> token, out string viewerId)
     {
         viewerId = "";
@@ -118,6 +129,23 @@ public sealed class ViewerTokens
             return TokenError.Malformed;
         }
 
+        Span<byte> headerJson = stackalloc byte[firstDot];
+        if (System.Buffers.Text.Base64Url.DecodeFromUtf8(ascii[..firstDot], headerJson, out _, out var headerLength) != OperationStatus.Done)
+        {
+            return TokenError.Malformed;
+        }
+
+        var headerError = CheckHeader(headerJson[..headerLength], out var key, out var isExternal);
+        if (isExternal)
+        {
+            return _external!.TryValidate(ascii, firstDot, lastDot, headerJson[..headerLength], out viewerId);
+        }
+
+        if (headerError != TokenError.None)
+        {
+            return headerError;
+        }
+
         Span<byte> signature = stackalloc byte[64];
         if (System.Buffers.Text.Base64Url.DecodeFromUtf8(ascii[(lastDot + 1)..], signature, out _, out var signatureLength) != OperationStatus.Done ||
             signatureLength != 32)
@@ -125,20 +153,8 @@ public sealed class ViewerTokens
             return TokenError.BadSignature;
         }
 
-        Span<byte> headerJson = stackalloc byte[firstDot];
-        if (System.Buffers.Text.Base64Url.DecodeFromUtf8(ascii[..firstDot], headerJson, out _, out var headerLength) != OperationStatus.Done)
-        {
-            return TokenError.Malformed;
-        }
-
-        var headerError = CheckHeader(headerJson[..headerLength]);
-        if (headerError != TokenError.None)
-        {
-            return headerError;
-        }
-
         Span<byte> expected = stackalloc byte[32];
-        HMACSHA256.HashData(_key, ascii[..lastDot], expected);
+        HMACSHA256.HashData(key!, ascii[..lastDot], expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, signature[..32]))
         {
             return TokenError.BadSignature;
@@ -154,10 +170,16 @@ public sealed class ViewerTokens
         return CheckPayload(payloadJson[..written], out viewerId);
     }
 
-    private TokenError CheckHeader(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// Reads <c>alg</c> and <c>kid</c>. Ours: HS256 and one of our key ids (<paramref name="key"/> is then that key).
+    /// An asymmetric algorithm goes to the external issuer when one is configured; anything else is refused.
+    /// </summary>
+    private TokenError CheckHeader(ReadOnlySpan<byte> json, out byte[]? key, out bool isExternal)
     {
-        var algOk = false;
-        var kidOk = false;
+        key = null;
+        isExternal = false;
+        var hs256 = false;
+        var asymmetric = false;
         try
         {
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 2 });
@@ -171,12 +193,13 @@ public sealed class ViewerTokens
                 if (reader.ValueTextEquals("alg"u8))
                 {
                     reader.Read();
-                    algOk = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("HS256"u8);
+                    hs256 = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("HS256"u8);
+                    asymmetric = reader.TokenType == JsonTokenType.String && ExternalTokens.IsSupportedAlgorithm(ref reader);
                 }
                 else if (reader.ValueTextEquals("kid"u8))
                 {
                     reader.Read();
-                    kidOk = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(KeyId);
+                    key = _keys.Find(ref reader);
                 }
                 else
                 {
@@ -185,12 +208,19 @@ public sealed class ViewerTokens
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return TokenError.Malformed;
         }
 
-        return !algOk ? TokenError.Malformed : !kidOk ? TokenError.UnknownKey : TokenError.None;
+        if (asymmetric && _external is not null)
+        {
+            key = null;
+            isExternal = true;
+            return TokenError.None;
+        }
+
+        return !hs256 ? TokenError.Malformed : key is null ? TokenError.UnknownKey : TokenError.None;
     }
 
     private TokenError CheckPayload(ReadOnlySpan<byte> json, out string viewerId)
@@ -239,7 +269,7 @@ public sealed class ViewerTokens
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return TokenError.Malformed;
         }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Security;
+using LiveVote.Server.Security.Captcha;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveVote.Server.Viewers;
@@ -12,27 +13,53 @@ public static class ViewerEndpoints
 
     public static RouteGroupBuilder MapViewers(this IEndpointRouteBuilder routes)
     {
+        // The challenge exists for registration only, so it is mapped with it.
+        routes.MapCaptcha();
         var group = routes.MapGroup("/v1/viewers").WithTags("Viewers");
-        group.MapPost("/", Register);
+        group.MapPost("/", RegisterAsync);
         return group;
     }
 
     /// <summary>
     /// Registers a viewer: a fresh random viewer id and a signed token for it. Nothing about the viewer is stored: the
     /// token is the registration, and votes are stored under the HMAC pseudonym of the id (privacy by design).
-    /// A request with a valid admin key is a trusted back-end registration (the broadcaster's own account system);
-    /// a public one will need a solved CAPTCHA (see the anti-fraud issue) before it gets here.
+    /// A request with a valid admin key is a trusted back-end registration (the broadcaster's own account system) and
+    /// needs no CAPTCHA; a wrong admin key is refused rather than treated as public. A public one must carry a solved
+    /// CAPTCHA, checked after the rest of the request so a bad display name does not spend the viewer's solution.
     /// </summary>
-    private static Results<Created<RegisterViewerResponse>, ProblemHttpResult> Register(
-        RegisterViewerRequest? request, ViewerTokens tokens)
+    private static async Task<Results<Created<RegisterViewerResponse>, ProblemHttpResult>> RegisterAsync(
+        RegisterViewerRequest? request,
+        HttpContext context,
+        ViewerTokens tokens,
+        ServerSecrets secrets,
+        ICaptchaVerifier captcha,
+        CancellationToken cancellationToken)
     {
         if (request?.DisplayName is { } name && (name.Length > MaxDisplayNameLength || string.IsNullOrWhiteSpace(name)))
         {
             return Problems.BadRequest(ErrorCodes.InvalidRequest, $"displayName must be 1 to {MaxDisplayNameLength} characters.");
         }
 
+        if (context.Request.Headers.ContainsKey(AdminKeyFilter.Header))
+        {
+            if (!AdminKeyFilter.IsAdmin(context, secrets))
+            {
+                return Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.AdminKeyRequired, "A valid admin key is required.",
+                    $"Back ends send the admin key in {AdminKeyFilter.Header}; viewers send no {AdminKeyFilter.Header} and a solved CAPTCHA.");
+            }
+        }
+        else
+        {
+            var outcome = await captcha.VerifyAsync(request?.Captcha, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            if (outcome != CaptchaOutcome.Passed)
+            {
+                return CaptchaProblems.For(outcome, captcha.Provider, context);
+            }
+        }
+
         var viewerId = NewViewerId();
         var (token, expiresAt) = tokens.Issue(viewerId);
+        Telemetry.Metrics.ViewerRegistered(context.Request.Headers.ContainsKey(AdminKeyFilter.Header) ? "backend" : "public");
         return TypedResults.Created((string?)null, new RegisterViewerResponse(viewerId, token, expiresAt));
     }
 

@@ -46,8 +46,11 @@ public sealed class VoterKeyDeriver(byte[] secret)
 
     public VoterKey Derive(string viewerId)
     {
-        Span<byte> input = stackalloc byte[256];
-        var length = Encoding.UTF8.GetBytes(viewerId.AsSpan(0, Math.Min(viewerId.Length, 64)), input);
+        // The whole id counts: an external issuer's ids ("issuer|sub") run past 64 characters, and cutting them would
+        // merge different viewers into one voter key.
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(viewerId.Length);
+        Span<byte> input = maxBytes <= 256 ? stackalloc byte[256] : new byte[maxBytes];
+        var length = Encoding.UTF8.GetBytes(viewerId, input);
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_secret, input[..length], mac);
         return VoterKey.Read(mac);
