@@ -12,6 +12,18 @@ public static class AuditKinds
     public const string PollCreated = "poll-created";
     public const string PollOpened = "poll-opened";
     public const string PollClosed = "poll-closed";
+
+    /// <summary>
+    /// A vote challenged or refused by the risk score (or let through after a solved CAPTCHA). pollId and voterKey are
+    /// the vote's, optionId is empty, data is JSON: <c>{"action","reason","score","signals":{name:points},"network"}</c>.
+    /// </summary>
+    public const string RiskDecision = "risk-decision";
+
+    /// <summary>
+    /// A client network locked out of admin-key requests after repeated wrong keys. No pollId, voterKey or optionId;
+    /// data is JSON: <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","network"}</c>.
+    /// </summary>
+    public const string AdminLockout = "admin-lockout";
 }
 
 /// <summary>
@@ -30,6 +42,14 @@ public readonly record struct AuditEntry(
     Sha256Hash PrevHash,
     Sha256Hash Hash)
 {
+    /// <summary>The chain (writer) the entry belongs to: always 0 in SQLite.</summary>
+    public int Chain { get; init; }
+
+    /// <summary>Position in the store's global order, the paging cursor; equals <see cref="Seq"/> in SQLite.</summary>
+    public long Position { get; init; }
+
+    public long Cursor => Position != 0 ? Position : Seq;
+
     public static Sha256Hash ComputeHash(
         long seq, string kind, string? pollId, Votes.VoterKey? voterKey, string? optionId, long atUnixMs, string? data, Sha256Hash prevHash)
     {

@@ -35,6 +35,15 @@ internal sealed class IngestQueue
     public ValueTask EnqueuePollCommandAsync(PollCommand command, CancellationToken cancellationToken) =>
         _channel.Writer.WriteAsync(new WriterCommand(null, -1, default, null, command), cancellationToken);
 
+    /// <summary>
+    /// Audit notes (risk decisions, admin lockouts) are rare and must not be lost to a momentary burst, so they wait
+    /// for room like poll changes; the caller bounds the wait with <paramref name="cancellationToken"/>.
+    /// </summary>
+    public bool TryEnqueueNote(Storage.AuditNote note) => _channel.Writer.TryWrite(new WriterCommand(null, -1, default, null, null, note));
+
+    public ValueTask EnqueueNoteAsync(Storage.AuditNote note, CancellationToken cancellationToken) =>
+        _channel.Writer.WriteAsync(new WriterCommand(null, -1, default, null, null, note), cancellationToken);
+
     /// <summary>No more items are taken; the writer drains what is queued and stops.</summary>
     public void Complete() => _channel.Writer.TryComplete();
 }

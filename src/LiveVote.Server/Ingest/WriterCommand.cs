@@ -5,10 +5,12 @@ namespace LiveVote.Server.Ingest;
 
 /// <summary>
 /// One item of the writer's queue: a vote (the hot path: a struct, no allocation beyond the pooled completion) or,
-/// rarely, a poll change from the producer. Both go through the one queue so the audit trail records them in the order
-/// the writer applied them: a vote queued after a close is refused.
+/// rarely, a poll change from the producer or an audit note (a risk decision, an admin lockout). All go through the
+/// one queue so the audit trail records them in the order the writer applied them: a vote queued after a close is
+/// refused. Notes are not answered: nobody waits for them.
 /// </summary>
-internal readonly record struct WriterCommand(Poll? Poll, int OptionIndex, VoterKey VoterKey, VoteCompletion? Completion, PollCommand? Admin);
+internal readonly record struct WriterCommand(
+    Poll? Poll, int OptionIndex, VoterKey VoterKey, VoteCompletion? Completion, PollCommand? Admin, Storage.AuditNote? Note = null);
 
 internal enum PollCommandKind
 {

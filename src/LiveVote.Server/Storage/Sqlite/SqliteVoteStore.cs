@@ -171,14 +171,21 @@ public sealed class SqliteVoteStore : IVoteStore
     {
         var votes = batch.Votes;
         var results = batch.Results;
-        var changes = batch.PollChanges;
-        var nextChange = 0;
+        var auditOnly = batch.AuditOnlyEntries;
+        var next = 0;
         for (var i = 0; i <= votes.Length; i++)
         {
-            while (nextChange < changes.Count && changes[nextChange].Position == i)
+            while (next < auditOnly.Count && auditOnly[next].Position == i)
             {
-                var (_, poll, kind) = changes[nextChange++];
-                WritePollChange(poll, kind, batch.AtUnixMs, chain);
+                var entry = auditOnly[next++];
+                if (entry.Poll is { } poll)
+                {
+                    WritePollChange(poll, entry.Kind, batch.AtUnixMs, chain);
+                }
+                else
+                {
+                    WriteNote(entry.Note!, batch.AtUnixMs, chain);
+                }
             }
 
             if (i < votes.Length)
@@ -238,6 +245,13 @@ public sealed class SqliteVoteStore : IVoteStore
         p[5].Value = (object?)poll.OpenedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
         p[6].Value = (object?)poll.ClosedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
         _upsertPoll.ExecuteNonQuery();
+    }
+
+    /// <summary>An audit-only entry (risk decision, admin lockout): it extends the chain and changes nothing else.</summary>
+    private void WriteNote(AuditNote note, long atUnixMs, AuditChain chain)
+    {
+        var entry = chain.Append(note.Kind, note.PollId, note.VoterKey, null, atUnixMs, note.Data);
+        InsertAudit(entry, note.VoterKey?.ToArray());
     }
 
     private void InsertAudit(in AuditEntry entry, byte[]? voterKey)

@@ -1,0 +1,37 @@
+using LiveVote.Server.Security.Risk;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.Server.Security.RateLimiting;
+
+public static class RateLimitingSetup
+{
+    /// <summary>The limits (<see cref="RateLimitOptions"/>, validated at start), the admin-key lockout and ASP.NET Core's rate limiter.</summary>
+    public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<AdminLockout>();
+        builder.Services.AddSingleton<RequestLimiter>();
+        builder.Services.TryAddSingleton<AuditNotes>();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<RequestLimiter, IOptions<RateLimitOptions>>((options, limiter, limits) =>
+        {
+            options.GlobalLimiter = limiter;
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            var busyRetryAfter = limits.Value.BusyRetryAfterSeconds;
+            options.OnRejected = (context, _) => new ValueTask(RateLimitRejections.WriteAsync(context.HttpContext, busyRetryAfter));
+        });
+        return builder;
+    }
+
+    /// <summary>After routing (so a request's endpoint is known): the admin-key lockout, then the limits.</summary>
+    public static WebApplication UseRateLimits(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<AdminKeyGuard>();
+        app.UseRateLimiter();
+        return app;
+    }
+}

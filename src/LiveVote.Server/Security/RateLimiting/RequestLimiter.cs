@@ -1,0 +1,201 @@
+using System.Threading.RateLimiting;
+using LiveVote.Server.Security.Risk;
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.Server.Security.RateLimiting;
+
+/// <summary>The limits by name, as metrics and the 429 answer name them.</summary>
+public enum LimitName : byte
+{
+    Concurrency,
+    VotePerViewer,
+    VotePerIp,
+    VotePerNetwork,
+    RegisterPerIp,
+    RegisterPerNetwork,
+    ChallengePerIp,
+}
+
+/// <summary>
+/// The global limiter of ASP.NET Core's rate limiting middleware: one concurrency limit for every request (except
+/// <see cref="RequestKind.Exempt"/>), then the token buckets of the request's kind, keyed by viewer token, host and
+/// network. Buckets live in one partitioned limiter, created on first use and dropped once idle and full, so memory
+/// follows the clients active in the last seconds. Admin-key requests skip the buckets (see <see cref="AdminKeyGuard"/>).
+/// </summary>
+internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
+{
+    // Widest first: a flood from one network is stopped before it creates a bucket per forged token or per host.
+    private static readonly LimitName[] VoteLimits = [LimitName.VotePerNetwork, LimitName.VotePerIp, LimitName.VotePerViewer];
+    private static readonly LimitName[] RegisterLimits = [LimitName.RegisterPerNetwork, LimitName.RegisterPerIp];
+    private static readonly LimitName[] ChallengeLimits = [LimitName.ChallengePerIp];
+
+    private readonly bool _enabled;
+    private readonly ConcurrencyLimiter _concurrency;
+    private readonly PartitionedRateLimiter<LimitKey> _buckets;
+    private readonly TokenBucketRateLimiterOptions[] _bucketOptions;
+    private readonly Func<LimitKey, RateLimiter> _createBucket;
+
+    public RequestLimiter(IOptions<RateLimitOptions> options)
+    {
+        var o = options.Value;
+        _enabled = o.Enabled;
+        _concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = o.MaxConcurrentRequests, QueueLimit = 0 });
+        _bucketOptions = new TokenBucketRateLimiterOptions[Enum.GetValues<LimitName>().Length];
+        _bucketOptions[(int)LimitName.VotePerViewer] = Bucket(o.VotePerViewer);
+        _bucketOptions[(int)LimitName.VotePerIp] = Bucket(o.VotePerIp);
+        _bucketOptions[(int)LimitName.VotePerNetwork] = Bucket(o.VotePerNetwork);
+        _bucketOptions[(int)LimitName.RegisterPerIp] = Bucket(o.RegisterPerIp);
+        _bucketOptions[(int)LimitName.RegisterPerNetwork] = Bucket(o.RegisterPerNetwork);
+        _bucketOptions[(int)LimitName.ChallengePerIp] = Bucket(o.ChallengePerIp);
+        // One cached factory, so looking up a bucket allocates nothing; buckets do not run timers of their own: the
+        // partitioned limiter refills them all from its one 100 ms timer, and drops those idle and full for 10 s.
+        _createBucket = key => new TokenBucketRateLimiter(_bucketOptions[(int)key.Limit]);
+        _buckets = PartitionedRateLimiter.Create<LimitKey, LimitKey>(key => new RateLimitPartition<LimitKey>(key, _createBucket));
+    }
+
+    public override RateLimiterStatistics? GetStatistics(HttpContext resource) => _concurrency.GetStatistics();
+
+    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount) => Acquire(resource);
+
+    /// <summary>
+    /// The middleware asks again, asynchronously, after a refused attempt. Nothing here queues, so the answer is the
+    /// refusal already given: acquiring again would take a second token from the buckets the first attempt passed.
+    /// </summary>
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(resource.Features.Get<RateLimitRejection>()?.Lease ?? Acquire(resource));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _concurrency.Dispose();
+            _buckets.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private RateLimitLease Acquire(HttpContext context)
+    {
+        if (!_enabled)
+        {
+            return AcquiredLease.Instance;
+        }
+
+        var kind = RequestKinds.Of(context);
+        if (kind == RequestKind.Exempt)
+        {
+            return AcquiredLease.Instance;
+        }
+
+        var held = _concurrency.AttemptAcquire();
+        if (!held.IsAcquired)
+        {
+            return Refuse(context, LimitName.Concurrency, held);
+        }
+
+        var limits = kind switch
+        {
+            RequestKind.Vote => VoteLimits,
+            RequestKind.Register => RegisterLimits,
+            RequestKind.Challenge => ChallengeLimits,
+            _ => [],
+        };
+        if (limits.Length == 0 || AdminKeyGuard.IsVerifiedAdmin(context))
+        {
+            return held;
+        }
+
+        var client = ClientNetwork.Of(context);
+        foreach (var limit in limits)
+        {
+            if (KeyFor(limit, context, client) is not { } key)
+            {
+                continue;
+            }
+
+            // Token bucket leases hold nothing: the token is spent whether or not the lease is disposed.
+            using var lease = _buckets.AttemptAcquire(key);
+            if (!lease.IsAcquired)
+            {
+                held.Dispose();
+                return Refuse(context, limit, lease);
+            }
+        }
+
+        return held;
+    }
+
+    private static LimitKey? KeyFor(LimitName limit, HttpContext context, in ClientNetwork client) => limit switch
+    {
+        LimitName.VotePerViewer => ViewerKey(context),
+        LimitName.VotePerIp or LimitName.RegisterPerIp or LimitName.ChallengePerIp => new LimitKey(limit, client.Host),
+        _ => new LimitKey(limit, client.Network),
+    };
+
+    /// <summary>
+    /// Per viewer token, hashed: the token is not validated here (the endpoint does that), so a forged token only
+    /// limits its forger. A request without one is refused by the endpoint; the per-IP bucket still counts it.
+    /// </summary>
+    private static LimitKey? ViewerKey(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization;
+        if (authorization.Count != 1 || string.IsNullOrEmpty(authorization[0]))
+        {
+            return null;
+        }
+
+        var value = authorization[0].AsSpan();
+        return new LimitKey(LimitName.VotePerViewer, KeyHasher.Hash(value[..Math.Min(value.Length, 4096)], (ulong)LimitName.VotePerViewer));
+    }
+
+    private static RateLimitLease Refuse(HttpContext context, LimitName limit, RateLimitLease lease)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : (TimeSpan?)null;
+        var refusal = new RateLimitRejection(limit, retryAfter, new RefusedLease(retryAfter));
+        context.Features.Set(refusal);
+        return refusal.Lease;
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(TokenBucketLimit limit) => new()
+    {
+        TokenLimit = limit.TokenLimit,
+        TokensPerPeriod = limit.TokensPerPeriod,
+        ReplenishmentPeriod = limit.Period,
+        QueueLimit = 0,
+        AutoReplenishment = false,
+    };
+
+    internal readonly record struct LimitKey(LimitName Limit, UInt128 Key);
+
+    private sealed class AcquiredLease : RateLimitLease
+    {
+        public static readonly AcquiredLease Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+
+    private sealed class RefusedLease(TimeSpan? retryAfter) : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = retryAfter;
+            return retryAfter is not null && metadataName == MetadataName.RetryAfter.Name;
+        }
+    }
+}
+
+/// <summary>Which limit refused the request and when to retry: read by the 429 writer and the metrics.</summary>
+internal sealed record RateLimitRejection(LimitName Limit, TimeSpan? RetryAfter, RateLimitLease Lease);

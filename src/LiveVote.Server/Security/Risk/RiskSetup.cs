@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace LiveVote.Server.Security.Risk;
+
+public static class RiskSetup
+{
+    /// <summary>The risk score of votes (<see cref="RiskOptions"/>, validated at start). Needs the CAPTCHA services (AddCaptcha).</summary>
+    public static WebApplicationBuilder AddRiskScoring(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RiskOptions>().BindConfiguration(RiskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RiskScorer>();
+        builder.Services.AddSingleton<VoteRiskGate>();
+        builder.Services.TryAddSingleton<AuditNotes>();
+        return builder;
+    }
+
+    /// <summary>Counts successful public registrations per network for the registration-velocity signal.</summary>
+    public static WebApplication UseRiskSignals(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RegistrationSignals>();
+        return app;
+    }
+}
