@@ -13,7 +13,13 @@ public enum VoteOutcome : byte
 }
 
 /// <summary>The writer's answer to one vote: what happened and the vote that stands (seq and receipt).</summary>
-public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Audit.Sha256Hash Receipt);
+public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Audit.Sha256Hash Receipt, int Chain = 0)
+{
+    /// <summary>Names the vote's audit entry: its seq in SQLite's one chain, "chain-seq" with several writers.</summary>
+    public string VoteId => Chain == 0
+        ? Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Chain}-{Seq}");
+}
 
 /// <summary>
 /// A reusable awaitable for one vote's answer, so the hot path allocates no Task per vote. The request awaits it
@@ -26,6 +32,9 @@ internal sealed class VoteCompletion : IValueTaskSource<VoteResult>
 
     public ValueTask<VoteResult> Task => new(this, _core.Version);
 
+    /// <summary>The vote's enqueue span when its request is sampled (else default): the batch span links to it.</summary>
+    public System.Diagnostics.ActivityContext Trace { get; set; }
+
     public void SetResult(VoteResult result) => _core.SetResult(result);
 
     public VoteResult GetResult(short token) => _core.GetResult(token);
@@ -35,7 +44,11 @@ internal sealed class VoteCompletion : IValueTaskSource<VoteResult>
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
-    public void Reset() => _core.Reset();
+    public void Reset()
+    {
+        Trace = default;
+        _core.Reset();
+    }
 }
 
 internal sealed class VoteCompletionPool

@@ -85,7 +85,11 @@ public sealed class ServerSentEventsResult(ResultsHub hub, string pollId, TimeSp
         response.Headers.CacheControl = "no-cache, no-transform";
         response.Headers[HeaderNames.Connection] = "keep-alive";
         response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = httpContext.RequestAborted;
+        // The stream never ends by itself, so it ends when the client leaves or the server begins to stop: otherwise each
+        // open stream would hold a stopping server for its whole shutdown timeout.
+        var stopping = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var streamEnd = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
+        var aborted = streamEnd.Token;
         using var subscription = hub.Subscribe(pollId);
         try
         {

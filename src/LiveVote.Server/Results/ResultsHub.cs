@@ -31,6 +31,15 @@ public sealed class ResultsHub : IDisposable
     public void Report(Poll poll, long[] totals, long version, DateTimeOffset asOf)
     {
         var state = _polls.GetOrAdd(poll.Id, static _ => new PollResults());
+        if (state.Published is null)
+        {
+            // A poll's first state is published at once: until a snapshot exists its results read as "no such poll",
+            // and a poll opened right after the previous publish would wait a whole interval for it. Only the writer
+            // reports, so nothing races this first publish; later changes are coalesced by the publisher as usual.
+            Publish(state, ResultsSnapshot.Create(poll, totals, version, asOf));
+            return;
+        }
+
         Volatile.Write(ref state.Pending, new PendingResults(poll, totals, version, asOf));
         if (_changed.CurrentCount == 0)
         {
@@ -60,6 +69,24 @@ public sealed class ResultsHub : IDisposable
 
     public int SubscriberCount => _polls.Values.Sum(p => p.Subscribers.Count);
 
+    /// <summary>
+    /// How far published results trail committed votes (the <c>livevote.results.age</c> gauge): for a poll with newer
+    /// committed totals not yet published, the age of what viewers see; zero when every poll's newest totals are out.
+    /// </summary>
+    internal TimeSpan PublishLag(DateTimeOffset now)
+    {
+        var lag = TimeSpan.Zero;
+        foreach (var state in _polls.Values)
+        {
+            if (Volatile.Read(ref state.Pending) is not null && state.Published is { } published && now - published.Dto.AsOf > lag)
+            {
+                lag = now - published.Dto.AsOf;
+            }
+        }
+
+        return lag;
+    }
+
     internal Task WaitForChangeAsync(CancellationToken cancellationToken) => _changed.WaitAsync(cancellationToken);
 
     /// <summary>Builds and fans out a snapshot for every poll with newer committed state; returns how many.</summary>
@@ -74,17 +101,20 @@ public sealed class ResultsHub : IDisposable
                 continue;
             }
 
-            var snapshot = ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf);
-            state.Published = snapshot;
-            foreach (var subscriber in state.Subscribers.Keys)
-            {
-                subscriber.Offer(snapshot);
-            }
-
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf));
             published++;
         }
 
         return published;
+    }
+
+    private static void Publish(PollResults state, ResultsSnapshot snapshot)
+    {
+        state.Published = snapshot;
+        foreach (var subscriber in state.Subscribers.Keys)
+        {
+            subscriber.Offer(snapshot);
+        }
     }
 
     private void Unsubscribe(Subscription subscription)

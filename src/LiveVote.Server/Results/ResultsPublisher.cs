@@ -13,7 +13,12 @@ internal sealed class ResultsPublisher(ResultsHub hub, IOptions<ResultsOptions> 
             while (!stoppingToken.IsCancellationRequested)
             {
                 await hub.WaitForChangeAsync(stoppingToken);
-                hub.PublishPending();
+                using (var activity = Telemetry.Metrics.Source.StartActivity("livevote.results.publish"))
+                {
+                    // Publish first: inside activity?.SetTag(...) the call would be skipped whenever tracing is off.
+                    var published = hub.PublishPending();
+                    activity?.SetTag("livevote.results.polls", published);
+                }
 
                 // Coalesce: changes in the next interval go out together in the next snapshot.
                 await Task.Delay(interval, time, stoppingToken);

@@ -30,8 +30,70 @@ public static class Metrics
     private static readonly Counter<long> StoreErrors = Meter.CreateCounter<long>(
         "livevote.store.errors", "{error}", "Failed store commits.");
 
+    private static readonly Counter<long> RiskDecisions = Meter.CreateCounter<long>(
+        "livevote.risk.decisions", "{decision}",
+        "Votes the risk score challenged (captcha-required), refused (suspected-bot) or let through after a CAPTCHA (captcha-passed, captcha-failed), by action and main signal.");
+
+    private static readonly Counter<long> RateLimitRejections = Meter.CreateCounter<long>(
+        "livevote.ratelimit.rejections", "{request}", "Requests refused with 429 by a rate limit, by limit.");
+
+    private static readonly Counter<long> AdminKeyFailures = Meter.CreateCounter<long>(
+        "livevote.admin.key.failures", "{request}", "Requests that presented a wrong admin key.");
+
+    private static readonly Counter<long> AdminLockouts = Meter.CreateCounter<long>(
+        "livevote.admin.lockouts", "{lockout}", "Client networks locked out of admin-key requests after repeated wrong keys.");
+
+    private static readonly Counter<long> AdminLockedOutRequests = Meter.CreateCounter<long>(
+        "livevote.admin.lockout.rejections", "{request}", "Admin-key requests refused because their network is locked out.");
+
+    private static readonly Counter<long> AuditNotes = Meter.CreateCounter<long>(
+        "livevote.audit.notes", "{note}", "Audit notes (risk decisions, admin lockouts) handed to the writer, by kind.");
+
+    private static readonly Counter<long> AuditNotesLost = Meter.CreateCounter<long>(
+        "livevote.audit.notes.dropped", "{note}", "Audit notes lost: the writer queue stayed full, the server was stopping, or their batch failed.");
+
+    private static readonly Counter<long> Registrations = Meter.CreateCounter<long>(
+        "livevote.registrations", "{registration}", "Viewers registered (tokens issued), by kind: public (after a CAPTCHA) or backend (admin key).");
+
+    private static readonly Histogram<double> VoteDuration = Meter.CreateHistogram<double>(
+        "livevote.vote.duration", "s", "End-to-end time of a vote request that reached the writer, from the handler's start to its durable answer, by outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5] });
+
+    // Gauges read the live components of the running server(s) through HostGauges: observed when exported, never
+    // maintained on the hot path.
+    private static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
+        "livevote.queue.depth", HostGauges.QueueDepth, "{item}", "Items waiting in the ingest queue in front of the writer.");
+
+    private static readonly ObservableGauge<long> QueueCapacity = Meter.CreateObservableGauge(
+        "livevote.queue.capacity", HostGauges.QueueCapacity, "{item}", "Size of the ingest queue: votes beyond it are refused with 503 overloaded.");
+
+    private static readonly ObservableGauge<double> ResultsAge = Meter.CreateObservableGauge(
+        "livevote.results.age", HostGauges.ResultsAgeSeconds, "s",
+        "How far the published results trail committed votes: 0 when every poll's newest totals are published, else the age of the published snapshot.");
+
+    private static readonly ObservableGauge<long> SseSubscribers = Meter.CreateObservableGauge(
+        "livevote.sse.subscribers", HostGauges.SseSubscribers, "{subscriber}", "Open results streams (SSE).");
+
+    private static readonly ObservableGauge<long> OpenPolls = Meter.CreateObservableGauge(
+        "livevote.polls.open", HostGauges.OpenPolls, "{poll}", "Polls open for voting.");
+
+    private static readonly ObservableGauge<double> LastCommitAge = Meter.CreateObservableGauge(
+        "livevote.batch.last_commit.age", () => Stopwatch.GetElapsedTime(Volatile.Read(ref s_lastCommit)).TotalSeconds, "s",
+        "Time since the writer last committed a batch (since start before the first).");
+
+    private static long s_lastCommit = Stopwatch.GetTimestamp();
+
+    /// <summary>Links kept on one batch span: enough to follow the sampled requests, bounded whatever the batch size.</summary>
+    public const int MaxBatchLinks = 128;
+
     private static readonly KeyValuePair<string, object?>[][] OutcomeTags =
         [.. Enum.GetValues<VoteOutcome>().Select(o => new[] { new KeyValuePair<string, object?>("outcome", OutcomeName(o)) })];
+
+    /// <summary>
+    /// Creates the instruments now if nothing has touched them yet: the gauges must exist from start, not from the
+    /// first vote (static field initialisers run only when a field is first read).
+    /// </summary>
+    public static void EnsureInstruments() => System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Metrics).TypeHandle);
 
     public static void VoteDecided(VoteOutcome outcome) => Votes.Add(1, OutcomeTags[(int)outcome]);
 
@@ -39,11 +101,81 @@ public static class Metrics
 
     public static void BatchCommitted(int votes, TimeSpan duration)
     {
+        Volatile.Write(ref s_lastCommit, Stopwatch.GetTimestamp());
         BatchSize.Record(votes);
         CommitDuration.Record(duration.TotalSeconds);
     }
 
     public static void StoreError() => StoreErrors.Add(1);
+
+    /// <param name="kind">public or backend.</param>
+    public static void ViewerRegistered(string kind) => Registrations.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>The end-to-end latency of a vote the writer answered (the "write latency" the alerts watch).</summary>
+    public static void VoteAnswered(VoteOutcome outcome, TimeSpan elapsed) => VoteDuration.Record(elapsed.TotalSeconds, OutcomeTags[(int)outcome]);
+
+    /// <summary>
+    /// A vote's enqueue span, child of the request span. Null (no allocation) unless the request is sampled; its
+    /// context is what the batch span links to.
+    /// </summary>
+    public static Activity? StartVoteEnqueue() => Source.HasListeners() ? Source.StartActivity("livevote.vote.enqueue") : null;
+
+    /// <summary>The span around a vote's checks (token, poll, option, risk); null unless the request is sampled.</summary>
+    public static Activity? StartVoteValidation() => Source.HasListeners() ? Source.StartActivity("livevote.vote.validate") : null;
+
+    /// <summary>
+    /// One span per batch commit, a root linked to the enqueue spans of the sampled votes it answers (at most
+    /// <see cref="MaxBatchLinks"/>). <paramref name="links"/> is the writer's reused list, so an unsampled batch costs no allocation.
+    /// </summary>
+    internal static Activity? StartBatchCommit(ReadOnlySpan<VoteCompletion?> waiters, List<ActivityLink> links)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        links.Clear();
+        foreach (var waiter in waiters)
+        {
+            if (waiter?.Trace is { } trace && trace != default)
+            {
+                links.Add(new ActivityLink(trace));
+                if (links.Count == MaxBatchLinks)
+                {
+                    break;
+                }
+            }
+        }
+
+        var activity = Source.StartActivity("livevote.batch.commit", ActivityKind.Internal, parentContext: default, links: links);
+        activity?.SetTag("livevote.batch.size", waiters.Length);
+        links.Clear();
+        return activity;
+    }
+
+    /// <param name="action">captcha-required, suspected-bot, captcha-passed or captcha-failed.</param>
+    /// <param name="reason">The signal that weighed most: one of the fixed risk signal names.</param>
+    public static void RiskDecided(string action, string reason) =>
+        RiskDecisions.Add(1, new KeyValuePair<string, object?>("action", action), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <param name="limit">One of the fixed limit names (vote-per-ip, concurrency, ...).</param>
+    public static void RateLimited(string limit) => RateLimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    public static void AdminKeyFailed() => AdminKeyFailures.Add(1);
+
+    public static void AdminLockedOut() => AdminLockouts.Add(1);
+
+    public static void AdminLockoutRefused() => AdminLockedOutRequests.Add(1);
+
+    public static void AuditNoteQueued(string kind) => AuditNotes.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public static void AuditNotesDropped(int count)
+    {
+        if (count > 0)
+        {
+            AuditNotesLost.Add(count);
+        }
+    }
 
     public static string OutcomeName(VoteOutcome outcome) => outcome switch
     {

@@ -1,0 +1,36 @@
+using LiveVote.Server.Security;
+using LiveVote.Server.Security.RateLimiting;
+
+namespace LiveVote.Server.Telemetry;
+
+/// <summary>
+/// One log line per producer action (a request with the admin key that changes something: create, open, close a poll),
+/// with its answer. Back-end viewer registrations carry the admin key too but are viewer traffic, not producer actions,
+/// so they are left out, as votes are. The client is logged as its network only (IPv4 /24, IPv6 /48).
+/// </summary>
+internal static partial class AdminActionLog
+{
+    public static IApplicationBuilder UseAdminActionLog(this IApplicationBuilder app)
+    {
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("LiveVote.Server.Admin");
+        return app.Use(async (context, next) =>
+        {
+            await next(context);
+            var request = context.Request;
+            if (request.Headers.ContainsKey(AdminKeyFilter.Header) && IsChange(request.Method) && !IsViewerTraffic(request.Path)
+                && logger.IsEnabled(LogLevel.Information))
+            {
+                var network = ClientNetwork.Of(context).NetworkText();
+                LogAction(logger, request.Method, request.Path.Value ?? "", context.Response.StatusCode, network);
+            }
+        });
+    }
+
+    private static bool IsChange(string method) => !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);
+
+    private static bool IsViewerTraffic(PathString path) =>
+        path.StartsWithSegments("/v1/viewers", StringComparison.Ordinal) || (path.Value?.EndsWith("/votes", StringComparison.Ordinal) ?? false);
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Admin action {Method} {Path} answered {Status} (client network {ClientNetwork})")]
+    private static partial void LogAction(ILogger logger, string method, string path, int status, string clientNetwork);
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics.Metrics;
+
+namespace LiveVote.Server.Telemetry;
+
+/// <summary>
+/// The producer console's figures, read from the server's own meter with a <see cref="MeterListener"/>: the same
+/// measurements Prometheus and OTLP export, no second bookkeeping in the vote path. Totals count from this server's
+/// start (the meter is process-wide: in a test process running several servers they add up).
+/// </summary>
+internal sealed class LiveStats : IDisposable
+{
+    /// <summary>Votes/s is the mean over the last complete seconds, so a half-finished second never reads as a drop.</summary>
+    public const int RateWindowSeconds = 5;
+
+    private readonly MeterListener _listener = new();
+    private readonly TimeProvider _time;
+    private readonly Lock _rateLock = new();
+    private readonly long[] _acceptedInSecond = new long[RateWindowSeconds + 1];
+    private readonly long[] _secondOfSlot = new long[RateWindowSeconds + 1];
+    private readonly Lock _observeLock = new();
+    private long _accepted;
+    private long _repeated;
+    private long _throttled;
+    private long _flagged;
+    private long _queueDepth;
+    private long _queueCapacity;
+
+    public LiveStats(TimeProvider time)
+    {
+        _time = time;
+        Array.Fill(_secondOfSlot, -1);
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == Metrics.Name && KindOf(instrument.Name) is { } kind)
+            {
+                // The kind rides along as the state, so a vote's measurement costs no name comparison.
+                listener.EnableMeasurementEvents(instrument, kind);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>(OnMeasurement);
+        Metrics.EnsureInstruments();
+        _listener.Start();
+    }
+
+    private enum Watched
+    {
+        Votes,
+        RateLimit,
+        Risk,
+        QueueDepth,
+        QueueCapacity,
+    }
+
+    private static object? KindOf(string instrument) => instrument switch
+    {
+        "livevote.votes" => Watched.Votes,
+        "livevote.ratelimit.rejections" => Watched.RateLimit,
+        "livevote.risk.decisions" => Watched.Risk,
+        "livevote.queue.depth" => Watched.QueueDepth,
+        "livevote.queue.capacity" => Watched.QueueCapacity,
+        _ => null,
+    };
+
+    public AdminStats Read()
+    {
+        long depth, capacity;
+        lock (_observeLock)
+        {
+            // Calls the gauges' callbacks now; their values arrive through OnMeasurement.
+            _listener.RecordObservableInstruments();
+            depth = Interlocked.Read(ref _queueDepth);
+            capacity = Interlocked.Read(ref _queueCapacity);
+        }
+
+        return new AdminStats(
+            VotesPerSecond(),
+            Interlocked.Read(ref _accepted),
+            Interlocked.Read(ref _repeated),
+            Interlocked.Read(ref _throttled),
+            Interlocked.Read(ref _flagged),
+            depth,
+            capacity,
+            _time.GetUtcNow());
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        switch ((Watched)state!)
+        {
+            case Watched.Votes:
+                switch (Tag(tags, "outcome"))
+                {
+                    case "accepted":
+                        Interlocked.Add(ref _accepted, value);
+                        CountAccepted(value);
+                        break;
+                    case "duplicate" or "already-voted":
+                        Interlocked.Add(ref _repeated, value);
+                        break;
+                }
+
+                break;
+            case Watched.RateLimit:
+                Interlocked.Add(ref _throttled, value);
+                break;
+            case Watched.Risk when Tag(tags, "action") is "captcha-required" or "suspected-bot":
+                Interlocked.Add(ref _flagged, value);
+                break;
+            case Watched.QueueDepth:
+                Interlocked.Exchange(ref _queueDepth, value);
+                break;
+            case Watched.QueueCapacity:
+                Interlocked.Exchange(ref _queueCapacity, value);
+                break;
+        }
+    }
+
+    private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+
+    private long CurrentSecond() => _time.GetTimestamp() / _time.TimestampFrequency;
+
+    private void CountAccepted(long value)
+    {
+        var second = CurrentSecond();
+        var slot = (int)(second % _acceptedInSecond.Length);
+        lock (_rateLock)
+        {
+            if (_secondOfSlot[slot] != second)
+            {
+                _secondOfSlot[slot] = second;
+                _acceptedInSecond[slot] = 0;
+            }
+
+            _acceptedInSecond[slot] += value;
+        }
+    }
+
+    private double VotesPerSecond()
+    {
+        var now = CurrentSecond();
+        long sum = 0;
+        lock (_rateLock)
+        {
+            for (var second = now - RateWindowSeconds; second < now; second++)
+            {
+                var slot = (int)(second % _acceptedInSecond.Length);
+                if (_secondOfSlot[slot] == second)
+                {
+                    sum += _acceptedInSecond[slot];
+                }
+            }
+        }
+
+        return (double)sum / RateWindowSeconds;
+    }
+}
+
+/// <summary>The producer console's live figures (<c>GET /v1/admin/stats</c>).</summary>
+/// <param name="DuplicatesRefused">Votes not counted because the voter had already voted (same option again, or another).</param>
+/// <param name="Throttled">Requests refused by a rate limit (429).</param>
+/// <param name="Flagged">Votes the risk score challenged with a CAPTCHA or refused as a suspected bot.</param>
+internal sealed record AdminStats(
+    double VotesPerSecond,
+    long TotalAccepted,
+    long DuplicatesRefused,
+    long Throttled,
+    long Flagged,
+    long QueueDepth,
+    long QueueCapacity,
+    DateTimeOffset AsOf);

@@ -1,0 +1,18 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LiveVote.Server.Security;
+
+namespace LiveVote.Server.Telemetry;
+
+public static class StatsEndpoints
+{
+    /// <summary><c>GET /v1/admin/stats</c> (admin key): the producer console's live figures, from the server's meter.</summary>
+    public static RouteHandlerBuilder MapAdminStats(this IEndpointRouteBuilder routes) =>
+        routes.MapGet("/v1/admin/stats", (LiveStats stats) => TypedResults.Json(stats.Read(), TelemetryJsonContext.Default.AdminStats))
+            .RequireAdminKey()
+            .WithTags("Admin");
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AdminStats))]
+internal sealed partial class TelemetryJsonContext : JsonSerializerContext;

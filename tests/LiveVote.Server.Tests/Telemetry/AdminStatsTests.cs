@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text.Json;
+using LiveVote.Server.Tests.Infrastructure;
+
+namespace LiveVote.Server.Tests.Telemetry;
+
+/// <summary>GET /v1/admin/stats: the producer console's figures, read from the server's meter.</summary>
+public sealed class AdminStatsTests
+{
+    [Fact]
+    public async Task AdminStats_WithoutAdminKey_Is401AdminKeyRequired()
+    {
+        await using var server = new LiveVoteServer();
+
+        using var response = await server.Client().GetAsync("/v1/admin/stats");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "admin-key-required");
+    }
+
+    [Fact]
+    public async Task AdminStats_FiguresMoveAfterVotes()
+    {
+        await using var server = new LiveVoteServer(new Dictionary<string, string?> { ["LiveVote:Ingest:QueueCapacity"] = "4096" });
+        var admin = server.AdminClient();
+        var before = await StatsAsync(admin);
+        Assert.True(before.GetProperty("queueCapacity").GetInt64() >= 4096, before.ToString());
+        Assert.True(before.GetProperty("queueDepth").GetInt64() >= 0);
+
+        var poll = await Api.CreateOpenPollAsync(admin);
+        const int votes = 8;
+        var viewers = await Api.RegisterManyAsync(admin, votes);
+        var client = server.Client();
+        foreach (var viewer in viewers)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(client, poll.Id, viewer.Token, "a")).StatusCode);
+        }
+
+        // The same vote again is a duplicate; another option is already-voted: both are repeats that do not count.
+        Assert.Equal(HttpStatusCode.OK, (await Api.VoteAsync(client, poll.Id, viewers[0].Token, "a")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Api.VoteAsync(client, poll.Id, viewers[1].Token, "b")).StatusCode);
+
+        JsonElement after = default;
+        var moved = await PrometheusServer.EventuallyAsync(async () =>
+        {
+            after = await StatsAsync(admin);
+            return after.GetProperty("totalAccepted").GetInt64() >= before.GetProperty("totalAccepted").GetInt64() + votes
+                && after.GetProperty("duplicatesRefused").GetInt64() >= before.GetProperty("duplicatesRefused").GetInt64() + 2
+                && after.GetProperty("votesPerSecond").GetDouble() > 0;
+        }, 15_000);
+
+        Assert.True(moved, "Stats did not move: before " + before + ", after " + after);
+    }
+
+    private static async Task<JsonElement> StatsAsync(HttpClient admin)
+    {
+        using var response = await admin.GetAsync("/v1/admin/stats");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics.Metrics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace LiveVote.Server.Tests.Telemetry;
+
+/// <summary>docs/design.md's metric table lists exactly the instruments the server creates on its meter, with their units.</summary>
+public sealed class MetricsDocumentationTests
+{
+    [Fact]
+    public void DesignDocument_ListsExactlyTheServersInstrumentsAndUnits()
+    {
+        var created = CreatedInstruments();
+        var documented = DocumentedInstruments();
+
+        Assert.True(created.Count >= 20, $"Only {created.Count} instruments found: {string.Join(", ", created.Keys)}");
+        Assert.Equal(created.OrderBy(p => p.Key, StringComparer.Ordinal), documented.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    /// <summary>Every instrument on a meter named LiveVote.Server, after running the static initialisers that create them.</summary>
+    private static Dictionary<string, string> CreatedInstruments()
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument.Meter.Name == "LiveVote.Server")
+            {
+                lock (found)
+                {
+                    found[instrument.Name] = instrument.Unit ?? "";
+                }
+            }
+        };
+        listener.Start();
+
+        // Instruments live in static fields of the classes that use them; run those classes' initialisers.
+        foreach (var type in typeof(Program).Assembly.GetTypes())
+        {
+            if (type.GetFields(BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public).Any(f => f.FieldType == typeof(Meter)))
+            {
+                RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+            }
+        }
+
+        lock (found)
+        {
+            return new Dictionary<string, string>(found, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The rows of section 10's metric table: | `name` | prometheus | type | `unit` | labels | meaning |.</summary>
+    private static Dictionary<string, string> DocumentedInstruments()
+    {
+        var rows = File.ReadAllLines(Path.Combine(ObservabilityFiles.Directory, "design.md"))
+            .Select(line => line.Split('|').Select(c => c.Trim()).ToArray())
+            .Where(cells => cells.Length >= 7 && cells[3] is "counter" or "histogram" or "gauge" && cells[1].StartsWith("`livevote.", StringComparison.Ordinal));
+        return rows.ToDictionary(cells => cells[1].Trim('`'), cells => cells[4].Trim('`'), StringComparer.Ordinal);
+    }
+}
