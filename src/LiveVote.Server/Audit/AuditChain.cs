@@ -5,12 +5,19 @@ namespace LiveVote.Server.Audit;
 /// <summary>
 /// The head of one hash chain, extended by its single writer only. A batch appends tentatively; the writer then either
 /// keeps the appended links (commit succeeded) or rewinds to the mark (commit failed), so the in-memory head always
-/// equals the durable one.
+/// equals the durable one. A store with several writers (PostgreSQL) gives each writer its own chain, named by
+/// <see cref="ChainId"/>; the SQLite store has the one chain 0.
 /// </summary>
 public sealed class AuditChain(long lastSeq, Sha256Hash lastHash)
 {
+    private readonly List<AuditEntry> _appended = [];
     private long _markSeq = lastSeq;
     private Sha256Hash _markHash = lastHash;
+
+    public int ChainId { get; private set; }
+
+    /// <summary>The entries appended since the last <see cref="Mark"/>, in order (for stores that insert them in bulk).</summary>
+    public IReadOnlyList<AuditEntry> Appended => _appended;
 
     public long LastSeq { get; private set; } = lastSeq;
 
@@ -23,7 +30,8 @@ public sealed class AuditChain(long lastSeq, Sha256Hash lastHash)
     {
         var seq = LastSeq + 1;
         var hash = AuditEntry.ComputeHash(seq, kind, pollId, voterKey, optionId, atUnixMs, data, LastHash);
-        var entry = new AuditEntry(seq, kind, pollId, voterKey, optionId, atUnixMs, data, LastHash, hash);
+        var entry = new AuditEntry(seq, kind, pollId, voterKey, optionId, atUnixMs, data, LastHash, hash) { Chain = ChainId };
+        _appended.Add(entry);
         LastSeq = seq;
         LastHash = hash;
         return entry;
@@ -34,6 +42,16 @@ public sealed class AuditChain(long lastSeq, Sha256Hash lastHash)
     {
         _markSeq = LastSeq;
         _markHash = LastHash;
+        _appended.Clear();
+    }
+
+    /// <summary>Starts a new, empty chain (a new writer id): the old one ends where the store holds it.</summary>
+    public void Restart(int chainId)
+    {
+        ChainId = chainId;
+        LastSeq = _markSeq = 0;
+        LastHash = _markHash = Sha256Hash.Zero;
+        _appended.Clear();
     }
 
     /// <summary>Forgets every link appended since <see cref="Mark"/>: that batch did not become durable.</summary>
@@ -41,5 +59,6 @@ public sealed class AuditChain(long lastSeq, Sha256Hash lastHash)
     {
         LastSeq = _markSeq;
         LastHash = _markHash;
+        _appended.Clear();
     }
 }

@@ -1,0 +1,78 @@
+namespace LiveVote.Server.Storage.Postgres;
+
+/// <summary>
+/// Versioned schema for PostgreSQL. Migrations run at start inside one transaction holding an advisory lock, so
+/// several nodes starting at once apply each exactly once; applied versions are rows of <c>schema_migrations</c>.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>Arbitrary constant key of the advisory lock that serialises migrations across nodes.</summary>
+    public const long MigrationLockKey = 0x4C69_7665_566F_7465; // "LiveVote"
+
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE polls (
+            id text PRIMARY KEY,
+            title text NOT NULL,
+            options text NOT NULL,
+            status text NOT NULL,
+            created_at bigint NOT NULL,
+            opened_at bigint,
+            closed_at bigint
+        );
+        -- One row per writer process: its id names its audit chain and its tally rows.
+        CREATE TABLE writers (
+            id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            node text NOT NULL,
+            started_at bigint NOT NULL
+        );
+        -- The unique key settles duplicates across every node: insert-if-absent with ON CONFLICT DO NOTHING.
+        CREATE TABLE votes (
+            poll_id text NOT NULL,
+            voter_key bytea NOT NULL,
+            option_id text NOT NULL,
+            writer_id integer NOT NULL,
+            seq bigint NOT NULL,
+            receipt bytea NOT NULL,
+            PRIMARY KEY (poll_id, voter_key)
+        );
+        -- Sharded counters: each writer owns its rows, so no two nodes ever update the same row.
+        CREATE TABLE tallies (
+            poll_id text NOT NULL,
+            option_id text NOT NULL,
+            writer_id integer NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (poll_id, option_id, writer_id)
+        );
+        CREATE TABLE audit (
+            pos bigint GENERATED ALWAYS AS IDENTITY,
+            writer_id integer NOT NULL,
+            seq bigint NOT NULL,
+            kind text NOT NULL,
+            poll_id text,
+            voter_key bytea,
+            option_id text,
+            at bigint NOT NULL,
+            data text,
+            prev_hash bytea NOT NULL,
+            hash bytea NOT NULL,
+            PRIMARY KEY (writer_id, seq)
+        );
+        CREATE INDEX audit_by_poll ON audit (poll_id, pos);
+        -- Periodic entries that bind the heads of all chains: truncating one chain's tail breaks the next checkpoint.
+        CREATE TABLE checkpoints (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at bigint NOT NULL,
+            heads text NOT NULL,
+            prev_hash bytea NOT NULL,
+            hash bytea NOT NULL
+        );
+        -- Generated secrets shared by the fleet (configuration wins when it sets them).
+        CREATE TABLE settings (
+            key text PRIMARY KEY,
+            value text NOT NULL
+        );
+        """,
+    ];
+}

@@ -1,0 +1,523 @@
+using System.Data;
+using System.Text;
+using LiveVote.Server.Audit;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Votes;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace LiveVote.Server.Storage.Postgres;
+
+/// <summary>
+/// The production store: PostgreSQL shared by many stateless API nodes. Each node's single writer group-commits its
+/// batches in one transaction of four statements (lock the polls, find standing votes, insert-if-absent the new ones
+/// with <c>unnest</c> arrays, append audit entries and add to its own tally rows). Duplicates across nodes are settled by
+/// the primary key (poll_id, voter_key); the pre-read only spares the common case a conflict.
+/// A commit in flight is never cancelled (no command timeout): with synchronous replication a cancelled wait for the
+/// standby could leave a commit visible on the primary yet lost on promotion.
+/// </summary>
+public sealed partial class PostgresVoteStore : ISharedVoteStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PostgresVoteStore> _logger;
+    private readonly List<int> _accepted = [];
+    private readonly Dictionary<(string PollId, VoterKey Key), StoredVote> _standing = [];
+    private readonly Dictionary<(string PollId, string OptionId), long> _tallyDeltas = [];
+    private NpgsqlConnection? _connection;
+    private bool _needsNewChain = true;
+
+    public PostgresVoteStore(IOptions<PostgresOptions> options, TimeProvider time, ILogger<PostgresVoteStore> logger)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString)
+        {
+            // Never cancel a commit that waits for a standby: the outcome would be unknown.
+            CommandTimeout = 0,
+        };
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        _time = time;
+        _logger = logger;
+    }
+
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    public async Task<StoreState> OpenAsync(CancellationToken cancellationToken)
+    {
+        await MigrateAsync(cancellationToken);
+        var shared = await ReadSharedStateAsync(cancellationToken);
+        return new StoreState(shared.Polls, shared.Tallies, 0, Sha256Hash.Zero, shared.Tallies.Values.Sum(t => t.Sum()));
+    }
+
+    public async ValueTask CommitAsync(WriteBatch batch, AuditChain chain)
+    {
+        // Up to three tries: a try is only repeated when another node inserted one of this batch's voters between the
+        // pre-read and the insert, which the unique key caught.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _connection ??= await _dataSource.OpenConnectionAsync();
+                if (_needsNewChain)
+                {
+                    chain.Restart(await RegisterWriterAsync(_connection));
+                    _needsNewChain = false;
+                }
+
+                chain.Mark();
+                if (await TryCommitAsync(_connection, batch, chain))
+                {
+                    return;
+                }
+
+                chain.Rewind();
+                if (attempt == 3)
+                {
+                    throw new InvalidOperationException("Concurrent inserts of the same voters kept conflicting.");
+                }
+            }
+            catch (PollChangeRefusedException)
+            {
+                chain.Rewind();
+                throw;
+            }
+            catch
+            {
+                // The outcome of the failed transaction may be unknown (the connection died during COMMIT): this chain
+                // ends at whatever the database holds, and the next batch starts a new chain under a new writer id.
+                chain.Rewind();
+                _needsNewChain = true;
+                if (_connection is not null)
+                {
+                    await _connection.DisposeAsync();
+                    _connection = null;
+                }
+
+                throw;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string pollId, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            SELECT pos, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, writer_id, seq
+            FROM audit WHERE poll_id = $1 AND pos > $2 ORDER BY pos LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = pollId });
+        command.Parameters.Add(new NpgsqlParameter { Value = afterSeq });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var entries = new List<AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new AuditEntry(
+                reader.GetInt64(10),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : VoterKey.Read(reader.GetFieldValue<byte[]>(3)),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                Sha256Hash.Read(reader.GetFieldValue<byte[]>(7)),
+                Sha256Hash.Read(reader.GetFieldValue<byte[]>(8)))
+            {
+                Chain = reader.GetInt32(9),
+                Position = reader.GetInt64(0),
+            });
+        }
+
+        return entries;
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = _dataSource.CreateCommand("SELECT pg_is_in_recovery()");
+            return await command.ExecuteScalarAsync(cancellationToken) is false;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Polls and tallies summed over every writer: what every node serves results from.</summary>
+    public async Task<SharedState> ReadSharedStateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var polls = new List<Poll>();
+        await using (var command = new NpgsqlCommand("SELECT id, title, options, status, created_at, opened_at, closed_at FROM polls", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!Poll.TryParseStatus(reader.GetString(3), out var status))
+                {
+                    throw new InvalidDataException($"Poll {reader.GetString(0)} has an unknown status.");
+                }
+
+                polls.Add(new Poll(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    [.. StorageJsonContext.ParseOptions(reader.GetString(2))],
+                    status,
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                    reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                    reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+            }
+        }
+
+        var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var tallies = polls.ToDictionary(p => p.Id, p => new long[p.Options.Length], StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT poll_id, option_id, sum(count)::bigint FROM tallies GROUP BY poll_id, option_id", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (byId.TryGetValue(reader.GetString(0), out var poll) && poll.IndexOfOption(reader.GetString(1)) is >= 0 and var i)
+                {
+                    tallies[poll.Id][i] = reader.GetInt64(2);
+                }
+            }
+        }
+
+        polls.Sort((a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.Id, b.Id));
+        return new SharedState(polls, tallies);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        await _dataSource.DisposeAsync();
+    }
+
+    private async Task<bool> TryCommitAsync(NpgsqlConnection connection, WriteBatch batch, AuditChain chain)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        var voteCount = batch.VoteCount;
+        var openPolls = voteCount > 0 ? await LockOpenPollsAsync(connection, transaction, batch) : [];
+        if (voteCount > 0)
+        {
+            await ReadStandingAsync(connection, transaction, batch);
+        }
+
+        _accepted.Clear();
+        _tallyDeltas.Clear();
+        var auditOnly = batch.AuditOnlyEntries;
+        var next = 0;
+        for (var i = 0; i <= voteCount; i++)
+        {
+            while (next < auditOnly.Count && auditOnly[next].Position == i)
+            {
+                var entry = auditOnly[next++];
+                if (entry.Poll is { } poll)
+                {
+                    await ApplyPollChangeAsync(connection, transaction, poll, entry.Kind);
+                    chain.Append(entry.Kind, poll.Id, null, null, batch.AtUnixMs,
+                        entry.Kind == AuditKinds.PollCreated ? StorageJsonContext.DefinitionJson(poll) : null);
+                }
+                else
+                {
+                    var note = entry.Note!;
+                    chain.Append(note.Kind, note.PollId, note.VoterKey, null, batch.AtUnixMs, note.Data);
+                }
+            }
+
+            if (i < voteCount)
+            {
+                Decide(batch, i, chain, openPolls);
+            }
+        }
+
+        if (_accepted.Count > 0 && await InsertVotesAsync(connection, transaction, batch, chain.ChainId) != _accepted.Count)
+        {
+            await transaction.RollbackAsync();
+            return false;
+        }
+
+        await InsertAuditAsync(connection, transaction, chain);
+        await AddTalliesAsync(connection, transaction, chain.ChainId);
+        await transaction.CommitAsync();
+        return true;
+    }
+
+    private static async Task ApplyPollChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Poll poll, string kind)
+    {
+        var sql = kind switch
+        {
+            AuditKinds.PollCreated => """
+                INSERT INTO polls (id, title, options, status, created_at) VALUES ($1, $2, $3, 'draft', $4) ON CONFLICT (id) DO NOTHING
+                """,
+            AuditKinds.PollOpened => "UPDATE polls SET status = 'open', opened_at = $4 WHERE id = $1 AND status = 'draft' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
+            AuditKinds.PollClosed => "UPDATE polls SET status = 'closed', closed_at = $4 WHERE id = $1 AND status = 'open' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        var at = kind switch
+        {
+            AuditKinds.PollCreated => poll.CreatedAt,
+            AuditKinds.PollOpened => poll.OpenedAt!.Value,
+            _ => poll.ClosedAt!.Value,
+        };
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = poll.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = poll.Title });
+        command.Parameters.Add(new NpgsqlParameter { Value = StorageJsonContext.OptionsJson(poll) });
+        command.Parameters.Add(new NpgsqlParameter { Value = at.ToUnixTimeMilliseconds() });
+        if (await command.ExecuteNonQueryAsync() != 1)
+        {
+            // Another node got there first (or the change is no longer valid): nothing of this batch is written.
+            throw new PollChangeRefusedException(poll.Id);
+        }
+    }
+
+    /// <summary>
+    /// Share-locks the batch's polls that are open: a close (an UPDATE) on another node waits for this commit, so no
+    /// vote is committed after its poll's close.
+    /// </summary>
+    private static async Task<HashSet<string>> LockOpenPollsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT id FROM polls WHERE id = ANY($1) AND status = 'open' ORDER BY id FOR SHARE", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = PollIds(batch) });
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            open.Add(reader.GetString(0));
+        }
+
+        return open;
+    }
+
+    private async Task ReadStandingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch)
+    {
+        _standing.Clear();
+        var (pollIds, keys) = Keys(batch);
+        await using var command = new NpgsqlCommand("""
+            SELECT v.poll_id, v.voter_key, v.option_id, v.writer_id, v.seq, v.receipt
+            FROM votes v JOIN unnest($1::text[], $2::bytea[]) AS k (poll_id, voter_key) USING (poll_id, voter_key)
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = pollIds });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var key = (reader.GetString(0), VoterKey.Read(reader.GetFieldValue<byte[]>(1)));
+            _standing[key] = new StoredVote(VoteDecision.Duplicate, reader.GetInt64(4), Sha256Hash.Read(reader.GetFieldValue<byte[]>(5)), reader.GetInt32(3))
+            {
+                OptionId = reader.GetString(2),
+            };
+        }
+    }
+
+    private static (string[] PollIds, byte[][] Keys) Keys(WriteBatch batch)
+    {
+        var votes = batch.Votes;
+        var pollIds = new string[votes.Length];
+        var keys = new byte[votes.Length][];
+        for (var i = 0; i < votes.Length; i++)
+        {
+            pollIds[i] = votes[i].Poll.Id;
+            keys[i] = votes[i].VoterKey.ToArray();
+        }
+
+        return (pollIds, keys);
+    }
+
+    private static string[] PollIds(WriteBatch batch)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var vote in batch.Votes)
+        {
+            ids.Add(vote.Poll.Id);
+        }
+
+        return [.. ids];
+    }
+
+    private void Decide(WriteBatch batch, int i, AuditChain chain, HashSet<string> openPolls)
+    {
+        var vote = batch.Votes[i];
+        var results = batch.Results;
+        if (!openPolls.Contains(vote.Poll.Id))
+        {
+            results[i] = new StoredVote(VoteDecision.PollNotOpen, 0, default);
+            return;
+        }
+
+        var optionId = vote.OptionId;
+        if (_standing.TryGetValue((vote.Poll.Id, vote.VoterKey), out var standing))
+        {
+            results[i] = standing with { Decision = standing.OptionId == optionId ? VoteDecision.Duplicate : VoteDecision.AlreadyVoted };
+            return;
+        }
+
+        var entry = chain.Append(AuditKinds.Vote, vote.Poll.Id, vote.VoterKey, optionId, batch.AtUnixMs, data: null);
+        var stored = new StoredVote(VoteDecision.Accepted, entry.Seq, entry.Hash, chain.ChainId) { OptionId = optionId };
+        results[i] = stored;
+        _standing[(vote.Poll.Id, vote.VoterKey)] = stored;
+        _accepted.Add(i);
+        var tallyKey = (vote.Poll.Id, optionId);
+        _tallyDeltas[tallyKey] = _tallyDeltas.GetValueOrDefault(tallyKey) + 1;
+    }
+
+    private async Task<int> InsertVotesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch, int writerId)
+    {
+        var (pollIds, keys, options, seqs, receipts) = AcceptedRows(batch);
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO votes (poll_id, voter_key, option_id, writer_id, seq, receipt)
+            SELECT p, k, o, $4, s, r FROM unnest($1::text[], $2::bytea[], $3::text[], $5::bigint[], $6::bytea[]) AS t (p, k, o, s, r)
+            ON CONFLICT (poll_id, voter_key) DO NOTHING
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = pollIds });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys });
+        command.Parameters.Add(new NpgsqlParameter { Value = options });
+        command.Parameters.Add(new NpgsqlParameter { Value = writerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = seqs });
+        command.Parameters.Add(new NpgsqlParameter { Value = receipts });
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private (string[] PollIds, byte[][] Keys, string[] Options, long[] Seqs, byte[][] Receipts) AcceptedRows(WriteBatch batch)
+    {
+        var n = _accepted.Count;
+        var pollIds = new string[n];
+        var keys = new byte[n][];
+        var options = new string[n];
+        var seqs = new long[n];
+        var receipts = new byte[n][];
+        var votes = batch.Votes;
+        var results = batch.Results;
+        for (var j = 0; j < n; j++)
+        {
+            var i = _accepted[j];
+            pollIds[j] = votes[i].Poll.Id;
+            keys[j] = votes[i].VoterKey.ToArray();
+            options[j] = votes[i].OptionId;
+            seqs[j] = results[i].Seq;
+            receipts[j] = results[i].Receipt.ToArray();
+        }
+
+        return (pollIds, keys, options, seqs, receipts);
+    }
+
+    private static async Task InsertAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditChain chain)
+    {
+        var entries = chain.Appended;
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var n = entries.Count;
+        var seqs = new long[n];
+        var kinds = new string[n];
+        var polls = new string?[n];
+        var keys = new byte[]?[n];
+        var options = new string?[n];
+        var ats = new long[n];
+        var data = new string?[n];
+        var prev = new byte[n][];
+        var hashes = new byte[n][];
+        for (var i = 0; i < n; i++)
+        {
+            var e = entries[i];
+            seqs[i] = e.Seq;
+            kinds[i] = e.Kind;
+            polls[i] = e.PollId;
+            keys[i] = e.VoterKey?.ToArray();
+            options[i] = e.OptionId;
+            ats[i] = e.AtUnixMs;
+            data[i] = e.Data;
+            prev[i] = e.PrevHash.ToArray();
+            hashes[i] = e.Hash.ToArray();
+        }
+
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO audit (writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash)
+            SELECT $1, s, k, p, v, o, a, d, ph, h
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::text[], $9::bytea[], $10::bytea[])
+                AS t (s, k, p, v, o, a, d, ph, h)
+            ORDER BY s
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = chain.ChainId });
+        command.Parameters.Add(new NpgsqlParameter { Value = seqs });
+        command.Parameters.Add(new NpgsqlParameter { Value = kinds });
+        command.Parameters.Add(new NpgsqlParameter { Value = polls });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys });
+        command.Parameters.Add(new NpgsqlParameter { Value = options });
+        command.Parameters.Add(new NpgsqlParameter { Value = ats });
+        command.Parameters.Add(new NpgsqlParameter { Value = data });
+        command.Parameters.Add(new NpgsqlParameter { Value = prev });
+        command.Parameters.Add(new NpgsqlParameter { Value = hashes });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task AddTalliesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int writerId)
+    {
+        if (_tallyDeltas.Count == 0)
+        {
+            return;
+        }
+
+        var polls = _tallyDeltas.Keys.Select(k => k.PollId).ToArray();
+        var options = _tallyDeltas.Keys.Select(k => k.OptionId).ToArray();
+        var deltas = _tallyDeltas.Values.ToArray();
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO tallies (poll_id, option_id, writer_id, count)
+            SELECT p, o, $3, d FROM unnest($1::text[], $2::text[], $4::bigint[]) AS t (p, o, d)
+            ON CONFLICT (poll_id, option_id, writer_id) DO UPDATE SET count = tallies.count + excluded.count
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = polls });
+        command.Parameters.Add(new NpgsqlParameter { Value = options });
+        command.Parameters.Add(new NpgsqlParameter { Value = writerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = deltas });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<int> RegisterWriterAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("INSERT INTO writers (node, started_at) VALUES ($1, $2) RETURNING id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName + ":" + Environment.ProcessId });
+        command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds() });
+        var id = (int)(await command.ExecuteScalarAsync())!;
+        LogWriterRegistered(_logger, id);
+        return id;
+    }
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"""
+            SELECT pg_advisory_xact_lock({PostgresSchema.MigrationLockKey});
+            CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+            """, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int applied;
+        await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection, transaction))
+        {
+            applied = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        for (var v = applied; v < PostgresSchema.Migrations.Length; v++)
+        {
+            await using var command = new NpgsqlCommand(
+                PostgresSchema.Migrations[v] + $"\nINSERT INTO schema_migrations (version) VALUES ({v + 1});", connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Writer {WriterId} registered: its audit chain and tally rows start now")]
+    private static partial void LogWriterRegistered(ILogger logger, int writerId);
+}
