@@ -1,4 +1,5 @@
 using LiveVote.Cli.Audit;
+using LiveVote.Cli.Loadgen;
 
 namespace LiveVote.Cli.CommandLine;
 
@@ -13,6 +14,7 @@ internal static class CliApp
     public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
         new AuditVerifyCommand(),
+        new LoadgenCommand(),
     ];
 
     /// <summary>Runs one command line; the in-process entry point the tests call (Main only adds Ctrl+C).</summary>

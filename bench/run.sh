@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark of issue 4, in one invocation on this machine, with the same client (livevote loadgen)
+# and the same connection count for both servers:
+#   1. bare Kestrel baseline (bench/LiveVote.Baseline: parse the vote JSON, answer 202): the machine's HTTP limit;
+#   2. the real server, SQLite with synchronous=FULL (fsync on, as in production), data in a temp dir, closed-loop;
+#   3. the real server open-loop at 70% of the throughput measured in 2.
+# Prints a table and writes bench/results/<date>.json + .md + .svg (latency and throughput over time).
+#
+#   bench/run.sh           full run (about 2-3 minutes)
+#   bench/run.sh --quick   smoke test (< 1 minute): short runs, results in a temp dir, exit 1 if a check fails
+#
+# Environment: BENCH_CONNECTIONS (64), BENCH_SECONDS, BENCH_ARTIFACTS (build output, outside the tree).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0
+if [[ ${1:-} == --quick ]]; then QUICK=1; elif [[ $# -gt 0 ]]; then echo "usage: bench/run.sh [--quick]" >&2; exit 2; fi
+
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+ARTIFACTS=${BENCH_ARTIFACTS:-/tmp/livevote-bench-artifacts}
+if [[ $QUICK == 1 ]]; then
+  SECONDS_PER_RUN=${BENCH_SECONDS:-2}; WARMUP=1; CLOSED_VIEWERS=15000
+else
+  SECONDS_PER_RUN=${BENCH_SECONDS:-15}; WARMUP=3; CLOSED_VIEWERS=200000
+fi
+STAMP=$(date -u +%Y-%m-%dT%H-%M-%SZ)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-bench.XXXXXX")
+RESULTS=$([[ $QUICK == 1 ]] && echo "$WORK/results" || echo "$ROOT/bench/results")
+mkdir -p "$RESULTS"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK/data"
+}
+trap cleanup EXIT
+
+log() { echo "== $*" >&2; }
+
+log "Release build into $ARTIFACTS"
+for project in src/LiveVote.Server src/LiveVote.Cli bench/LiveVote.Baseline; do
+  dotnet build "$ROOT/$project" -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+done
+SERVER_DLL="$ARTIFACTS/bin/LiveVote.Server/release/LiveVote.Server.dll"
+CLI_DLL="$ARTIFACTS/bin/LiveVote.Cli/release/LiveVote.Cli.dll"
+BASELINE_DLL="$ARTIFACTS/bin/LiveVote.Baseline/release/LiveVote.Baseline.dll"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_ready() { # url
+  for _ in $(seq 1 300); do
+    curl -fs -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  echo "server at $1 did not become ready" >&2; return 1
+}
+
+loadgen() { # label, args...
+  local label=$1; shift
+  log "loadgen $label: $*"
+  local status=0
+  dotnet "$CLI_DLL" loadgen "$@" --out "$WORK/$label.json" >"$WORK/$label.out" || status=$?
+  echo "$status" >"$WORK/$label.exit"
+}
+
+# 1. Bare Kestrel baseline.
+PORT=$(free_port)
+timeout 900 dotnet "$BASELINE_DLL" --urls "http://127.0.0.1:$PORT" &
+PIDS+=($!)
+wait_ready "http://127.0.0.1:$PORT/healthz"
+loadgen baseline --baseline --url "http://127.0.0.1:$PORT" --connections "$CONNECTIONS" --duration "$SECONDS_PER_RUN" --warmup "$WARMUP"
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+
+# 2 + 3. The real server: SQLite, synchronous=FULL (the default, never changed here), data in a temp dir. All load
+# comes from 127.0.0.1 with brand-new tokens, so the per-IP/per-network vote buckets are raised and the risk
+# thresholds put out of reach; the limiters and the scorer still run on every vote.
+PORT=$(free_port)
+ADMIN_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+mkdir -p "$WORK/data"
+LiveVote__Sqlite__Path="$WORK/data/livevote.db" LiveVote__AdminKey="$ADMIN_KEY" LiveVote__Demo__Enabled=false \
+LiveVote__RateLimits__VotePerIp__TokenLimit=1000000000 LiveVote__RateLimits__VotePerIp__TokensPerPeriod=100000000 \
+LiveVote__RateLimits__VotePerNetwork__TokenLimit=1000000000 LiveVote__RateLimits__VotePerNetwork__TokensPerPeriod=100000000 \
+LiveVote__Risk__CaptchaThreshold=1000 LiveVote__Risk__BlockThreshold=1000 \
+  timeout 1800 dotnet "$SERVER_DLL" --urls "http://127.0.0.1:$PORT" --Logging:LogLevel:Default=Warning >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+PIDS+=("$SERVER_PID")
+URL="http://127.0.0.1:$PORT"
+wait_ready "$URL/readyz"
+
+loadgen closed --url "$URL" --admin-key "$ADMIN_KEY" --connections "$CONNECTIONS" --duration "$SECONDS_PER_RUN" --viewers "$CLOSED_VIEWERS" \
+  --warmup "$WARMUP"
+MAX=$(jq -r '.answeredPerSecond' "$WORK/closed.json" 2>/dev/null || echo 0)
+RATE=$(python3 -c "print(max(1, round(0.7 * $MAX)))")
+OPEN_SECONDS=$((SECONDS_PER_RUN + SECONDS_PER_RUN / 3))  # a little longer: latency is its point
+OPEN_VIEWERS=$(python3 -c "print(int($RATE * ($OPEN_SECONDS + $WARMUP * 2) * 1.2) + 1000)")
+loadgen open --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --connections "$CONNECTIONS" \
+  --duration "$OPEN_SECONDS" --viewers "$OPEN_VIEWERS" --warmup "$WARMUP"
+
+# `timeout` runs the server as its child: the peak memory is the child's (dotnet hosts the app in its own process).
+SERVER_PROCESS=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null | awk '{print $1}')
+PEAK_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/${SERVER_PROCESS:-$SERVER_PID}/status" 2>/dev/null || echo 0)
+DISK_BYTES=$(find "$WORK/data" -name 'livevote.db*' ! -name '*-shm' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+
+# Summary: one JSON with the three reports, the table, the chart.
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+jq -n --slurpfile baseline "$WORK/baseline.json" --slurpfile closed "$WORK/closed.json" --slurpfile open "$WORK/open.json" \
+  --arg date "$STAMP" --arg load "$LOAD" --argjson cores "$(nproc)" --argjson connections "$CONNECTIONS" \
+  --argjson peakKb "${PEAK_KB:-0}" --argjson diskBytes "$DISK_BYTES" --argjson quick "$QUICK" '
+  ($baseline[0]) as $b | ($closed[0]) as $c | ($open[0]) as $o |
+  {
+    date: $date, quick: ($quick == 1), machine: {cores: $cores, loadAverage: $load}, connections: $connections,
+    baselineRequestsPerSecond: $b.answeredPerSecond,
+    voteRequestsPerSecond: $c.answeredPerSecond,
+    acceptedVotesPerSecond: $c.acceptedPerSecond,
+    ratioToBaseline: (if $b.answeredPerSecond > 0 then ($c.answeredPerSecond / $b.answeredPerSecond * 1000 | round / 1000) else null end),
+    openLoop: {targetRate: $o.targetRate, achievedPerSecond: $o.answeredPerSecond, write: $o.writeLatency,
+               resultsRead: $o.resultsReadLatency, voteToVisible: $o.voteToVisibleLatency},
+    closedLoopResultsRead: $c.resultsReadLatency, closedLoopVoteToVisible: $c.voteToVisibleLatency,
+    serverPeakMemoryBytes: ($peakKb * 1024),
+    diskBytes: $diskBytes, storedVotes: ($c.accepted + $o.accepted),
+    diskBytesPerVote: (if ($c.accepted + $o.accepted) > 0 then ($diskBytes / ($c.accepted + $o.accepted) | round) else null end),
+    checksPassed: ($b.passed and $c.passed and $o.passed),
+    runs: {baseline: $b, closed: $c, open: $o}
+  }' >"$RESULTS/$STAMP.json"
+
+jq -r '
+  def f: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
+  "# LiveVote benchmark \(.date)\(if .quick then " (quick)" else "" end)",
+  "",
+  "Machine: \(.machine.cores) cores, load average \(.machine.loadAverage) at the end; \(.connections) connections, HTTP/1.1 keep-alive, same client (livevote loadgen) for both.",
+  "",
+  "| server | requests/s | ratio |",
+  "| --- | ---: | ---: |",
+  "| bare Kestrel baseline (parse JSON, 202) | \(.baselineRequestsPerSecond | round) | 1.00 |",
+  "| LiveVote vote path (SQLite, fsync on), closed-loop | \(.voteRequestsPerSecond | round) | \(.ratioToBaseline | f) |",
+  "",
+  "Open-loop at 70% of that maximum: target \(.openLoop.targetRate | round)/s, achieved \(.openLoop.achievedPerSecond | round)/s.",
+  "",
+  "| latency (ms) | p50 | p99 | p99.9 | max |",
+  "| --- | ---: | ---: | ---: | ---: |",
+  "| write (POST vote, from intended send time) | \(.openLoop.write.p50Ms | f) | \(.openLoop.write.p99Ms | f) | \(.openLoop.write.p999Ms | f) | \(.openLoop.write.maxMs | f) |",
+  "| results read (GET) | \(.openLoop.resultsRead.p50Ms | f) | \(.openLoop.resultsRead.p99Ms | f) | \(.openLoop.resultsRead.p999Ms | f) | \(.openLoop.resultsRead.maxMs | f) |",
+  "| results read (GET) under full closed-loop load | \(.closedLoopResultsRead.p50Ms | f) | \(.closedLoopResultsRead.p99Ms | f) | \(.closedLoopResultsRead.p999Ms | f) | \(.closedLoopResultsRead.maxMs | f) |",
+  "| vote acknowledged to visible (SSE) | \(.openLoop.voteToVisible.p50Ms | f) | \(.openLoop.voteToVisible.p99Ms | f) | \(.openLoop.voteToVisible.p999Ms | f) | \(.openLoop.voteToVisible.maxMs | f) |",
+  "",
+  "Server peak memory (VmHWM): \(.serverPeakMemoryBytes / 1048576 | f) MiB. Disk: \(.diskBytes) bytes (database + WAL) for \(.storedVotes) stored votes = \(.diskBytesPerVote) bytes per vote.",
+  "",
+  "End-of-run checks (accepted == results total == audit vote entries, injected retries 200 and second votes 409, no 5xx): \(if .checksPassed then "all passed" else "**FAILED** (see runs in the JSON)" end)."
+' "$RESULTS/$STAMP.json" >"$RESULTS/$STAMP.md"
+for run in baseline closed open; do cat "$WORK/$run.md" >>"$RESULTS/$STAMP.md" 2>/dev/null || true; done
+cp "$WORK/open.svg" "$RESULTS/$STAMP.svg" 2>/dev/null || true
+cp "$WORK/closed.svg" "$RESULTS/$STAMP-closed.svg" 2>/dev/null || true
+
+cat "$RESULTS/$STAMP.md" | sed -n '1,/^End-of-run/p'
+echo
+echo "Results: $RESULTS/$STAMP.json, .md, .svg"
+for run in baseline closed open; do
+  if [[ $(cat "$WORK/$run.exit") != 0 ]]; then
+    echo "loadgen $run failed (exit $(cat "$WORK/$run.exit")):" >&2
+    cat "$WORK/$run.out" >&2
+    exit 1
+  fi
+done

@@ -1,0 +1,51 @@
+using System.Net.Http.Json;
+using LiveVote.Contracts;
+
+namespace LiveVote.Cli.Loadgen;
+
+/// <summary>What the server says once the load has stopped: its results total and its audit trail of the poll.</summary>
+internal sealed record ServerFacts(long ResultsTotal, long AuditVoteEntries, IReadOnlySet<string> AuditVoteSeqs);
+
+internal static class EndOfRunFacts
+{
+    private const int AuditPage = 1000;
+
+    /// <summary>
+    /// Reads the results (waiting, with a generous deadline, for the publisher to catch up with the acknowledged
+    /// count: it publishes at most every 250 ms) and pages through the poll's whole audit trail.
+    /// </summary>
+    public static async Task<ServerFacts> ReadAsync(HttpClient client, string pollId, long accepted, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetTimestamp() + (long)(10 * time.TimestampFrequency);
+        ResultsDto? results;
+        while (true)
+        {
+            results = await client.GetFromJsonAsync($"/v1/polls/{pollId}/results", ContractsJsonContext.Default.ResultsDto, cancellationToken).ConfigureAwait(false);
+            if (results?.Total >= accepted || time.GetTimestamp() > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        var seqs = new HashSet<string>(StringComparer.Ordinal);
+        long entries = 0;
+        long? after = 0;
+        while (after is not null)
+        {
+            var page = await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit?after={after}&limit={AuditPage}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
+                           .ConfigureAwait(false)
+                       ?? throw new LoadSetupException("The audit endpoint answered no page.");
+            foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
+            {
+                entries++;
+                seqs.Add(entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            after = page.Next;
+        }
+
+        return new ServerFacts(results?.Total ?? -1, entries, seqs);
+    }
+}

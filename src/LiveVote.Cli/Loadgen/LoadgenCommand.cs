@@ -1,0 +1,50 @@
+using System.Text.Json;
+using LiveVote.Cli.CommandLine;
+
+namespace LiveVote.Cli.Loadgen;
+
+/// <summary>
+/// <c>livevote loadgen</c>: drives votes at a server (closed-loop saturation or open-loop constant rate), measures
+/// write, results-read and vote-to-visible latency, and checks at the end that nothing acknowledged was lost or
+/// double counted. Progress goes to <paramref name="progress"/> (stderr), the summary to the output.
+/// </summary>
+internal sealed class LoadgenCommand(TextWriter? progress = null, TimeProvider? time = null) : ICliCommand
+{
+    public IReadOnlyList<string> Words { get; } = ["loadgen"];
+
+    public string Arguments => "--url <url> --admin-key <key> [--mode closed|open] [--connections n] [--rate r] [--duration s] [--out path]";
+
+    public string Summary => "Load-test a server's vote path and check that every acknowledged vote is counted exactly once.";
+
+    public IReadOnlyList<OptionSpec> Options => LoadgenSettings.Specs;
+
+    public async Task<int> RunAsync(ParsedOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        var settings = LoadgenSettings.From(options);
+        LoadReport report;
+        try
+        {
+            report = await new LoadRun(settings, progress ?? Console.Error, time ?? TimeProvider.System).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LoadSetupException or HttpRequestException)
+        {
+            await output.WriteLineAsync($"FAIL: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+
+        var markdown = MarkdownSummary.Render(report);
+        await output.WriteLineAsync(markdown).ConfigureAwait(false);
+        if (settings.OutPath is { } path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, LoadgenJsonContext.Default.LoadReport), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.ChangeExtension(path, ".md"), markdown, cancellationToken).ConfigureAwait(false);
+            var title = $"{(report.Baseline ? "baseline" : report.Mode + "-loop")}, {report.Connections} connections";
+            await File.WriteAllTextAsync(Path.ChangeExtension(path, ".svg"), SvgChart.Render(title, report.Series), cancellationToken).ConfigureAwait(false);
+        }
+
+        return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}
