@@ -1,23 +1,28 @@
+using LiveVote.Cli.Audit.Postgres;
 using LiveVote.Cli.CommandLine;
+using Npgsql;
 
 namespace LiveVote.Cli.Audit;
 
 /// <summary>
-/// <c>audit verify --sqlite &lt;path&gt; [--json]</c>: the independent recount. Exit 0 when every check holds, 1 when
-/// anything is wrong (the output names the first bad seq), 2 for a usage error.
+/// <c>audit verify (--sqlite &lt;path&gt; | --postgres &lt;connection string&gt;) [--json]</c>: the independent recount.
+/// Exit 0 when every check holds, 1 when anything is wrong (the output names the first bad seq, in PostgreSQL as
+/// "chain W seq N"), 2 for a usage error.
 /// </summary>
 internal sealed class AuditVerifyCommand : ICliCommand
 {
     public IReadOnlyList<string> Words { get; } = ["audit", "verify"];
 
-    public string Arguments => "--sqlite <path> [--json]";
+    public string Arguments => "(--sqlite <path> | --postgres <connection string>) [--json]";
 
     public string Summary =>
-        "Recounts a LiveVote SQLite database from its audit hash chain and checks the votes, tallies and polls tables against it (read-only).";
+        "Recounts a LiveVote SQLite database or PostgreSQL store from its audit hash chain(s) and checks the votes, tallies and polls tables against it (read-only).";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("sqlite", ValueName: "path", "The SQLite database file (LiveVote:Sqlite:Path). Opened read-only, never changed."),
+        new("postgres", ValueName: "connection string",
+            "A PostgreSQL store (LiveVote:Postgres:ConnectionString), e.g. \"Host=db;Username=auditor;Database=livevote\". Read in one read-only snapshot, never changed."),
         new("json", ValueName: null, "Print a machine-readable JSON report instead of text."),
     ];
 
@@ -25,15 +30,40 @@ internal sealed class AuditVerifyCommand : ICliCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        var path = options.Required("sqlite");
+        if (options.Has("sqlite") == options.Has("postgres"))
+        {
+            throw new UsageException("Give exactly one of --sqlite <path> and --postgres <connection string>.");
+        }
+
+        var report = options.Has("postgres")
+            ? await VerifyPostgresAsync(options.Required("postgres"), cancellationToken).ConfigureAwait(false)
+            : await VerifySqliteAsync(options.Required("sqlite"), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(options.Has("json") ? VerifyReportWriter.Json(report) + "\n" : VerifyReportWriter.Text(report)).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static Task<VerifyReport> VerifySqliteAsync(string path, CancellationToken cancellationToken)
+    {
         if (!File.Exists(path))
         {
             throw new UsageException($"No such file: {path}");
         }
 
-        var report = await Task.Run(() => AuditVerifier.Verify(path, cancellationToken), cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync(options.Has("json") ? VerifyReportWriter.Json(report) + "\n" : VerifyReportWriter.Text(report)).ConfigureAwait(false);
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+        return Task.Run(() => AuditVerifier.Verify(path, cancellationToken), cancellationToken);
+    }
+
+    private static Task<VerifyReport> VerifyPostgresAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--postgres is not a valid connection string: {e.Message}");
+        }
+
+        return Task.Run(() => PostgresAuditVerifier.Verify(connectionString, cancellationToken), cancellationToken);
     }
 }

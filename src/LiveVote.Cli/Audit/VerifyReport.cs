@@ -1,14 +1,27 @@
+using System.Text.Json.Serialization;
+
 namespace LiveVote.Cli.Audit;
 
 /// <summary>
 /// One thing found wrong. <see cref="Seq"/> names the audit seq (or votes row seq) it is about; problems about a
-/// table as a whole (a tally, a polls row) name the poll instead.
+/// table as a whole (a tally, a polls row) name the poll instead. In a PostgreSQL store every writer has its own chain,
+/// so a seq there is only meaningful with its <see cref="Chain"/> (the writer id); a SQLite store has no chain id.
 /// </summary>
 internal sealed record VerifyProblem(long? Seq, string? PollId, string Message)
 {
-    public override string ToString() =>
-        Seq is { } seq ? $"seq {seq}: {Message}" : PollId is { } poll ? $"poll {poll}: {Message}" : Message;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Chain { get; init; }
+
+    /// <summary>Where the problem is: "chain W seq N", "seq N", "poll P", or null for a general problem.</summary>
+    [JsonIgnore]
+    public string? Location =>
+        Seq is { } seq ? (Chain is { } chain ? $"chain {chain} seq {seq}" : $"seq {seq}") : PollId is { } poll ? $"poll {poll}" : null;
+
+    public override string ToString() => Location is { } location ? $"{location}: {Message}" : Message;
 }
+
+/// <summary>One writer's chain in a PostgreSQL store: its entries run seq 1..<see cref="HeadSeq"/>.</summary>
+internal sealed record ChainSummary(int Writer, long Entries, long HeadSeq, string HeadHash);
 
 internal sealed record OptionRecount(string Id, long Votes);
 
@@ -30,6 +43,18 @@ internal sealed record VerifyReport(
     IReadOnlyList<VerifyProblem> Problems)
 {
     public bool Ok => ProblemCount == 0;
+
+    /// <summary>The writer chains of a PostgreSQL store (null for SQLite, whose one chain the head fields describe).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ChainSummary>? Chains { get; init; }
+
+    /// <summary>
+    /// The first problem that names an entry ("chain W seq N" for PostgreSQL, "seq N" for SQLite): in a chain store,
+    /// the lowest (chain, seq).
+    /// </summary>
+    [JsonIgnore]
+    public string? FirstBadLocation => Problems.Where(p => p.Seq is not null)
+        .OrderBy(p => p.Chain ?? 0).ThenBy(p => p.Seq).Select(p => p.Location).FirstOrDefault();
 
     /// <summary>The lowest seq any problem names: where the stored history first stops being trustworthy.</summary>
     public long? FirstBadSeq => Problems.Where(p => p.Seq is not null).Select(p => p.Seq).Min();

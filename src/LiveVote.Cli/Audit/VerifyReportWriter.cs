@@ -12,11 +12,26 @@ internal static class VerifyReportWriter
         var text = new StringBuilder();
         Line(text, "LiveVote audit verify");
         Line(text, $"Database:    {report.Database}");
-        Line(text, report.Entries == 0
-            ? "Audit chain: 0 entries"
-            : $"Audit chain: {report.Entries} entries, seq 1..{report.HeadSeq}");
-        Line(text, $"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
-        Line(text, $"Head hash:   {report.HeadHash}");
+        if (report.Chains is { } chains)
+        {
+            // PostgreSQL: one chain per writer, each from seq 1; a chain may end early (its writer failed mid-commit).
+            Line(text, $"Audit chains: {report.Entries} entries in {chains.Count} writer chain(s)");
+            foreach (var chain in chains)
+            {
+                Line(text, $"  chain {chain.Writer}: seq 1..{chain.HeadSeq}, head {chain.HeadHash}");
+            }
+
+            Line(text, $"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
+        }
+        else
+        {
+            Line(text, report.Entries == 0
+                ? "Audit chain: 0 entries"
+                : $"Audit chain: {report.Entries} entries, seq 1..{report.HeadSeq}");
+            Line(text, $"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
+            Line(text, $"Head hash:   {report.HeadHash}");
+        }
+
         Line(text, $"Votes:       {report.Votes} in the audit chain, {report.VoteRows} rows in the votes table");
         Line(text, $"Polls:       {report.Polls.Count}");
         foreach (var poll in report.Polls)
@@ -31,7 +46,9 @@ internal static class VerifyReportWriter
 
         if (report.Ok)
         {
-            Line(text, "OK: the hash chain is intact, every vote matches its audit entry and every tally equals the recount.");
+            Line(text, report.Chains is null
+                ? "OK: the hash chain is intact, every vote matches its audit entry and every tally equals the recount."
+                : "OK: every writer's hash chain is intact, every vote matches its audit entry and every tally equals the recount.");
             return text.ToString();
         }
 
@@ -45,8 +62,11 @@ internal static class VerifyReportWriter
             Line(text, $"... and {report.ProblemCount - report.Problems.Count} more problems not listed.");
         }
 
-        Line(text, report.FirstBadSeq is { } first
-            ? $"FAILED: {report.ProblemCount} problem(s); first bad seq {first}."
+        var firstBad = report.Chains is null
+            ? (report.FirstBadSeq is { } first ? $"seq {first}" : null)
+            : report.FirstBadLocation;
+        Line(text, firstBad is not null
+            ? $"FAILED: {report.ProblemCount} problem(s); first bad {firstBad}."
             : $"FAILED: {report.ProblemCount} problem(s).");
         return text.ToString();
     }
@@ -60,4 +80,5 @@ internal static class VerifyReportWriter
 /// <summary>Source-generated JSON for <c>audit verify --json</c> (camelCase, indented).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(VerifyReport))]
+[JsonSerializable(typeof(ChainSummary))]
 internal sealed partial class VerifyJsonContext : JsonSerializerContext;

@@ -10,7 +10,7 @@ public sealed class CliAppTests
         { ["frobnicate"], "Unknown command 'frobnicate'." },
         { ["audit"], "Unknown command 'audit'." },
         { ["audit", "recount", "--sqlite", "x.db"], "Unknown command 'audit recount'." },
-        { ["audit", "verify"], "--sqlite is required." },
+        { ["audit", "verify"], "Give exactly one of --sqlite <path> and --postgres <connection string>." },
         { ["audit", "verify", "--sqlite"], "--sqlite needs a value." },
         { ["audit", "verify", "--sqlite", "--json"], "--sqlite needs a value." },
         { ["audit", "verify", "--sqlite", "/nonexistent/livevote.db"], "No such file: /nonexistent/livevote.db" },
@@ -38,7 +38,7 @@ public sealed class CliAppTests
         var result = await CliRunner.RunAsync("--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("audit verify --sqlite <path> [--json]", result.Output, StringComparison.Ordinal);
+        Assert.Contains("audit verify (--sqlite <path> | --postgres <connection string>) [--json]", result.Output, StringComparison.Ordinal);
         Assert.Empty(result.Error);
     }
 
@@ -48,8 +48,8 @@ public sealed class CliAppTests
         var result = await CliRunner.RunAsync("audit", "verify", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Usage: livevote audit verify --sqlite <path> [--json]", result.Output, StringComparison.Ordinal);
-        Assert.Contains("--sqlite <path>  The SQLite database file", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Usage: livevote audit verify (--sqlite <path> | --postgres <connection string>) [--json]", result.Output, StringComparison.Ordinal);
+        Assert.Contains("--sqlite <path>                 The SQLite database file", result.Output, StringComparison.Ordinal);
         Assert.Contains("--json", result.Output, StringComparison.Ordinal);
     }
 
