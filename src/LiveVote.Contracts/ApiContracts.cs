@@ -21,7 +21,14 @@ public sealed record PollDto(
 
 public sealed record PollListDto(IReadOnlyList<PollDto> Polls);
 
-public sealed record RegisterViewerRequest(string? DisplayName);
+/// <summary>
+/// <paramref name="Captcha"/> is the solved CAPTCHA a public registration needs: for the self-hosted ALTCHA challenge
+/// the base64 JSON <c>{algorithm, challenge, number, salt, signature}</c>; for a hosted provider its response token.
+/// </summary>
+public sealed record RegisterViewerRequest(string? DisplayName, string? Captcha = null);
+
+/// <summary>An ALTCHA v1 proof-of-work challenge (<c>GET /v1/captcha/challenge</c>), as the ALTCHA widget reads it.</summary>
+public sealed record CaptchaChallengeDto(string Algorithm, string Challenge, long Maxnumber, string Salt, string Signature);
 
 public sealed record RegisterViewerResponse(string ViewerId, string Token, DateTimeOffset ExpiresAt);
 
@@ -46,7 +53,8 @@ public sealed record AuditEntryDto(
     DateTimeOffset At,
     string? Data,
     string PrevHash,
-    string Hash);
+    string Hash,
+    int Chain = 0);
 
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next);
 
@@ -72,6 +80,23 @@ public static class ErrorCodes
     public const string Overloaded = "overloaded";
     public const string StoreUnavailable = "store-unavailable";
     public const string InternalError = "internal-error";
+
+    // Rate limits and adaptive defence (429 with Retry-After; 403 for a vote the risk score refuses). A vote the risk
+    // score challenges is 428 CaptchaRequired, with a challenge; the client repeats it with header X-Captcha.
+    public const string RateLimited = "rate-limited";
+    public const string AdminLockedOut = "admin-locked-out";
+    public const string SuspectedBot = "suspected-bot";
+
+    // Registration CAPTCHA (POST /v1/viewers without an admin key).
+    public const string CaptchaRequired = "captcha-required";
+    public const string CaptchaMalformed = "captcha-malformed";
+    public const string CaptchaWrongNumber = "captcha-wrong-number";
+    public const string CaptchaBadSignature = "captcha-bad-signature";
+    public const string CaptchaExpired = "captcha-expired";
+    public const string CaptchaReplayed = "captcha-replayed";
+    public const string CaptchaSplicedSalt = "captcha-spliced-salt";
+    public const string CaptchaRejected = "captcha-rejected";
+    public const string CaptchaUnavailable = "captcha-unavailable";
 }
 
 /// <summary>Vote statuses in <see cref="VoteResponse.Status"/>.</summary>
@@ -87,6 +112,7 @@ public static class VoteStatuses
 [JsonSerializable(typeof(PollListDto))]
 [JsonSerializable(typeof(RegisterViewerRequest))]
 [JsonSerializable(typeof(RegisterViewerResponse))]
+[JsonSerializable(typeof(CaptchaChallengeDto))]
 [JsonSerializable(typeof(CastVoteRequest))]
 [JsonSerializable(typeof(VoteResponse))]
 [JsonSerializable(typeof(ResultsDto))]

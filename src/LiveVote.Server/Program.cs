@@ -2,6 +2,11 @@ using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
+using LiveVote.Server.Security.Captcha;
+using LiveVote.Server.Security.RateLimiting;
+using LiveVote.Server.Security.Risk;
+using LiveVote.Server.Storage;
+using LiveVote.Server.Telemetry;
 using LiveVote.Server.Viewers;
 using LiveVote.Server.Votes;
 
@@ -9,17 +14,26 @@ using LiveVote.Server.Votes;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddHttp();
+builder.AddTelemetry();
+builder.AddHardening();
 builder.AddStorage();
 builder.AddSecurity();
+builder.AddCaptcha();
+builder.AddRateLimits();
+builder.AddRiskScoring();
 builder.AddIngest();
 builder.AddResults();
 builder.AddDemoPoll();
 
 var app = builder.Build();
 
+app.UseHardening();
 app.UseLiveVoteProblemDetails();
+app.UseRateLimits();
+app.UseRiskSignals();
 app.MapPages();
 app.MapHealth();
+app.UseTelemetry();
 app.MapPolls();
 app.MapViewers();
 app.MapVotes();

@@ -44,7 +44,7 @@ public static class AuditEndpoints
         var entries = await store.ReadAuditAsync(pollId, after ?? 0, size, cancellationToken);
         var dtos = entries.Select(e => new AuditEntryDto(
             e.Seq, e.Kind, e.PollId, e.VoterKey?.ToString(), e.OptionId, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs), e.Data,
-            e.PrevHash.ToString(), e.Hash.ToString())).ToList();
-        return TypedResults.Ok(new AuditPageDto(dtos, dtos.Count == size ? dtos[^1].Seq : null));
+            e.PrevHash.ToString(), e.Hash.ToString(), e.Chain)).ToList();
+        return TypedResults.Ok(new AuditPageDto(dtos, dtos.Count == size ? entries[^1].Cursor : null));
     }
 }

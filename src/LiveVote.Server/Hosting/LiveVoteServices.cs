@@ -3,6 +3,7 @@ using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
 using LiveVote.Server.Security;
+using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
@@ -20,23 +21,36 @@ public static partial class LiveVoteServices
     /// </summary>
     public const int MaxRequestBodyBytes = 4096;
 
+    /// <summary>
+    /// All request headers together. The API's largest legitimate headers are a bearer token (~0.5 KiB, an external
+    /// issuer's up to ~2 KiB), a CAPTCHA solution (~0.4 KiB) and what browsers add (~1-2 KiB); 16 KiB leaves room for
+    /// proxies' additions while a request cannot make the server hold Kestrel's default 32 KiB per connection.
+    /// Larger: 431, from Kestrel, before any application code runs.
+    /// </summary>
+    public const int MaxRequestHeadersTotalBytes = 16 * 1024;
+
+    /// <summary>Header fields per request: browsers send ~15, proxies add a few; 64 (Kestrel's default is 100).</summary>
+    public const int MaxRequestHeaderCount = 64;
+
+    /// <summary>
+    /// The request line (method, path, query): the longest API path with an audit query is under 150 bytes; 4 KiB
+    /// (Kestrel's default is 8 KiB) still fits any sane page URL. Longer: 414, from Kestrel.
+    /// </summary>
+    public const int MaxRequestLineBytes = 4 * 1024;
+
     public static WebApplicationBuilder AddHttp(this WebApplicationBuilder builder)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = MaxRequestHeadersTotalBytes;
+            kestrel.Limits.MaxRequestHeaderCount = MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestLineSize = MaxRequestLineBytes;
         });
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default));
         builder.Services.AddLiveVoteProblemDetails();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        return builder;
-    }
-
-    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<IVoteStore, SqliteVoteStore>();
         return builder;
     }
 
@@ -59,7 +73,7 @@ public static partial class LiveVoteServices
 
             return secrets;
         });
-        builder.Services.AddSingleton<ViewerTokens>();
+        builder.AddViewerTokens();
         builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
         builder.Services.AddSingleton<AdminKeyFilter>();
 
@@ -105,6 +119,6 @@ public static partial class LiveVoteServices
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "No secrets configured: generated ones are kept in {File} (the admin key is its adminKey). Configure LiveVote:AdminKey, LiveVote:TokenSigningKey and LiveVote:VoterKeySecret in production.")]
+        Message = "Secrets not configured: generated ones are kept in {File} (the admin key is its adminKey). Configure LiveVote:AdminKey, LiveVote:TokenSigningKey, LiveVote:VoterKeySecret and LiveVote:CaptchaHmacKey in production.")]
     private static partial void LogGeneratedSecrets(ILogger logger, string file);
 }

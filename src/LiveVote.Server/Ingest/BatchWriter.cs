@@ -26,6 +26,7 @@ internal sealed partial class BatchWriter(
     private readonly WriteBatch _batch = new(options.Value.MaxBatchSize);
     private readonly VoteCompletion?[] _waiters = new VoteCompletion?[options.Value.MaxBatchSize];
     private readonly List<PollCommand> _pollCommands = [];
+    private readonly List<ActivityLink> _links = new(Metrics.MaxBatchLinks);
     private readonly Dictionary<string, Poll> _pendingPolls = new(StringComparer.Ordinal);
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _tallies = new(StringComparer.Ordinal);
@@ -100,6 +101,12 @@ internal sealed partial class BatchWriter(
                 continue;
             }
 
+            if (command.Note is { } note)
+            {
+                _batch.AddNote(note);
+                continue;
+            }
+
             var poll = CurrentPoll(command.Poll!.Id);
             if (poll is not { Status: PollStatus.Open })
             {
@@ -158,11 +165,17 @@ internal sealed partial class BatchWriter(
         var now = time.GetUtcNow();
         _batch.AtUnixMs = now.ToUnixTimeMilliseconds();
         var started = Stopwatch.GetTimestamp();
-        using var activity = Metrics.Source.StartActivity("livevote.batch.commit");
-        activity?.SetTag("livevote.batch.size", _batch.VoteCount);
+        using var activity = Metrics.StartBatchCommit(_waiters.AsSpan(0, _batch.VoteCount), _links);
         try
         {
             await store.CommitAsync(_batch, _chain!);
+        }
+        catch (PollChangeRefusedException e)
+        {
+            // Another node changed the poll first: this batch wrote nothing; its votes are retried by their clients.
+            LogPollChangeRefused(logger, e.PollId);
+            FailBatch(PollCommandStatus.InvalidTransition);
+            return;
         }
         catch (Exception e)
         {
@@ -201,16 +214,18 @@ internal sealed partial class BatchWriter(
             {
                 VoteDecision.Accepted => VoteOutcome.Accepted,
                 VoteDecision.Duplicate => VoteOutcome.Duplicate,
+                VoteDecision.PollNotOpen => VoteOutcome.PollNotOpen,
                 _ => VoteOutcome.AlreadyVoted,
             };
-            if (outcome == VoteOutcome.Accepted)
+            if (outcome == VoteOutcome.Accepted && _tallies.TryGetValue(votes[i].Poll.Id, out var tally))
             {
-                _tallies[votes[i].Poll.Id][votes[i].OptionIndex]++;
+                // Only this writer's own votes: the whole truth for SQLite; for a shared store the refresher's job.
+                tally[votes[i].OptionIndex]++;
                 _touched.Add(votes[i].Poll.Id);
             }
 
             Metrics.VoteDecided(outcome);
-            _waiters[i]!.SetResult(new VoteResult(outcome, stored[i].Seq, stored[i].Receipt));
+            _waiters[i]!.SetResult(new VoteResult(outcome, stored[i].Seq, stored[i].Receipt, stored[i].Chain));
         }
 
         foreach (var command in _pollCommands)
@@ -218,7 +233,8 @@ internal sealed partial class BatchWriter(
             command.Complete(new PollCommandResult(PollCommandStatus.Done, _pendingPolls[command.PollId]));
         }
 
-        foreach (var pollId in _touched)
+        // A shared store's totals come from every node: SharedStateRefresher reports them, not this writer.
+        foreach (var pollId in store is ISharedVoteStore ? [] : _touched)
         {
             var poll = CurrentPollOrThrow(pollId);
             results.Report(poll, (long[])_tallies[pollId].Clone(), _chain!.LastSeq, now);
@@ -227,7 +243,7 @@ internal sealed partial class BatchWriter(
         Reset();
     }
 
-    private void FailBatch()
+    private void FailBatch(PollCommandStatus pollStatus = PollCommandStatus.StoreFailed)
     {
         for (var i = 0; i < _batch.VoteCount; i++)
         {
@@ -235,9 +251,16 @@ internal sealed partial class BatchWriter(
             Metrics.VoteDecided(VoteOutcome.StoreFailed);
         }
 
+        // Nobody waits for a note to retry it: a failed commit loses it, and says so.
+        Metrics.AuditNotesDropped(_batch.NoteCount);
+
         foreach (var command in _pollCommands)
         {
-            command.Complete(new PollCommandResult(PollCommandStatus.StoreFailed, null));
+            command.Complete(pollStatus == PollCommandStatus.StoreFailed
+                ? new PollCommandResult(pollStatus, null)
+                : polls.TryGet(command.PollId, out var committed)
+                    ? new PollCommandResult(pollStatus, committed)
+                    : new PollCommandResult(PollCommandStatus.NotFound, null));
         }
 
         Reset();
@@ -254,6 +277,9 @@ internal sealed partial class BatchWriter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store opened: {Polls} polls, {Votes} votes, audit head seq {Seq}")]
     private static partial void LogOpened(ILogger logger, int polls, long votes, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A change of poll {PollId} was refused by the store: another node changed it first")]
+    private static partial void LogPollChangeRefused(ILogger logger, string pollId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Commit of a batch of {Votes} votes failed; the batch was answered 503 and nothing of it is durable")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int votes);

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
+using LiveVote.Server.Security.Risk;
 using LiveVote.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -28,6 +30,10 @@ public static class VoteEndpoints
         HttpContext context,
         VoteIngress ingress)
     {
+        var started = Stopwatch.GetTimestamp();
+
+        // Spans only when the request is sampled: an unsampled vote allocates none.
+        using var validating = Metrics.StartVoteValidation();
         if (ingress.Tokens.TryValidateHeader(context.Request.Headers.Authorization, out var viewerId) is not TokenError.None and var error)
         {
             Metrics.VoteRefused("unauthorized");
@@ -59,8 +65,19 @@ public static class VoteEndpoints
                 $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
         }
 
+        var voterKey = ingress.VoterKeys.Derive(viewerId);
+        if (await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey) is { } refused)
+        {
+            return refused;
+        }
+
+        validating?.Stop();
         var completion = ingress.Completions.Rent();
-        if (!ingress.Queue.TryEnqueueVote(new WriterCommand(poll, optionIndex, ingress.VoterKeys.Derive(viewerId), completion, null)))
+        var enqueue = Metrics.StartVoteEnqueue();
+        completion.Trace = enqueue?.Context ?? default;
+        var queued = ingress.Queue.TryEnqueueVote(new WriterCommand(poll, optionIndex, voterKey, completion, null));
+        enqueue?.Dispose();
+        if (!queued)
         {
             ingress.Completions.Return(completion);
             Metrics.VoteRefused("overloaded");
@@ -70,6 +87,7 @@ public static class VoteEndpoints
 
         var result = await completion.Task;
         ingress.Completions.Return(completion);
+        Metrics.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
             VoteOutcome.Accepted => TypedResults.Created((string?)null, Response(VoteStatuses.Accepted, result)),
@@ -84,7 +102,7 @@ public static class VoteEndpoints
 
     /// <summary>The vote id names the vote's audit entry; the receipt is that entry's hash, checkable in the public trail.</summary>
     private static VoteResponse Response(string status, in VoteResult result) =>
-        new(status, result.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Receipt.ToString());
+        new(status, result.VoteId, result.Receipt.ToString());
 
     private static ProblemHttpResult PollNotOpen(string pollId) =>
         Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.PollNotOpen, "The poll is not open for voting.", $"Poll '{pollId}' is not open.");
@@ -106,7 +124,8 @@ internal sealed class VoteIngress(
     PollRegistry polls,
     IngestQueue queue,
     VoteCompletionPool completions,
-    IOptions<IngestOptions> options)
+    IOptions<IngestOptions> options,
+    VoteRiskGate risk)
 {
     public ViewerTokens Tokens { get; } = tokens;
 
@@ -119,4 +138,7 @@ internal sealed class VoteIngress(
     public VoteCompletionPool Completions { get; } = completions;
 
     public int RetryAfterSeconds { get; } = options.Value.RetryAfterSeconds;
+
+    /// <summary>The risk check (LiveVote:Risk): a vote may need a CAPTCHA or be refused as a suspected bot.</summary>
+    public VoteRiskGate Risk { get; } = risk;
 }

@@ -14,18 +14,24 @@ namespace LiveVote.Server.Tests.Infrastructure;
 public sealed class LiveVoteServer : WebApplicationFactory<Program>
 {
     public const string AdminKey = "test-admin-key-0123456789";
+    public const string TokenSigningKey = "test-token-signing-key-0123456789abcdef";
+    public const string VoterKeySecret = "test-voter-key-secret-0123456789abcdef";
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
 
+    // A folder the caller passed in is the caller's (a restart test reuses it); one made here is removed on dispose.
+    private readonly bool _ownsDataDirectory;
+
     public LiveVoteServer(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null, string? dataDirectory = null)
     {
+        _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? TempDirectory.Create("livevote-test");
         _settings = new Dictionary<string, string?>
         {
             ["LiveVote:Sqlite:Path"] = Path.Combine(DataDirectory, "livevote.db"),
             ["LiveVote:AdminKey"] = AdminKey,
-            ["LiveVote:TokenSigningKey"] = "test-token-signing-key-0123456789abcdef",
-            ["LiveVote:VoterKeySecret"] = "test-voter-key-secret-0123456789abcdef",
+            ["LiveVote:TokenSigningKey"] = TokenSigningKey,
+            ["LiveVote:VoterKeySecret"] = VoterKeySecret,
             ["LiveVote:Demo:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -50,6 +56,15 @@ public sealed class LiveVoteServer : WebApplicationFactory<Program>
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
         return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_ownsDataDirectory)
+        {
+            TempDirectory.Delete(DataDirectory);
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -102,6 +117,63 @@ public static class Api
         return client.SendAsync(request);
     }
 
+    public static Task<HttpResponseMessage> OpenPollAsync(HttpClient admin, string pollId) => admin.PostAsync($"/v1/polls/{pollId}/open", null);
+
+    public static Task<HttpResponseMessage> ClosePollAsync(HttpClient admin, string pollId) => admin.PostAsync($"/v1/polls/{pollId}/close", null);
+
+    public static async Task<RegisterViewerResponse[]> RegisterManyAsync(HttpClient admin, int count) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(_ => RegisterAsync(admin)));
+
+    public static async Task<VoteResponse> ReadVoteAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.VoteResponse))!;
+
+    /// <summary>A request with a body exactly as given (for malformed or mistyped input); the token is optional.</summary>
+    public static Task<HttpResponseMessage> SendRawAsync(
+        HttpClient client, HttpMethod method, string path, string? body, string? contentType = "application/json", string? token = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8);
+            request.Content.Headers.ContentType = contentType is null ? null : new MediaTypeHeaderValue(contentType);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// Sends the same vote until it gets a final answer: 503 (overloaded, store unavailable) and lost connections are
+    /// retried with jittered exponential backoff, as a well-behaved client does. Returns the final answer.
+    /// </summary>
+    public static async Task<HttpResponseMessage> VoteWithRetryAsync(HttpClient client, string pollId, string token, string optionId, int timeoutMs = 60_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        var backoffMs = 20;
+        while (true)
+        {
+            try
+            {
+                var response = await VoteAsync(client, pollId, token, optionId);
+                if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || Environment.TickCount64 > deadline)
+                {
+                    return response;
+                }
+            }
+            catch (HttpRequestException) when (Environment.TickCount64 <= deadline)
+            {
+                // The answer was lost: the vote may or may not be stored, and sending it again is safe.
+            }
+
+            await Task.Delay(backoffMs + Random.Shared.Next(backoffMs));
+            backoffMs = Math.Min(backoffMs * 2, 400);
+        }
+    }
+
     public static async Task<ResultsDto> ResultsAsync(HttpClient client, string pollId)
     {
         var response = await client.GetAsync($"/v1/polls/{pollId}/results");
@@ -109,16 +181,21 @@ public static class Api
         return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ResultsDto))!;
     }
 
-    /// <summary>Polls the results until <paramref name="done"/> holds (results are published every 250 ms).</summary>
+    /// <summary>
+    /// Polls the results until <paramref name="done"/> holds (results are published every 250 ms; a poll's first snapshot
+    /// may not be published yet, so a refusal counts as "not yet"). At the deadline returns the last results it read.
+    /// </summary>
     public static async Task<ResultsDto> ResultsWhenAsync(HttpClient client, string pollId, Func<ResultsDto, bool> done, int timeoutMs = 10_000)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (true)
         {
-            var results = await ResultsAsync(client, pollId);
-            if (done(results) || Environment.TickCount64 > deadline)
+            using var response = await client.GetAsync($"/v1/polls/{pollId}/results");
+            var results = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ResultsDto) : null;
+            if ((results is not null && done(results)) || Environment.TickCount64 > deadline)
             {
-                return results;
+                return results ?? throw new InvalidOperationException(
+                    $"GET results of {pollId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             }
 
             await Task.Delay(50);
@@ -150,5 +227,20 @@ public static class TempDirectory
         var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
+    }
+
+    /// <summary>Best effort: a leftover temp folder must not fail a test that passed.</summary>
+    public static void Delete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every LiveVote test on a fresh Debian machine: installs what the tests need when it is missing (Debian's
+# Chromium for the browser tests, Prometheus and promtool for the observability tests), builds in Release and runs
+# the whole suite. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing test dependencies: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log=$(mktemp)
+status=0
+dotnet test LiveVote.slnx -c Release 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole suite, summed over the test assemblies.
+awk '/(Passed|Failed)!  - Failed:/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
+       }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
