@@ -40,7 +40,10 @@ internal static class EndOfRunFacts
             foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
             {
                 entries++;
-                seqs.Add(entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                // A vote id names its audit entry: the seq in SQLite's one chain, "chain-seq" with several writers.
+                seqs.Add(entry.Chain == 0
+                    ? entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Chain}-{entry.Seq}"));
             }
 
             after = page.Next;

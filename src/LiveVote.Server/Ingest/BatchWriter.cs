@@ -12,7 +12,8 @@ namespace LiveVote.Server.Ingest;
 /// The only writer of votes. It takes what the queue holds (up to <see cref="IngestOptions.MaxBatchSize"/>, lingering
 /// <see cref="IngestOptions.MaxBatchDelayMs"/> for more), commits it to the store in one transaction, and only then
 /// answers every waiting request, updates the poll registry and reports the new totals. A failed commit answers
-/// "store failed" to all of that batch: nothing of it is durable and a retry of the same vote is safe.
+/// "store failed" (503) to all of that batch: its outcome is unknown (a COMMIT whose connection died may still have
+/// landed), and a retry of the same vote settles it: 201 if it was not stored, 200 with the same vote id if it was.
 /// </summary>
 internal sealed partial class BatchWriter(
     IngestQueue queue,
@@ -281,6 +282,6 @@ internal sealed partial class BatchWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "A change of poll {PollId} was refused by the store: another node changed it first")]
     private static partial void LogPollChangeRefused(ILogger logger, string pollId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Commit of a batch of {Votes} votes failed; the batch was answered 503 and nothing of it is durable")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Commit of a batch of {Votes} votes failed; the batch was answered 503 (outcome unknown: retries settle it)")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int votes);
 }

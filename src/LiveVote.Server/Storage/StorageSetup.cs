@@ -21,6 +21,7 @@ public static class StorageSetup
             builder.Services.AddSingleton<IVoteStore, PostgresVoteStore>();
             builder.Services.AddHostedService<SharedStateRefresher>();
             builder.Services.AddHostedService<AuditCheckpointWriter>();
+            builder.Services.AddHostedService<ReplicationLagMonitor>();
 
             // Every node of a fleet must issue and honour the same tokens and derive the same voter keys: a node must
             // not quietly generate secrets of its own.

@@ -14,7 +14,7 @@ public static class Metrics
 
     public static readonly ActivitySource Source = new(Name);
 
-    private static readonly Meter Meter = new(Name);
+    internal static readonly Meter Meter = new(Name);
 
     private static readonly Counter<long> Votes = Meter.CreateCounter<long>(
         "livevote.votes", "{vote}", "Votes answered, by outcome.");
@@ -83,6 +83,14 @@ public static class Metrics
 
     private static long s_lastCommit = Stopwatch.GetTimestamp();
 
+    // Standby name -> replay lag in seconds, as last read from the primary; bounded by the number of standbys.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> StandbyLag = new(StringComparer.Ordinal);
+
+    private static readonly ObservableGauge<double> ReplicationLag = Meter.CreateObservableGauge(
+        "livevote.store.replication.lag",
+        () => StandbyLag.Select(kv => new Measurement<double>(kv.Value, new KeyValuePair<string, object?>("standby", kv.Key))),
+        "s", "Replay lag of each PostgreSQL standby as the primary reports it (pg_stat_replication); absent with SQLite.");
+
     /// <summary>Links kept on one batch span: enough to follow the sampled requests, bounded whatever the batch size.</summary>
     public const int MaxBatchLinks = 128;
 
@@ -93,6 +101,20 @@ public static class Metrics
     /// Creates the instruments now if nothing has touched them yet: the gauges must exist from start, not from the
     /// first vote (static field initialisers run only when a field is first read).
     /// </summary>
+    /// <summary>Replaces the standby lags with the primary's latest report (a standby gone from it is dropped).</summary>
+    public static void ReplicationLagMeasured(IReadOnlyDictionary<string, double> lagByStandby)
+    {
+        foreach (var standby in StandbyLag.Keys.Except(lagByStandby.Keys))
+        {
+            StandbyLag.TryRemove(standby, out _);
+        }
+
+        foreach (var (standby, lag) in lagByStandby)
+        {
+            StandbyLag[standby] = lag;
+        }
+    }
+
     public static void EnsureInstruments() => System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Metrics).TypeHandle);
 
     public static void VoteDecided(VoteOutcome outcome) => Votes.Add(1, OutcomeTags[(int)outcome]);

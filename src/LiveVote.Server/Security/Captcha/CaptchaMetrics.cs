@@ -9,7 +9,7 @@ namespace LiveVote.Server.Security.Captcha;
 /// </summary>
 public static class CaptchaMetrics
 {
-    private static readonly Meter Meter = new(Metrics.Name);
+    private static readonly Meter Meter = Metrics.Meter; // The one Meter of the server: instruments may live beside their feature.
 
     private static readonly Counter<long> Verifications = Meter.CreateCounter<long>(
         "livevote.captcha.verifications", "{verification}", "CAPTCHA solutions checked at registration, by provider and outcome.");

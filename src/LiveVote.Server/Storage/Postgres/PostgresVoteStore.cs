@@ -34,6 +34,12 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
             // Never cancel a commit that waits for a standby: the outcome would be unknown.
             CommandTimeout = 0,
         };
+        if (!options.Value.ConnectionString.Contains("Recheck", StringComparison.OrdinalIgnoreCase))
+        {
+            // After a failover, look for the new primary every second rather than Npgsql's default ten.
+            builder.HostRecheckSeconds = 1;
+        }
+
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _time = time;
         _logger = logger;
