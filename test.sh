@@ -9,6 +9,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"
   sudo=""
@@ -21,6 +22,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
 status=0
 dotnet test LiveVote.slnx -c Release 2>&1 | tee "$log" || status=$?
+
+# Every Mermaid diagram of the design document must render (real Mermaid in Debian's Chromium).
+docs/check-mermaid.sh || status=$?
 
 # One closing line for the whole suite, summed over the test assemblies.
 awk '/(Passed|Failed)!  - Failed:/ {

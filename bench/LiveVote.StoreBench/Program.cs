@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Globalization;
+using LiveVote.Server.Audit;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Storage;
+using LiveVote.Server.Storage.Sqlite;
+using LiveVote.Server.Votes;
+using Microsoft.Extensions.Options;
+
+// Commits random votes straight into SqliteVoteStore (WAL, synchronous=FULL: every commit is fsynced) in batches, to
+// measure the embedded store alone, without HTTP. Usage: [batch size, default 1000] [votes, default 1000000].
+var batchSize = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+var total = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+var directory = Path.Combine(Path.GetTempPath(), "livevote-storebench-" + Guid.NewGuid().ToString("N"));
+var path = Path.Combine(directory, "bench.db");
+await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
+{
+    var state = await store.OpenAsync(CancellationToken.None);
+    var chain = new AuditChain(state.LastSeq, state.LastHash);
+    var now = DateTimeOffset.UtcNow;
+    var poll = PollRules.Create("p-bench", "Bench", [("a", "A"), ("b", "B"), ("c", "C")], now).MoveTo(PollStatus.Open, now);
+    var batch = new WriteBatch(batchSize);
+    batch.AddPollChange(poll, AuditKinds.PollCreated);
+    await store.CommitAsync(batch, chain);
+    batch.Clear();
+
+    var random = new Random(1);
+    var key = new byte[VoterKey.Size];
+    var all = Stopwatch.StartNew();
+    var lap = Stopwatch.StartNew();
+    const int report = 250_000;
+    for (var done = 0; done < total; done += batchSize)
+    {
+        for (var i = 0; i < batchSize; i++)
+        {
+            random.NextBytes(key);
+            batch.AddVote(new BatchVote(poll, i % 3, VoterKey.Read(key)));
+        }
+
+        batch.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await store.CommitAsync(batch, chain);
+        batch.Clear();
+        if ((done + batchSize) % report == 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{done + batchSize,10:N0} votes: {report / lap.Elapsed.TotalSeconds,9:N0} votes/s"));
+            lap.Restart();
+        }
+    }
+
+    var bytes = new DirectoryInfo(directory).GetFiles("bench.db*").Where(f => !f.Name.EndsWith(".lock", StringComparison.Ordinal)).Sum(f => f.Length);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"batch {batchSize}: {total / all.Elapsed.TotalSeconds:N0} votes/s overall, {bytes / (double)total:N0} bytes per stored vote"));
+}
+
+Directory.Delete(directory, recursive: true);
