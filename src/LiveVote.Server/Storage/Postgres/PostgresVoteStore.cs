@@ -153,24 +153,12 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var polls = new List<Poll>();
-        await using (var command = new NpgsqlCommand("SELECT id, title, options, status, created_at, opened_at, closed_at FROM polls", connection))
+        await using (var command = new NpgsqlCommand($"SELECT {PollRows.Columns} FROM polls", connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                if (!Poll.TryParseStatus(reader.GetString(3), out var status))
-                {
-                    throw new InvalidDataException($"Poll {reader.GetString(0)} has an unknown status.");
-                }
-
-                polls.Add(new Poll(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    [.. StorageJsonContext.ParseOptions(reader.GetString(2))],
-                    status,
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                    reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                    reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+                polls.Add(PollRows.Read(reader));
             }
         }
 

@@ -311,23 +311,11 @@ public sealed class SqliteVoteStore : IVoteStore
         var polls = new List<Poll>();
         using (var command = _connection!.CreateCommand())
         {
-            command.CommandText = "SELECT id, title, options, status, created_at, opened_at, closed_at FROM polls ORDER BY created_at, id";
+            command.CommandText = $"SELECT {PollRows.Columns} FROM polls ORDER BY created_at, id";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                if (!Poll.TryParseStatus(reader.GetString(3), out var status))
-                {
-                    throw new InvalidDataException($"Poll {reader.GetString(0)} has an unknown status.");
-                }
-
-                polls.Add(new Poll(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    [.. StorageJsonContext.ParseOptions(reader.GetString(2))],
-                    status,
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                    reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                    reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+                polls.Add(PollRows.Read(reader));
             }
         }
 
