@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace LiveVote.Cli.Audit;
@@ -50,51 +49,9 @@ internal static class StoredTotalsCheck
 
     public static void CheckPolls(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<PollRecount> polls, ProblemLog problems)
     {
-        var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        using var command = Command(connection, transaction, "SELECT id, title, options, status FROM polls ORDER BY id");
+        using var command = Command(connection, transaction, PollsTableCheck.Query);
         using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var id = reader.GetString(0);
-            seen.Add(id);
-            if (!byId.TryGetValue(id, out var poll))
-            {
-                problems.AtPoll(id, "polls table has this poll, but no poll-created entry does");
-                continue;
-            }
-
-            var status = reader.GetString(3);
-            if (!string.Equals(status, poll.Status, StringComparison.Ordinal))
-            {
-                problems.AtPoll(id, $"polls table says status {status}, the audit chain says {poll.Status}");
-            }
-
-            if (poll.Definition is { } definition && !SameDefinition(reader.GetString(1), reader.GetString(2), definition))
-            {
-                problems.AtPoll(id, "polls table's title or options differ from the poll-created entry");
-            }
-        }
-
-        foreach (var poll in polls.Where(p => !seen.Contains(p.Id)))
-        {
-            problems.AtPoll(poll.Id, $"polls table has no row for this poll (created at seq {poll.CreatedSeq})");
-        }
-    }
-
-    private static bool SameDefinition(string title, string optionsJson, PollDefinition definition)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(optionsJson);
-            var options = PollDefinition.TryParseOptions(document.RootElement, out _);
-            return string.Equals(title, definition.Title, StringComparison.Ordinal)
-                   && options is not null && options.SequenceEqual(definition.Options);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        PollsTableCheck.Check(reader, [.. polls.Select(p => new ChainPoll(p.Id, p.Status, p.Definition, $"seq {p.CreatedSeq}"))], "the audit chain", problems);
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
