@@ -42,6 +42,20 @@ internal sealed record PollDefinition(string Title, IReadOnlyList<PollOptionDefi
         }
     }
 
+    /// <summary>The option's index in <see cref="Options"/>, or -1.</summary>
+    public int IndexOfOption(string? optionId)
+    {
+        for (var i = 0; i < Options.Count; i++)
+        {
+            if (string.Equals(Options[i].Id, optionId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Parses an options array <c>[{"id":"..","label":".."}]</c>, as in the definition and the polls table.</summary>
     public static IReadOnlyList<PollOptionDefinition>? TryParseOptions(JsonElement options, out string error)
     {

@@ -29,19 +29,7 @@ internal sealed class PollRecount(string id, long createdSeq, PollDefinition? de
 
     public long Votes { get; private set; }
 
-    public int IndexOfOption(string? optionId)
-    {
-        var options = Definition?.Options ?? [];
-        for (var i = 0; i < options.Count; i++)
-        {
-            if (string.Equals(options[i].Id, optionId, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    public int IndexOfOption(string? optionId) => Definition?.IndexOfOption(optionId) ?? -1;
 
     /// <summary>The seq of this voter's vote in this poll, if any so far.</summary>
     public bool TryGetVote(UInt128 voter, out long seq) => _voters.TryGetValue(voter, out seq);

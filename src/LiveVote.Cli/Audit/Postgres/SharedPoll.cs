@@ -52,19 +52,7 @@ internal sealed class SharedPoll(string id, EntryRef created, long createdAt, Po
         ClosedAt = at;
     }
 
-    public int IndexOfOption(string? optionId)
-    {
-        var options = Definition?.Options ?? [];
-        for (var i = 0; i < options.Count; i++)
-        {
-            if (string.Equals(options[i].Id, optionId, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    public int IndexOfOption(string? optionId) => Definition?.IndexOfOption(optionId) ?? -1;
 
     /// <summary>The entry of this voter's vote in this poll, if any chain read so far holds one.</summary>
     public bool TryGetVote(UInt128 voter, out EntryRef entry) => _voters.TryGetValue(voter, out entry);
