@@ -123,8 +123,8 @@ public sealed class TokenBucketLimit
     public TimeSpan Period { get; set; }
 
     /// <summary>
-    /// Why the limit is unusable, or null. The period is at least 100 ms because the partitioned limiter refills its
-    /// buckets on a 100 ms timer: a shorter one would silently behave as 100 ms.
+    /// Why the limit is unusable, or null. The period is at least 100 ms: buckets refill in whole periods, and a finer
+    /// grain only spreads the same rate thinner (a burst of <see cref="TokenLimit"/> absorbs the rest).
     /// </summary>
     public string? Error() =>
         TokenLimit < 1 ? "TokenLimit must be at least 1."

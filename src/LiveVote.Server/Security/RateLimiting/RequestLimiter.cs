@@ -19,7 +19,7 @@ public enum LimitName : byte
 /// <summary>
 /// The global limiter of ASP.NET Core's rate limiting middleware: one concurrency limit for every request (except
 /// <see cref="RequestKind.Exempt"/>), then the token buckets of the request's kind, keyed by viewer token, host and
-/// network. Buckets live in one partitioned limiter, created on first use and dropped once idle and full, so memory
+/// network. Buckets (<see cref="TokenBuckets"/>) are created on first use and dropped once full again, so memory
 /// follows the clients active in the last seconds. Admin-key requests skip the buckets (see <see cref="AdminKeyGuard"/>).
 /// </summary>
 internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
@@ -31,26 +31,24 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
 
     private readonly bool _enabled;
     private readonly ConcurrencyLimiter _concurrency;
-    private readonly PartitionedRateLimiter<LimitKey> _buckets;
-    private readonly TokenBucketRateLimiterOptions[] _bucketOptions;
-    private readonly Func<LimitKey, RateLimiter> _createBucket;
+    private readonly TokenBuckets _buckets;
 
-    public RequestLimiter(IOptions<RateLimitOptions> options)
+    public RequestLimiter(IOptions<RateLimitOptions> options, TimeProvider time)
     {
         var o = options.Value;
         _enabled = o.Enabled;
         _concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = o.MaxConcurrentRequests, QueueLimit = 0 });
-        _bucketOptions = new TokenBucketRateLimiterOptions[Enum.GetValues<LimitName>().Length];
-        _bucketOptions[(int)LimitName.VotePerViewer] = Bucket(o.VotePerViewer);
-        _bucketOptions[(int)LimitName.VotePerIp] = Bucket(o.VotePerIp);
-        _bucketOptions[(int)LimitName.VotePerNetwork] = Bucket(o.VotePerNetwork);
-        _bucketOptions[(int)LimitName.RegisterPerIp] = Bucket(o.RegisterPerIp);
-        _bucketOptions[(int)LimitName.RegisterPerNetwork] = Bucket(o.RegisterPerNetwork);
-        _bucketOptions[(int)LimitName.ChallengePerIp] = Bucket(o.ChallengePerIp);
-        // One cached factory, so looking up a bucket allocates nothing; buckets do not run timers of their own: the
-        // partitioned limiter refills them all from its one 100 ms timer, and drops those idle and full for 10 s.
-        _createBucket = key => new TokenBucketRateLimiter(_bucketOptions[(int)key.Limit]);
-        _buckets = PartitionedRateLimiter.Create<LimitKey, LimitKey>(key => new RateLimitPartition<LimitKey>(key, _createBucket));
+
+        // Indexed by LimitName; the concurrency slot is never used as a bucket.
+        var limits = new TokenBucketLimit[Enum.GetValues<LimitName>().Length];
+        limits[(int)LimitName.Concurrency] = o.VotePerViewer;
+        limits[(int)LimitName.VotePerViewer] = o.VotePerViewer;
+        limits[(int)LimitName.VotePerIp] = o.VotePerIp;
+        limits[(int)LimitName.VotePerNetwork] = o.VotePerNetwork;
+        limits[(int)LimitName.RegisterPerIp] = o.RegisterPerIp;
+        limits[(int)LimitName.RegisterPerNetwork] = o.RegisterPerNetwork;
+        limits[(int)LimitName.ChallengePerIp] = o.ChallengePerIp;
+        _buckets = new TokenBuckets(limits, time);
     }
 
     public override RateLimiterStatistics? GetStatistics(HttpContext resource) => _concurrency.GetStatistics();
@@ -114,12 +112,10 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
                 continue;
             }
 
-            // Token bucket leases hold nothing: the token is spent whether or not the lease is disposed.
-            using var lease = _buckets.AttemptAcquire(key);
-            if (!lease.IsAcquired)
+            if (!_buckets.TryTake((int)limit, key.Key, out var retryAfter))
             {
                 held.Dispose();
-                return Refuse(context, limit, lease);
+                return Refuse(context, limit, retryAfter);
             }
         }
 
@@ -149,22 +145,15 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
         return new LimitKey(LimitName.VotePerViewer, KeyHasher.Hash(value[..Math.Min(value.Length, 4096)], (ulong)LimitName.VotePerViewer));
     }
 
-    private static RateLimitLease Refuse(HttpContext context, LimitName limit, RateLimitLease lease)
+    private static RateLimitLease Refuse(HttpContext context, LimitName limit, RateLimitLease lease) =>
+        Refuse(context, limit, lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : (TimeSpan?)null);
+
+    private static RateLimitLease Refuse(HttpContext context, LimitName limit, TimeSpan? retryAfter)
     {
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : (TimeSpan?)null;
         var refusal = new RateLimitRejection(limit, retryAfter, new RefusedLease(retryAfter));
         context.Features.Set(refusal);
         return refusal.Lease;
     }
-
-    private static TokenBucketRateLimiterOptions Bucket(TokenBucketLimit limit) => new()
-    {
-        TokenLimit = limit.TokenLimit,
-        TokensPerPeriod = limit.TokensPerPeriod,
-        ReplenishmentPeriod = limit.Period,
-        QueueLimit = 0,
-        AutoReplenishment = false,
-    };
 
     internal readonly record struct LimitKey(LimitName Limit, UInt128 Key);
 
