@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every LiveVote test on a fresh Debian machine: installs what the tests need when it is missing (Debian's
 # Chromium for the browser tests, Prometheus and promtool for the observability tests), builds in Release and runs
-# the whole suite. .ci/run calls exactly this.
+# the whole suite, renders the design document's diagrams and runs the benchmark's smoke test. .ci/run calls exactly
+# this.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,6 +26,10 @@ dotnet test LiveVote.slnx -c Release 2>&1 | tee "$log" || status=$?
 
 # Every Mermaid diagram of the design document must render (real Mermaid in Debian's Chromium).
 docs/check-mermaid.sh || status=$?
+
+# The benchmark's smoke run (bench/run.sh --quick, under a minute): baseline, closed and open loop against real
+# servers; it fails on any end-of-run check (lost or double-counted vote, 5xx), never on a speed.
+bench/run.sh --quick || status=$?
 
 # One closing line for the whole suite, summed over the test assemblies.
 awk '/(Passed|Failed)!  - Failed:/ {
