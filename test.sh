@@ -11,6 +11,7 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"
   sudo=""
