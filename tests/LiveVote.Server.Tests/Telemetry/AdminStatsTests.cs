@@ -51,6 +51,23 @@ public sealed class AdminStatsTests
         Assert.True(moved, "Stats did not move: before " + before + ", after " + after);
     }
 
+    [Fact]
+    public async Task AdminStats_CountVotesCastBeforeTheFirstStatsRequest()
+    {
+        await using var server = new LiveVoteServer();
+        var admin = server.AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin);
+        const int votes = 5;
+        foreach (var viewer in await Api.RegisterManyAsync(admin, votes))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(server.Client(), poll.Id, viewer.Token, "a")).StatusCode);
+        }
+
+        var stats = await StatsAsync(admin);
+
+        Assert.True(stats.GetProperty("totalAccepted").GetInt64() >= votes, stats.ToString());
+    }
+
     private static async Task<JsonElement> StatsAsync(HttpClient admin)
     {
         using var response = await admin.GetAsync("/v1/admin/stats");
