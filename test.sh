@@ -20,6 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# axe-core for the browser tests' accessibility checks: a test-only npm package, pinned by its lock file (the pages
+# themselves have no build step and no npm dependency).
+[ -f tests/LiveVote.Browser.Tests/node_modules/axe-core/axe.min.js ] || (cd tests/LiveVote.Browser.Tests && npm ci --no-audit --no-fund)
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
 status=0

@@ -8,8 +8,12 @@ namespace LiveVote.Contracts;
 
 public sealed record PollOptionDto(string Id, string Label);
 
-public sealed record CreatePollRequest(string? Title, IReadOnlyList<PollOptionDto>? Options);
+/// <param name="ShowResultsToViewers">Whether the vote page shows viewers the live results after they vote (default false).</param>
+public sealed record CreatePollRequest(string? Title, IReadOnlyList<PollOptionDto>? Options, bool? ShowResultsToViewers = null);
 
+/// <param name="ShowResultsToViewers">The vote page shows the live results after a vote (the producer's choice).</param>
+/// <param name="ResultsFrozen">The public results (on-air graphic) are held at the snapshot taken when the producer froze them.</param>
+/// <param name="ResultsFrozenAt">When they were frozen; null when not frozen.</param>
 public sealed record PollDto(
     string Id,
     string Title,
@@ -17,7 +21,13 @@ public sealed record PollDto(
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset? OpenedAt,
-    DateTimeOffset? ClosedAt);
+    DateTimeOffset? ClosedAt,
+    bool ShowResultsToViewers = false,
+    bool ResultsFrozen = false,
+    DateTimeOffset? ResultsFrozenAt = null);
+
+/// <summary><c>POST /v1/polls/{pollId}/viewer-results</c>: whether the vote page shows viewers the live results.</summary>
+public sealed record ViewerResultsRequest(bool? Show);
 
 public sealed record PollListDto(IReadOnlyList<PollDto> Polls);
 
@@ -36,13 +46,18 @@ public sealed record CastVoteRequest(string? OptionId);
 
 public sealed record VoteResponse(string Status, string VoteId, string Receipt);
 
+/// <param name="Frozen">
+/// True when the producer froze the public results: <paramref name="Totals"/> are the snapshot taken at the freeze and
+/// <paramref name="AsOf"/> its time, while counting goes on behind it. Always false in the admin live view.
+/// </param>
 public sealed record ResultsDto(
     string PollId,
     string Status,
     IReadOnlyDictionary<string, long> Totals,
     long Total,
     long Version,
-    DateTimeOffset AsOf);
+    DateTimeOffset AsOf,
+    bool Frozen = false);
 
 public sealed record AuditEntryDto(
     long Seq,
@@ -110,6 +125,7 @@ public static class VoteStatuses
 [JsonSerializable(typeof(CreatePollRequest))]
 [JsonSerializable(typeof(PollDto))]
 [JsonSerializable(typeof(PollListDto))]
+[JsonSerializable(typeof(ViewerResultsRequest))]
 [JsonSerializable(typeof(RegisterViewerRequest))]
 [JsonSerializable(typeof(RegisterViewerResponse))]
 [JsonSerializable(typeof(CaptchaChallengeDto))]

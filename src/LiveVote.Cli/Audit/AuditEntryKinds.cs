@@ -8,6 +8,21 @@ internal static class AuditEntryKinds
     public const string PollOpened = "poll-opened";
     public const string PollClosed = "poll-closed";
 
+    /// <summary>The producer froze the public results of an open poll; data <c>{"totals":{optionId:count}}</c>.</summary>
+    public const string ResultsFrozen = "results-frozen";
+
+    /// <summary>The producer released frozen results. No data. (Closing a poll releases a freeze too.)</summary>
+    public const string ResultsReleased = "results-released";
+
+    /// <summary>The vote page starts showing viewers the live results after they vote. No data.</summary>
+    public const string ViewerResultsShown = "viewer-results-shown";
+
+    /// <summary>The vote page stops showing viewers the results. No data.</summary>
+    public const string ViewerResultsHidden = "viewer-results-hidden";
+
+    /// <summary>The producer's presentation changes: they change what is shown, never what is counted.</summary>
+    public static readonly string[] Presentation = [ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden];
+
     /// <summary>A note: a vote challenged or refused by the risk score. Poll and voter of the vote, no option, JSON data.</summary>
     public const string RiskDecision = "risk-decision";
 
@@ -15,5 +30,6 @@ internal static class AuditEntryKinds
     public const string AdminLockout = "admin-lockout";
 
     /// <summary>The order kinds are listed in a summary.</summary>
-    public static readonly string[] All = [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout];
+    public static readonly string[] All =
+        [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout, ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden];
 }

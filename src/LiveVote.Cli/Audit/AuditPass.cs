@@ -165,6 +165,15 @@ internal sealed class AuditPass(SqliteConnection connection, SqliteTransaction t
                 break;
             case AuditEntryKinds.PollClosed:
                 ReplayTransition(entry, PollStates.Open, PollStates.Closed);
+                if (entry.PollId is not null && _polls.TryGetValue(entry.PollId, out var closed) && closed.Status == PollStates.Closed)
+                {
+                    closed.Presentation.Closed();
+                }
+
+                break;
+            case AuditEntryKinds.ResultsFrozen or AuditEntryKinds.ResultsReleased
+                or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden:
+                ReplayPresentation(entry);
                 break;
             case AuditEntryKinds.Vote:
                 ReplayVote(entry);
@@ -231,6 +240,37 @@ internal sealed class AuditPass(SqliteConnection connection, SqliteTransaction t
         }
 
         poll.Status = to;
+    }
+
+    /// <summary>
+    /// A producer's presentation change: valid in the poll's state, and a frozen snapshot shows no more votes for an
+    /// option than the chain holds before it (the server freezes the count it had committed).
+    /// </summary>
+    private void ReplayPresentation(StoredEntry entry)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null)
+        {
+            problems.AtSeq(entry.Seq, $"{entry.Kind} entry carries a voter_key or an option_id");
+        }
+
+        if (FindPoll(entry) is not { } poll)
+        {
+            return;
+        }
+
+        if (poll.Presentation.Apply(entry.Kind, entry.Data, poll.Status, poll.Definition, $"seq {entry.Seq}") is { } problem)
+        {
+            problems.AtSeq(entry.Seq, $"{problem} (poll {poll.Id})");
+            return;
+        }
+
+        if (entry.Kind == AuditEntryKinds.ResultsFrozen && poll.Definition is { } definition)
+        {
+            foreach (var above in poll.Presentation.LatestFreezeAboveCount(definition, poll.Counts))
+            {
+                problems.AtSeq(entry.Seq, above + " before it");
+            }
+        }
     }
 
     private void ReplayVote(StoredEntry entry)

@@ -6,10 +6,11 @@ internal sealed record PollOptionDefinition(string Id, string Label);
 
 /// <summary>
 /// A poll's definition as the audit records it: the data of its poll-created entry,
-/// <c>{"title":"..","options":[{"id":"..","label":".."}]}</c>. Parsed by hand with <see cref="JsonDocument"/> so that a
-/// malformed or tampered definition is a reported problem, never an exception.
+/// <c>{"title":"..","options":[{"id":"..","label":".."}]}</c>, with <c>"showResultsToViewers":true</c> when the poll was
+/// created showing viewers the results. Parsed by hand with <see cref="JsonDocument"/> so that a malformed or tampered
+/// definition is a reported problem, never an exception.
 /// </summary>
-internal sealed record PollDefinition(string Title, IReadOnlyList<PollOptionDefinition> Options)
+internal sealed record PollDefinition(string Title, IReadOnlyList<PollOptionDefinition> Options, bool ShowResultsToViewers = false)
 {
     /// <summary>Parses a poll-created entry's data; returns null and says why when it is not a valid definition.</summary>
     public static PollDefinition? TryParse(string? json, out string error)
@@ -32,8 +33,20 @@ internal sealed record PollDefinition(string Title, IReadOnlyList<PollOptionDefi
                 return null;
             }
 
+            var show = false;
+            if (root.TryGetProperty("showResultsToViewers", out var showElement))
+            {
+                if (showElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                {
+                    error = "showResultsToViewers is not true or false";
+                    return null;
+                }
+
+                show = showElement.GetBoolean();
+            }
+
             var parsed = TryParseOptions(options, out error);
-            return parsed is null ? null : new PollDefinition(title.GetString()!, parsed);
+            return parsed is null ? null : new PollDefinition(title.GetString()!, parsed, show);
         }
         catch (JsonException e)
         {

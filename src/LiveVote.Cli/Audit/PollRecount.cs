@@ -25,6 +25,9 @@ internal sealed class PollRecount(string id, long createdSeq, PollDefinition? de
 
     public string Status { get; set; } = PollStates.Draft;
 
+    /// <summary>Viewer results and the frozen snapshot, as the producer's entries set them.</summary>
+    public PollPresentation Presentation { get; } = new(definition?.ShowResultsToViewers ?? false);
+
     public long[] Counts { get; } = new long[definition?.Options.Count ?? 0];
 
     public long Votes { get; private set; }

@@ -51,7 +51,7 @@ internal static class StoredTotalsCheck
     {
         using var command = Command(connection, transaction, PollsTableCheck.Query);
         using var reader = command.ExecuteReader();
-        PollsTableCheck.Check(reader, [.. polls.Select(p => new ChainPoll(p.Id, p.Status, p.Definition, $"seq {p.CreatedSeq}"))], "the audit chain", problems);
+        PollsTableCheck.Check(reader, [.. polls.Select(p => new ChainPoll(p.Id, p.Status, p.Definition, $"seq {p.CreatedSeq}", p.Presentation))], "the audit chain", problems);
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)

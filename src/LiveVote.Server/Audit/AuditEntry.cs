@@ -14,6 +14,21 @@ public static class AuditKinds
     public const string PollClosed = "poll-closed";
 
     /// <summary>
+    /// The producer froze the public results. No voterKey or optionId; data is the frozen snapshot, compact JSON with the
+    /// options in the poll's order: <c>{"totals":{"optionId":count,...}}</c>. Closing a poll releases a freeze.
+    /// </summary>
+    public const string ResultsFrozen = "results-frozen";
+
+    /// <summary>The producer released frozen results: the public results show the count again. No data.</summary>
+    public const string ResultsReleased = "results-released";
+
+    /// <summary>The vote page starts showing viewers the live results after they vote. No data.</summary>
+    public const string ViewerResultsShown = "viewer-results-shown";
+
+    /// <summary>The vote page stops showing viewers the results. No data.</summary>
+    public const string ViewerResultsHidden = "viewer-results-hidden";
+
+    /// <summary>
     /// A vote challenged or refused by the risk score (or let through after a solved CAPTCHA). pollId and voterKey are
     /// the vote's, optionId is empty, data is JSON: <c>{"action","reason","score","signals":{name:points},"network"}</c>.
     /// </summary>

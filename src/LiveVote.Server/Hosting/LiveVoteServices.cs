@@ -87,6 +87,7 @@ public static partial class LiveVoteServices
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PollRegistry>();
         builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<IngestRouter>();
         builder.Services.AddSingleton<VoteCompletionPool>();
         builder.Services.AddSingleton<VoteIngress>();
         builder.Services.AddSingleton<PollAdmin>();

@@ -10,7 +10,7 @@ namespace LiveVote.Server.Ingest;
 
 /// <summary>
 /// The only writer of votes. It takes what the queue holds (up to <see cref="IngestOptions.MaxBatchSize"/>, lingering
-/// <see cref="IngestOptions.MaxBatchDelayMs"/> for more), commits it to the store in one transaction, and only then
+/// <see cref="IngestOptions.MaxBatchDelayMs"/> for more if configured), commits it to the store in one transaction, and only then
 /// answers every waiting request, updates the poll registry and reports the new totals. A failed commit answers
 /// "store failed" (503) to all of that batch: its outcome is unknown (a COMMIT whose connection died may still have
 /// landed), and a retry of the same vote settles it: 201 if it was not stored, 200 with the same vote id if it was.
@@ -124,26 +124,61 @@ internal sealed partial class BatchWriter(
     private void StagePollCommand(PollCommand command)
     {
         var current = CurrentPoll(command.PollId);
+        if (command.Kind == PollCommandKind.Create)
+        {
+            if (current is not null)
+            {
+                command.Complete(new PollCommandResult(PollCommandStatus.AlreadyExists, current));
+            }
+            else
+            {
+                Stage(command, command.Definition!, AuditKinds.PollCreated);
+            }
+
+            return;
+        }
+
+        if (current is null)
+        {
+            command.Complete(new PollCommandResult(PollCommandStatus.NotFound, null));
+            return;
+        }
+
         switch (command.Kind)
         {
-            case PollCommandKind.Create when current is not null:
-                command.Complete(new PollCommandResult(PollCommandStatus.AlreadyExists, current));
-                return;
-            case PollCommandKind.Create:
-                Stage(command, command.Definition!, AuditKinds.PollCreated);
-                return;
-            case PollCommandKind.Open or PollCommandKind.Close when current is null:
-                command.Complete(new PollCommandResult(PollCommandStatus.NotFound, null));
-                return;
-            default:
+            case PollCommandKind.Open or PollCommandKind.Close:
                 var next = command.Kind == PollCommandKind.Open ? PollStatus.Open : PollStatus.Closed;
-                if (!current!.CanMoveTo(next))
+                if (!current.CanMoveTo(next))
                 {
                     command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
                     return;
                 }
 
                 Stage(command, current.MoveTo(next, time.GetUtcNow()), next == PollStatus.Open ? AuditKinds.PollOpened : AuditKinds.PollClosed);
+                return;
+            case PollCommandKind.FreezeResults when !current.CanFreezeResults:
+            case PollCommandKind.ReleaseResults when current.Frozen is null:
+                command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
+                return;
+            case PollCommandKind.FreezeResults:
+                // What this node publishes now is what goes on holding the screen: the count it last committed (SQLite)
+                // or last read from the shared store (PostgreSQL).
+                var totals = results.TryGetLiveTotals(current.Id, out var live) ? live : new long[current.Options.Length];
+                Stage(command, current.FreezeResults(totals, time.GetUtcNow()), AuditKinds.ResultsFrozen);
+                return;
+            case PollCommandKind.ReleaseResults:
+                Stage(command, current.ReleaseResults(), AuditKinds.ResultsReleased);
+                return;
+            default:
+                var show = command.Kind == PollCommandKind.ShowResultsToViewers;
+                if (current.ShowResultsToViewers == show)
+                {
+                    // Already so: nothing to store or audit.
+                    command.Complete(new PollCommandResult(PollCommandStatus.Done, current));
+                    return;
+                }
+
+                Stage(command, current.WithViewerResults(show), show ? AuditKinds.ViewerResultsShown : AuditKinds.ViewerResultsHidden);
                 return;
         }
 

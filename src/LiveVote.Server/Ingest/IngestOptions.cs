@@ -23,11 +23,13 @@ public sealed class IngestOptions
     public int MaxBatchSize { get; set; } = 4096;
 
     /// <summary>
-    /// How long the writer lingers for more votes after the first of a batch, in milliseconds. Under load batches fill
-    /// while the previous commit runs, so lingering only matters when traffic is light; 1 ms costs nothing visible.
+    /// How long the writer lingers for more votes when the queue is empty after taking a batch, in milliseconds. 0: no
+    /// lingering. The commit itself is the batching window: votes queue while the previous batch's fsync runs, so
+    /// batches grow with load by themselves. A linger of 1 ms was paid on nearly every batch (the queue is empty right
+    /// after draining it) and cost throughput in every paired closed-loop run on the bench machine (bench/README.md).
     /// </summary>
     [Range(0, 1000)]
-    public int MaxBatchDelayMs { get; set; } = 1;
+    public int MaxBatchDelayMs { get; set; }
 
     /// <summary>Seconds a client is asked to wait (Retry-After) when the queue is full or the store failed.</summary>
     [Range(1, 60)]

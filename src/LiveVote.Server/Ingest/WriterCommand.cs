@@ -17,6 +17,18 @@ internal enum PollCommandKind
     Create,
     Open,
     Close,
+
+    /// <summary>Hold the public results at the totals known now; counting goes on.</summary>
+    FreezeResults,
+
+    /// <summary>Let the public results catch up with the count.</summary>
+    ReleaseResults,
+
+    /// <summary>Let the vote page show viewers the live results after they vote.</summary>
+    ShowResultsToViewers,
+
+    /// <summary>Stop the vote page showing viewers the results.</summary>
+    HideResultsFromViewers,
 }
 
 /// <summary>A producer's poll change, answered once durable.</summary>

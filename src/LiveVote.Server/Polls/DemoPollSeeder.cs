@@ -16,7 +16,8 @@ internal sealed partial class DemoPollSeeder(
         }
 
         var poll = PollRules.Create(DemoPollId, "Who should win tonight's final?",
-            [("aria", "Aria"), ("bruno", "Bruno"), ("chen", "Chen"), ("dara", "Dara")], time.GetUtcNow());
+            [("aria", "Aria"), ("bruno", "Bruno"), ("chen", "Chen"), ("dara", "Dara")], time.GetUtcNow(),
+            showResultsToViewers: true);
         await admin.CreateWithIdAsync(poll, cancellationToken);
         await admin.ChangeAsync(poll.Id, Ingest.PollCommandKind.Open, cancellationToken);
         LogSeeded(logger, poll.Id);

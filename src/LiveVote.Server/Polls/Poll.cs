@@ -12,6 +12,11 @@ public enum PollStatus
 public sealed record PollOption(string Id, string Label);
 
 /// <summary>
+/// The public results as they were when the producer froze them: one count per option, in the poll's option order.
+/// </summary>
+public sealed record FrozenResults(ImmutableArray<long> Totals, DateTimeOffset At);
+
+/// <summary>
 /// A poll as the producer defines it. Immutable: a status change makes a new instance, so readers on request threads
 /// never see a half-applied change made by the batch writer.
 /// </summary>
@@ -24,6 +29,24 @@ public sealed record Poll(
     DateTimeOffset? OpenedAt,
     DateTimeOffset? ClosedAt)
 {
+    /// <summary>Whether the vote page shows a viewer the live results after their vote. Presentation only.</summary>
+    public bool ShowResultsToViewers { get; init; }
+
+    /// <summary>Set while the producer holds the public results (the on-air graphic) still; counting goes on.</summary>
+    public FrozenResults? Frozen { get; init; }
+
+    /// <summary>
+    /// Counts freezes and releases (never goes down), so a shared store's published results version moves with them
+    /// even when no vote arrived in between.
+    /// </summary>
+    public long ResultsRevision { get; init; }
+
+    /// <summary>
+    /// How many store partitions the poll's voters are spread over (<see cref="Votes.VoterPartitioner"/>), fixed when
+    /// it is created: dedup is per (poll, voter) inside one partition, so a poll's voters never move mid-poll.
+    /// </summary>
+    public int PartitionCount { get; init; } = 1;
+
     /// <summary>The option's index in <see cref="Options"/>, or -1. Linear: polls have at most a few dozen options.</summary>
     public int IndexOfOption(string optionId)
     {
@@ -50,8 +73,31 @@ public sealed record Poll(
             throw new InvalidOperationException($"Poll {Id} cannot move from {Status} to {next}.");
         }
 
-        return next == PollStatus.Open ? this with { Status = next, OpenedAt = at } : this with { Status = next, ClosedAt = at };
+        // Closing releases a freeze: the final result always goes out as counted.
+        return next == PollStatus.Open ? this with { Status = next, OpenedAt = at } : this with { Status = next, ClosedAt = at, Frozen = null };
     }
+
+    /// <summary>Only an open poll's results can be frozen, and only once until released.</summary>
+    public bool CanFreezeResults => Status == PollStatus.Open && Frozen is null;
+
+    public Poll FreezeResults(ReadOnlySpan<long> totals, DateTimeOffset at)
+    {
+        if (!CanFreezeResults)
+        {
+            throw new InvalidOperationException($"Poll {Id} cannot freeze its results now.");
+        }
+
+        var aligned = new long[Options.Length];
+        totals[..Math.Min(totals.Length, aligned.Length)].CopyTo(aligned);
+        return this with { Frozen = new FrozenResults([.. aligned], at), ResultsRevision = ResultsRevision + 1 };
+    }
+
+    public Poll ReleaseResults() =>
+        Frozen is null
+            ? throw new InvalidOperationException($"Poll {Id} has no frozen results to release.")
+            : this with { Frozen = null, ResultsRevision = ResultsRevision + 1 };
+
+    public Poll WithViewerResults(bool show) => this with { ShowResultsToViewers = show };
 
     public static string StatusName(PollStatus status) => status switch
     {

@@ -18,6 +18,7 @@ public static class PollEndpoints
             .RequireAdminKey();
         group.MapPost("/{pollId}/close", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Close, admin, ct))
             .RequireAdminKey();
+        group.MapPost("/{pollId}/viewer-results", SetViewerResults).RequireAdminKey();
         return group;
     }
 
@@ -52,13 +53,32 @@ public static class PollEndpoints
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.InvalidPoll, "The poll definition is not valid.", error);
         }
 
-        var result = await admin.CreateAsync(request.Title!, options!.Select(o => (o.Id!, o.Label!)), cancellationToken);
+        var result = await admin.CreateAsync(
+            request.Title!, options!.Select(o => (o.Id!, o.Label!)), request.ShowResultsToViewers ?? false, cancellationToken);
         return result.Status == PollCommandStatus.Done
             ? TypedResults.Created($"/v1/polls/{result.Poll!.Id}", result.Poll.ToDto())
             : ToProblem(result, "new");
     }
 
-    private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> ChangeAsync(
+    /// <summary>Whether the vote page shows viewers the live results after they vote: set at creation, changeable any time.</summary>
+    private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> SetViewerResults(
+        string pollId, ViewerResultsRequest? request, PollAdmin admin, CancellationToken cancellationToken)
+    {
+        if (!PollRules.IsPollId(pollId))
+        {
+            return Problems.InvalidPollId();
+        }
+
+        if (request?.Show is not { } show)
+        {
+            return Problems.BadRequest(ErrorCodes.InvalidRequest, "Send {\"show\": true} or {\"show\": false}.");
+        }
+
+        return await ChangeAsync(pollId, show ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, admin, cancellationToken);
+    }
+
+    /// <summary>Any change of an existing poll through the writer: 200 with the poll as stored, or the problem.</summary>
+    internal static async Task<Results<Ok<PollDto>, ProblemHttpResult>> ChangeAsync(
         string pollId, PollCommandKind kind, PollAdmin admin, CancellationToken cancellationToken)
     {
         if (!PollRules.IsPollId(pollId))
@@ -67,16 +87,25 @@ public static class PollEndpoints
         }
 
         var result = await admin.ChangeAsync(pollId, kind, cancellationToken);
-        return result.Status == PollCommandStatus.Done ? TypedResults.Ok(result.Poll!.ToDto()) : ToProblem(result, pollId);
+        return result.Status == PollCommandStatus.Done ? TypedResults.Ok(result.Poll!.ToDto()) : ToProblem(result, pollId, kind);
     }
 
-    private static ProblemHttpResult ToProblem(PollCommandResult result, string pollId) => result.Status switch
+    private static ProblemHttpResult ToProblem(PollCommandResult result, string pollId, PollCommandKind kind = PollCommandKind.Create) => result.Status switch
     {
         PollCommandStatus.NotFound => Problems.PollNotFound(pollId),
         PollCommandStatus.InvalidTransition => Problems.Create(
-            StatusCodes.Status409Conflict, ErrorCodes.InvalidTransition, "The poll cannot make that change.",
-            $"Poll '{pollId}' is {Poll.StatusName(result.Poll!.Status)}: polls go draft -> open -> closed, once."),
+            StatusCodes.Status409Conflict, ErrorCodes.InvalidTransition, "The poll cannot make that change.", TransitionDetail(pollId, result.Poll!, kind)),
         PollCommandStatus.AlreadyExists => Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.InvalidPoll, "The poll exists already."),
         _ => Problems.Create(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable, "The change could not be stored; try again."),
+    };
+
+    private static string TransitionDetail(string pollId, Poll poll, PollCommandKind kind) => kind switch
+    {
+        PollCommandKind.FreezeResults when poll.Frozen is not null => $"The results of poll '{pollId}' are frozen already: release them first.",
+        PollCommandKind.FreezeResults => $"Poll '{pollId}' is {Poll.StatusName(poll.Status)}: only an open poll's results can be frozen.",
+        PollCommandKind.ReleaseResults => $"The results of poll '{pollId}' are not frozen.",
+        PollCommandKind.ShowResultsToViewers or PollCommandKind.HideResultsFromViewers =>
+            $"Another node changed poll '{pollId}' first: read it again and repeat the change if it is still wanted.",
+        _ => $"Poll '{pollId}' is {Poll.StatusName(poll.Status)}: polls go draft -> open -> closed, once.",
     };
 }

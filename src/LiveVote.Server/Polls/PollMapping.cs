@@ -11,5 +11,8 @@ internal static class PollMapping
         Poll.StatusName(poll.Status),
         poll.CreatedAt,
         poll.OpenedAt,
-        poll.ClosedAt);
+        poll.ClosedAt,
+        poll.ShowResultsToViewers,
+        poll.Frozen is not null,
+        poll.Frozen?.At);
 }

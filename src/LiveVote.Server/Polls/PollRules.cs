@@ -76,8 +76,12 @@ public static class PollRules
         return null;
     }
 
-    public static Poll Create(string id, string title, IEnumerable<(string Id, string Label)> options, DateTimeOffset at) =>
-        new(id, title.Trim(), [.. options.Select(o => new PollOption(o.Id, o.Label.Trim()))], PollStatus.Draft, at, null, null);
+    public static Poll Create(
+        string id, string title, IEnumerable<(string Id, string Label)> options, DateTimeOffset at, bool showResultsToViewers = false) =>
+        new(id, title.Trim(), [.. options.Select(o => new PollOption(o.Id, o.Label.Trim()))], PollStatus.Draft, at, null, null)
+        {
+            ShowResultsToViewers = showResultsToViewers,
+        };
 
     /// <summary>A new random poll id: "p-" and 10 base-32 characters (50 bits: collisions are checked anyway).</summary>
     public static string NewPollId()

@@ -13,6 +13,7 @@ public static class ResultsEndpoints
         var group = routes.MapGroup("/v1/polls/{pollId}/results").WithTags("Results");
         group.MapGet("/", GetResults);
         group.MapGet("/stream", Stream);
+        group.MapResultsFreeze();
         return group;
     }
 

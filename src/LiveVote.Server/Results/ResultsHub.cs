@@ -9,6 +9,11 @@ namespace LiveVote.Server.Results;
 /// SSE subscribers. The writer reports committed state (<see cref="Report"/>); <see cref="ResultsPublisher"/> turns it
 /// into a snapshot at most once per interval. Subscribers hold a one-slot channel that keeps only the newest snapshot:
 /// a slow client skips versions instead of building a backlog.
+/// <para>
+/// While the producer holds a poll's results frozen (<see cref="Poll.Frozen"/>), the published snapshot is the frozen
+/// one and stays as it is (same version, same bytes) while reports keep the live count for the admin view
+/// (<see cref="TryGetLive"/>); the release's report publishes the live count again.
+/// </para>
 /// </summary>
 public sealed class ResultsHub : IDisposable
 {
@@ -31,16 +36,23 @@ public sealed class ResultsHub : IDisposable
     public void Report(Poll poll, long[] totals, long version, DateTimeOffset asOf)
     {
         var state = _polls.GetOrAdd(poll.Id, static _ => new PollResults());
+        state.Live = new PendingResults(poll, totals, version, asOf);
+        var pending = PublicView(state, poll, totals, version, asOf);
+        if (pending is null)
+        {
+            return;
+        }
+
         if (state.Published is null)
         {
             // A poll's first state is published at once: until a snapshot exists its results read as "no such poll",
             // and a poll opened right after the previous publish would wait a whole interval for it. Only the writer
             // reports, so nothing races this first publish; later changes are coalesced by the publisher as usual.
-            Publish(state, ResultsSnapshot.Create(poll, totals, version, asOf));
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen));
             return;
         }
 
-        Volatile.Write(ref state.Pending, new PendingResults(poll, totals, version, asOf));
+        Volatile.Write(ref state.Pending, pending);
         if (_changed.CurrentCount == 0)
         {
             try
@@ -52,6 +64,58 @@ public sealed class ResultsHub : IDisposable
                 // Already signalled: the publisher will see this change with the others.
             }
         }
+    }
+
+    /// <summary>
+    /// What the public sees of this report: the live count, or the frozen snapshot the first time a freeze is reported;
+    /// null when the public view does not change (frozen, and already published as such). Reports come from one thread
+    /// at a time (the writer, or the shared-state refresher), so the freeze it last published needs no lock.
+    /// </summary>
+    private static PendingResults? PublicView(PollResults state, Poll poll, long[] totals, long version, DateTimeOffset asOf)
+    {
+        if (poll.Frozen is not { } frozen)
+        {
+            state.PublishedFreeze = null;
+            return new PendingResults(poll, totals, version, asOf);
+        }
+
+        // Each freeze has its own revision (every node reads the same one from a shared store).
+        if (state.PublishedFreeze == poll.ResultsRevision)
+        {
+            return null;
+        }
+
+        state.PublishedFreeze = poll.ResultsRevision;
+        return new PendingResults(poll, [.. frozen.Totals], version, frozen.At, Frozen: true);
+    }
+
+    /// <summary>
+    /// The newest count this node knows, even while the public results are frozen: for the producer (admin live view)
+    /// and for taking a freeze.
+    /// </summary>
+    public bool TryGetLive(string pollId, out ResultsSnapshot live)
+    {
+        if (_polls.TryGetValue(pollId, out var state) && state.Live is { } latest)
+        {
+            live = ResultsSnapshot.Create(latest.Poll, latest.Totals, latest.Version, latest.AsOf);
+            return true;
+        }
+
+        live = null!;
+        return false;
+    }
+
+    /// <summary>A copy of the newest live counts, in the poll's option order.</summary>
+    public bool TryGetLiveTotals(string pollId, out long[] totals)
+    {
+        if (_polls.TryGetValue(pollId, out var state) && state.Live is { } latest)
+        {
+            totals = (long[])latest.Totals.Clone();
+            return true;
+        }
+
+        totals = [];
+        return false;
     }
 
     public Subscription Subscribe(string pollId)
@@ -78,7 +142,8 @@ public sealed class ResultsHub : IDisposable
         var lag = TimeSpan.Zero;
         foreach (var state in _polls.Values)
         {
-            if (Volatile.Read(ref state.Pending) is not null && state.Published is { } published && now - published.Dto.AsOf > lag)
+            // A frozen snapshot is old on purpose: the producer holds it, it is not lagging.
+            if (Volatile.Read(ref state.Pending) is not null && state.Published is { Dto.Frozen: false } published && now - published.Dto.AsOf > lag)
             {
                 lag = now - published.Dto.AsOf;
             }
@@ -101,7 +166,7 @@ public sealed class ResultsHub : IDisposable
                 continue;
             }
 
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf));
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen));
             published++;
         }
 
@@ -127,11 +192,13 @@ public sealed class ResultsHub : IDisposable
 
     public void Dispose() => _changed.Dispose();
 
-    private sealed record PendingResults(Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf);
+    private sealed record PendingResults(Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf, bool Frozen = false);
 
     private sealed class PollResults
     {
         public PendingResults? Pending;
+        public volatile PendingResults? Live;
+        public long? PublishedFreeze;
         public volatile ResultsSnapshot? Published;
         public readonly ConcurrentDictionary<Subscription, byte> Subscribers = new();
     }

@@ -7,7 +7,8 @@ namespace LiveVote.Server.Storage;
 internal static class PollRows
 {
     /// <summary>Columns in the order <see cref="Read"/> expects them.</summary>
-    public const string Columns = "id, title, options, status, created_at, opened_at, closed_at";
+    public const string Columns =
+        "id, title, options, status, created_at, opened_at, closed_at, show_results_to_viewers, frozen_totals, frozen_at, results_revision, partition_count";
 
     public static Poll Read(DbDataReader reader)
     {
@@ -16,13 +17,43 @@ internal static class PollRows
             throw new InvalidDataException($"Poll {reader.GetString(0)} has an unknown status.");
         }
 
-        return new Poll(
+        var poll = new Poll(
             reader.GetString(0),
             reader.GetString(1),
             [.. StorageJsonContext.ParseOptions(reader.GetString(2))],
             status,
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
             reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-            reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
+            reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)))
+        {
+            ShowResultsToViewers = reader.GetBoolean(7),
+            ResultsRevision = reader.GetInt64(10),
+            PartitionCount = PartitionCount(reader, 11),
+        };
+        return reader.IsDBNull(8)
+            ? poll
+            : poll with
+            {
+                Frozen = new FrozenResults(
+                    [.. FrozenResultsJson.Parse(reader.GetString(8), poll)],
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.IsDBNull(9) ? 0 : reader.GetInt64(9))),
+            };
     }
+
+    /// <summary>The store partitions the poll was created with (<see cref="Poll.PartitionCount"/>); a value no code writes is refused.</summary>
+    private static int PartitionCount(DbDataReader reader, int ordinal)
+    {
+        var count = reader.GetInt64(ordinal);
+        return count is >= 1 and <= Votes.VoterPartitioner.MaxPartitions
+            ? (int)count
+            : throw new InvalidDataException($"Poll {reader.GetString(0)} has an invalid partition count {count}.");
+    }
+
+    /// <summary>The audit data of a poll change: the definition when created, the snapshot when frozen, else none.</summary>
+    public static string? AuditData(Poll poll, string kind) => kind switch
+    {
+        Audit.AuditKinds.PollCreated => StorageJsonContext.DefinitionJson(poll),
+        Audit.AuditKinds.ResultsFrozen => FrozenResultsJson.Write(poll),
+        _ => null,
+    };
 }

@@ -14,7 +14,7 @@ internal sealed partial class SharedStateRefresher(
     IVoteStore store, PollRegistry polls, ResultsHub results, IOptions<PostgresOptions> options, TimeProvider time,
     ILogger<SharedStateRefresher> logger) : BackgroundService
 {
-    private readonly Dictionary<string, (PollStatus Status, long Total)> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (PollStatus Status, long Total, long ResultsRevision)> _last = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,15 +51,16 @@ internal sealed partial class SharedStateRefresher(
             polls.Set(poll);
             var totals = state.Tallies.TryGetValue(poll.Id, out var t) ? t : new long[poll.Options.Length];
             var total = totals.Sum();
-            if (_last.TryGetValue(poll.Id, out var last) && last == (poll.Status, total))
+            if (_last.TryGetValue(poll.Id, out var last) && last == (poll.Status, total, poll.ResultsRevision))
             {
                 continue;
             }
 
-            _last[poll.Id] = (poll.Status, total);
+            _last[poll.Id] = (poll.Status, total, poll.ResultsRevision);
 
-            // Totals only grow and a status only moves forward, so this version is monotonic and the same on every node.
-            results.Report(poll, totals, total * 4 + (long)poll.Status, now);
+            // Totals and the freeze/release revision only grow and a status only moves forward, so this version is
+            // monotonic and the same on every node.
+            results.Report(poll, totals, (total + poll.ResultsRevision) * 4 + (long)poll.Status, now);
         }
     }
 

@@ -12,10 +12,12 @@ public static class StorageSetup
     {
         var kind = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.Storage ?? StorageKind.Sqlite;
         builder.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations()
-            .Validate(o => kind != StorageKind.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
-                "LiveVote:Postgres:ConnectionString is required when LiveVote:Storage is Postgres.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (kind == StorageKind.Postgres)
+        {
+            builder.Services.AddSingleton<IValidateOptions<PostgresOptions>>(new ValidatePostgresPartitions());
+        }
+
         if (kind == StorageKind.Postgres)
         {
             builder.Services.AddSingleton<IVoteStore, PostgresVoteStore>();
@@ -36,5 +38,12 @@ public static class StorageSetup
         }
 
         return builder;
+    }
+
+    /// <summary>Start-up check of the store partitions, with the exact reason when the configuration cannot run.</summary>
+    private sealed class ValidatePostgresPartitions : IValidateOptions<PostgresOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, PostgresOptions options) =>
+            options.PartitionsProblem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 }

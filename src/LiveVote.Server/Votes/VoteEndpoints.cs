@@ -75,7 +75,7 @@ public static class VoteEndpoints
         var completion = ingress.Completions.Rent();
         var enqueue = Metrics.StartVoteEnqueue();
         completion.Trace = enqueue?.Context ?? default;
-        var queued = ingress.Queue.TryEnqueueVote(new WriterCommand(poll, optionIndex, voterKey, completion, null));
+        var queued = ingress.Router.TryEnqueueVote(new WriterCommand(poll, optionIndex, voterKey, completion, null));
         enqueue?.Dispose();
         if (!queued)
         {
@@ -122,7 +122,7 @@ internal sealed class VoteIngress(
     ViewerTokens tokens,
     VoterKeyDeriver voterKeys,
     PollRegistry polls,
-    IngestQueue queue,
+    IngestRouter router,
     VoteCompletionPool completions,
     IOptions<IngestOptions> options,
     VoteRiskGate risk)
@@ -133,7 +133,8 @@ internal sealed class VoteIngress(
 
     public PollRegistry Polls { get; } = polls;
 
-    public IngestQueue Queue { get; } = queue;
+    /// <summary>Picks the queue of the store partition that owns the voter (<see cref="VoterPartitioner"/>).</summary>
+    public IngestRouter Router { get; } = router;
 
     public VoteCompletionPool Completions { get; } = completions;
 

@@ -41,10 +41,14 @@ public abstract class PageTestBase(BrowserFixture browser, Dictionary<string, st
     protected static IPageAssertions Expect(IPage page) => Assertions.Expect(page);
 
     /// <summary>A poll with real labels (the shared Api helper labels options "Option x").</summary>
-    protected async Task<PollDto> CreatePollAsync(string title, params (string Id, string Label)[] options)
+    protected Task<PollDto> CreatePollAsync(string title, params (string Id, string Label)[] options) => CreatePollAsync(title, false, options);
+
+    /// <param name="showResultsToViewers">Whether the vote page shows the live results after a vote.</param>
+    protected async Task<PollDto> CreatePollAsync(string title, bool showResultsToViewers, params (string Id, string Label)[] options)
     {
         var response = await Admin.PostAsJsonAsync("/v1/polls",
-            new CreatePollRequest(title, [.. options.Select(o => new PollOptionDto(o.Id, o.Label))]), ContractsJsonContext.Default.CreatePollRequest);
+            new CreatePollRequest(title, [.. options.Select(o => new PollOptionDto(o.Id, o.Label))], showResultsToViewers),
+            ContractsJsonContext.Default.CreatePollRequest);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.PollDto))!;
     }
@@ -63,6 +67,18 @@ public abstract class PageTestBase(BrowserFixture browser, Dictionary<string, st
         using var response = await Api.VoteAsync(Admin, pollId, viewer.Token, optionId);
         response.EnsureSuccessStatusCode();
     }
+
+    /// <summary>Signs in to the producer desk with the server's admin key.</summary>
+    protected static async Task SignInAsync(IPage page, string key = LiveVoteServer.AdminKey)
+    {
+        await page.GotoAsync("/admin");
+        await page.GetByLabel("Admin key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    /// <summary>A poll's card on the producer desk, found by its title.</summary>
+    protected static ILocator PollItem(IPage page, string title) =>
+        page.Locator("#admin-polls > li").Filter(new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = title, Exact = true }) });
 
     protected async Task<PollDto> GetPollAsync(string pollId) =>
         (await Admin.GetFromJsonAsync($"/v1/polls/{pollId}", ContractsJsonContext.Default.PollDto))!;

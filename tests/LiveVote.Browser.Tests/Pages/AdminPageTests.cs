@@ -9,16 +9,6 @@ namespace LiveVote.Browser.Tests.Pages;
 
 public sealed class AdminPageTests(BrowserFixture browser) : PageTestBase(browser)
 {
-    private static async Task SignInAsync(IPage page, string key)
-    {
-        await page.GotoAsync("/admin");
-        await page.GetByLabel("Admin key").FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-    }
-
-    private static ILocator PollItem(IPage page, string title) =>
-        page.Locator("#admin-polls > li").Filter(new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = title, Exact = true }) });
-
     private async Task<IReadOnlyList<PollDto>> AllPollsAsync() =>
         (await Admin.GetFromJsonAsync("/v1/polls", ContractsJsonContext.Default.PollListDto))!.Polls;
 
@@ -119,23 +109,21 @@ public sealed class AdminPageTests(BrowserFixture browser) : PageTestBase(browse
     }
 
     [Fact]
-    public async Task AdminPage_KeyRefusedAfterSigningIn_SignsOutAndChangesNothing()
+    public async Task AdminPage_KeyRefusedAfterSigningIn_SignsOutAtOnceAndChangesNothing()
     {
         await using var session = await OpenPageAsync(BrowserPage.FullHd);
         var page = session.Page;
         await SignInAsync(page, LiveVoteServer.AdminKey);
         await Expect(page.GetByLabel("Question")).ToBeVisibleAsync();
 
-        // As if the key had been rotated on the server while the producer was signed in.
+        // As if the key had been rotated on the server while the producer was signed in: the live figures ask with it
+        // within a second, are refused, and the desk signs out before anything can be sent with the old key.
         await page.EvaluateAsync("() => sessionStorage.setItem('livevote.adminKey', JSON.stringify('an-old-admin-key'))");
         await page.ReloadAsync();
-        await page.GetByLabel("Question").FillAsync("Sneaky poll");
-        await page.GetByLabel("Answer 1", new() { Exact = true }).FillAsync("Yes");
-        await page.GetByLabel("Answer 2", new() { Exact = true }).FillAsync("No");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create poll" }).ClickAsync();
 
         await Expect(page.Locator("#notice")).ToContainTextAsync("That admin key was not accepted.");
         await Expect(page.GetByLabel("Admin key")).ToBeVisibleAsync();
+        await Expect(page.GetByLabel("Question")).ToBeHiddenAsync();
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('livevote.adminKey')"));
         Assert.Empty(await AllPollsAsync());
     }

@@ -14,7 +14,7 @@ public sealed class ScreenshotTests(BrowserFixture browser) : PageTestBase(brows
 
     private async Task<(string Live, string Closed)> StageShowAsync()
     {
-        var live = await CreatePollAsync("Who should win tonight's final?",
+        var live = await CreatePollAsync("Who should win tonight's final?", showResultsToViewers: true,
             ("aurora", "Team Aurora"), ("borealis", "Team Borealis"), ("cosmos", "Team Cosmos"), ("dynamo", "Team Dynamo"));
         await OpenPollAsync(live.Id);
         foreach (var (option, count) in new[] { ("aurora", 9), ("borealis", 14), ("cosmos", 5), ("dynamo", 3) })
@@ -45,7 +45,7 @@ public sealed class ScreenshotTests(BrowserFixture browser) : PageTestBase(brows
     {
         await session.Page.ScreenshotAsync(new PageScreenshotOptions
         {
-            Path = Screenshots.PathFor(fileName),
+            Path = Screenshots.FreshPathFor(fileName),
             FullPage = fullPage,
             OmitBackground = omitBackground,
             Animations = ScreenshotAnimations.Disabled,
@@ -107,6 +107,26 @@ public sealed class ScreenshotTests(BrowserFixture browser) : PageTestBase(brows
                 await Expect(page.Locator("#admin-polls .live-total").First).Not.ToHaveTextAsync("…");
                 await page.GetByRole(AriaRole.Heading, new() { Name = "Polls", Exact = true }).ClickAsync();
                 await ShootAsync(session, $"admin-{name}.png");
+
+                // Voting in full swing with the on-air graphic frozen: the figures, the chart and the frozen poll.
+                (await PresentationApi.FreezeAsync(Admin, live)).EnsureSuccessStatusCode();
+                await page.ReloadAsync();
+                for (var burst = 0; burst < 4; burst++)
+                {
+                    for (var i = 0; i <= burst * 2; i++)
+                    {
+                        await CastVoteAsync(live, i % 3 == 0 ? "aurora" : "borealis");
+                    }
+
+                    await Task.Delay(700);
+                }
+
+                var chart = page.Locator("#votes-chart svg");
+                await Expect(chart).Not.ToHaveAttributeAsync("data-peak", "0");
+                await Expect(PollItem(page, "Who should win tonight's final?").Locator(".on-air")).ToContainTextAsync("frozen at");
+                await page.GetByRole(AriaRole.Heading, new() { Name = "Polls", Exact = true }).ClickAsync();
+                await ShootAsync(session, $"admin-live-{name}.png");
+                (await PresentationApi.ReleaseAsync(Admin, live)).EnsureSuccessStatusCode();
                 session.AssertNoErrors();
             }
         }

@@ -10,7 +10,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
 {
     private async Task<string> OpenPollWithTwoOptionsAsync()
     {
-        var poll = await CreatePollAsync("Pineapple on pizza?", ("yes", "Yes, always"), ("no", "No, never"));
+        var poll = await CreatePollAsync("Pineapple on pizza?", showResultsToViewers: true, ("yes", "Yes, always"), ("no", "No, never"));
         await OpenPollAsync(poll.Id);
         return poll.Id;
     }

@@ -19,7 +19,7 @@ public sealed class AuditVerifyCommandTests(VotedDatabase database) : IClassFixt
         Assert.Empty(result.Error);
         Assert.DoesNotContain("FAIL", result.Output, StringComparison.Ordinal);
         Assert.Contains($"Audit chain: {database.ExpectedEntries} entries, seq 1..{database.ExpectedEntries}", result.Output, StringComparison.Ordinal);
-        Assert.Contains("Entry kinds: poll-created 3, poll-opened 2, poll-closed 1, vote 8, risk-decision 0, admin-lockout 1\n", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Entry kinds: poll-created 3, poll-opened 2, poll-closed 1, vote 8, risk-decision 0, admin-lockout 1, results-frozen 0, results-released 0, viewer-results-shown 0, viewer-results-hidden 0\n", result.Output, StringComparison.Ordinal);
         Assert.Contains($"Votes:       {database.Accepted.Count} in the audit chain, {database.Accepted.Count} rows in the votes table", result.Output, StringComparison.Ordinal);
         Assert.Contains($"  {database.OpenPollId} \"Who wins?\" (open): 5 votes", result.Output, StringComparison.Ordinal);
         Assert.Contains($"  {database.ClosedPollId} \"Who wins?\" (closed): 3 votes", result.Output, StringComparison.Ordinal);

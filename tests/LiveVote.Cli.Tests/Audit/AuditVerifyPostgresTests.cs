@@ -20,9 +20,10 @@ public sealed class AuditVerifyPostgresTests(PostgresVotedStore store) : IClassF
         var result = await CliRunner.RunAsync("audit", "verify", "--postgres", database);
 
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
-        Assert.Contains($"Audit chains: 9 entries in {writers.Count} writer chain(s)", result.Output, StringComparison.Ordinal);
+        Assert.Contains($"Audit chains: 11 entries in {writers.Count} writer chain(s)", result.Output, StringComparison.Ordinal);
         Assert.Contains("Votes:       6 in the audit chain, 6 rows in the votes table", result.Output, StringComparison.Ordinal);
         Assert.Contains("OK: every writer's hash chain is intact", result.Output, StringComparison.Ordinal);
+        Assert.Contains("results-frozen 1, results-released 0, viewer-results-shown 1, viewer-results-hidden 0", result.Output, StringComparison.Ordinal);
 
         var report = PostgresAuditVerifier.Verify(database);
         Assert.True(report.Ok, string.Join("\n", report.Problems));
@@ -47,6 +48,33 @@ public sealed class AuditVerifyPostgresTests(PostgresVotedStore store) : IClassF
         Assert.StartsWith($"FAIL: chain {writer} seq {seq}: hash mismatch", result.FirstFailure, StringComparison.Ordinal);
         Assert.Contains($"FAILED: ", result.Output, StringComparison.Ordinal);
         Assert.Contains($"first bad chain {writer} seq {seq}.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_FrozenSnapshotShowingMoreVotesThanCast_FailsNamingTheFreeze()
+    {
+        var database = await store.CopyAsync();
+        await PostgresVotedStore.ExecuteOnAsync(database, "UPDATE audit SET data = '{\"totals\":{\"a\":7,\"b\":3,\"c\":1}}' WHERE kind = 'results-frozen'");
+
+        var report = PostgresAuditVerifier.Verify(database);
+
+        Assert.False(report.Ok);
+        Assert.Contains(report.Problems, p => p.Message.StartsWith("hash mismatch", StringComparison.Ordinal));
+        Assert.Contains(report.Problems, p => p.PollId == store.PollId
+            && p.Message.Contains("shows 7 votes for option 'a', more than the 2 cast", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Verify_PollsRowStillFrozenAfterTheClose_FailsNamingThePoll()
+    {
+        var database = await store.CopyAsync();
+        await PostgresVotedStore.ExecuteOnAsync(database, "UPDATE polls SET frozen_totals = '{\"totals\":{\"a\":2,\"b\":3,\"c\":1}}'");
+
+        var report = PostgresAuditVerifier.Verify(database);
+
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal(store.PollId, problem.PollId);
+        Assert.Contains("frozen results", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]

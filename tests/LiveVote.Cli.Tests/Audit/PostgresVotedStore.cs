@@ -53,12 +53,24 @@ public sealed class PostgresVotedStore : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, (await Api.VoteWithRetryAsync(nodeB.Client(), poll.Id, viewers[0].Token, "a")).StatusCode);
             Assert.Equal(HttpStatusCode.Conflict, (await Api.VoteWithRetryAsync(nodeA.Client(), poll.Id, viewers[1].Token, "a")).StatusCode);
 
+            // The producer freezes the on-air results on one node and lets viewers see them on the other; closing releases
+            // the freeze. Two more entries for the chains (the close is one either way).
+            await PresentationApi.LiveWhenAsync(admin, poll.Id, r => r.Total == 6, timeoutMs: 60_000);
+            (await PresentationApi.FreezeAsync(admin, poll.Id)).EnsureSuccessStatusCode();
+            await WaitUntilFrozenOnAsync(nodeB, poll.Id);
+            (await PresentationApi.SetViewerResultsAsync(nodeB.AdminClient(), poll.Id, true)).EnsureSuccessStatusCode();
             (await Api.ClosePollAsync(nodeB.AdminClient(), poll.Id)).EnsureSuccessStatusCode();
             await WaitForCheckpointOfEveryHeadAsync();
         }
 
         // The nodes are gone; end any connection they left so the database can serve as a template.
         await ExecuteAsync("postgres", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{Source}' AND pid <> pg_backend_pid()");
+    }
+
+    private static async Task WaitUntilFrozenOnAsync(LiveVoteServer node, string pollId)
+    {
+        var results = await Api.ResultsWhenAsync(node.Client(), pollId, r => r.Frozen, timeoutMs: 60_000);
+        Assert.True(results.Frozen, "the second node never saw the freeze");
     }
 
     public async Task DisposeAsync()

@@ -117,6 +117,12 @@ public static class Api
         return client.SendAsync(request);
     }
 
+    public static async Task<PollListDto> PollsAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync("/v1/polls", ContractsJsonContext.Default.PollListDto))!;
+
+    public static async Task<PollDto> PollAsync(HttpClient client, string pollId) =>
+        (await client.GetFromJsonAsync($"/v1/polls/{pollId}", ContractsJsonContext.Default.PollDto))!;
+
     public static Task<HttpResponseMessage> OpenPollAsync(HttpClient admin, string pollId) => admin.PostAsync($"/v1/polls/{pollId}/open", null);
 
     public static Task<HttpResponseMessage> ClosePollAsync(HttpClient admin, string pollId) => admin.PostAsync($"/v1/polls/{pollId}/close", null);

@@ -81,7 +81,7 @@ public static class StoreFile
         var text = new StringBuilder();
         foreach (var sql in new[]
                  {
-                     "SELECT id, title, options, status, created_at, opened_at, closed_at FROM polls ORDER BY id",
+                     "SELECT * FROM polls ORDER BY id",
                      "SELECT count(*), coalesce(max(seq), 0) FROM votes",
                      "SELECT poll_id, option_id, count FROM tallies ORDER BY poll_id, option_id",
                      "SELECT count(*), coalesce(max(seq), 0), (SELECT hex(hash) FROM audit ORDER BY seq DESC LIMIT 1) FROM audit",

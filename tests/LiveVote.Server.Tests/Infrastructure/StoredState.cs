@@ -22,10 +22,11 @@ public sealed record StoredState(string Store, string Polls, string Audit, strin
             var entries = await Api.AuditAsync(admin, poll.Id);
             audit.Append(poll.Id).Append(": ").AppendJoin(',', entries.Select(e => $"{e.Seq}/{e.Hash}")).Append('\n');
 
-            // Results are published asynchronously: wait until they show what is stored, then take them.
+            // Results are published asynchronously: wait until they show what is stored (or the producer's frozen
+            // snapshot), then take them.
             var stored = StoreFile.CountVotes(server.DatabasePath, poll.Id);
-            var published = await Api.ResultsWhenAsync(admin, poll.Id, r => r.Total == stored && r.Status == poll.Status);
-            results.Append(poll.Id).Append(": ").Append(published.Status).Append(' ')
+            var published = await Api.ResultsWhenAsync(admin, poll.Id, r => (r.Frozen || r.Total == stored) && r.Status == poll.Status);
+            results.Append(poll.Id).Append(": ").Append(published.Status).Append(published.Frozen ? " frozen " : " ")
                 .AppendJoin(',', published.Totals.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")).Append('\n');
         }
 

@@ -18,6 +18,9 @@ public sealed class BadPollIdTests(PopulatedServer fixture) : IClassFixture<Popu
         "POST /v1/polls/{0}/votes",
         "GET /v1/polls/{0}/results",
         "GET /v1/polls/{0}/results/stream",
+        "POST /v1/polls/{0}/results/freeze",
+        "POST /v1/polls/{0}/results/release",
+        "GET /v1/polls/{0}/results/live",
         "GET /v1/polls/{0}/audit",
     ];
 

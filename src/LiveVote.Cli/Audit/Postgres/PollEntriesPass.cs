@@ -6,7 +6,8 @@ namespace LiveVote.Cli.Audit.Postgres;
 /// Reads every poll-created, poll-opened and poll-closed entry of every chain before the votes are checked: a vote in
 /// one writer's chain may belong to a poll another writer created or opened. Entries are taken in <c>at</c> order (ties
 /// by insert position) since chains have no total order, and replayed as draft -> open -> closed, each poll created
-/// once, opened once and closed once. Their links are checked later with the rest of their chains.
+/// once, opened once and closed once. The producer's presentation entries (freeze, release, viewer results) are
+/// replayed among them in the same order. Their links are checked later with the rest of their chains.
 /// </summary>
 internal static class PollEntriesPass
 {
@@ -15,7 +16,8 @@ internal static class PollEntriesPass
         var polls = new Dictionary<string, SharedPoll>(StringComparer.Ordinal);
         using var command = new NpgsqlCommand($"""
             SELECT writer_id, seq, kind, poll_id, voter_key IS NOT NULL, option_id, at, data FROM audit
-            WHERE kind IN ('{AuditEntryKinds.PollCreated}', '{AuditEntryKinds.PollOpened}', '{AuditEntryKinds.PollClosed}')
+            WHERE kind IN ('{AuditEntryKinds.PollCreated}', '{AuditEntryKinds.PollOpened}', '{AuditEntryKinds.PollClosed}',
+                '{AuditEntryKinds.ResultsFrozen}', '{AuditEntryKinds.ResultsReleased}', '{AuditEntryKinds.ViewerResultsShown}', '{AuditEntryKinds.ViewerResultsHidden}')
             ORDER BY at, pos
             """, connection, transaction);
         using var reader = command.ExecuteReader();
@@ -31,6 +33,12 @@ internal static class PollEntriesPass
             if (kind == AuditEntryKinds.PollCreated)
             {
                 Created(entry, pollId, hasVoter || optionId is not null, at, data, polls, inOrder, problems);
+                continue;
+            }
+
+            if (AuditEntryKinds.Presentation.Contains(kind))
+            {
+                Presentation(entry, kind, pollId, hasVoter || optionId is not null, data, polls, problems);
                 continue;
             }
 
@@ -70,10 +78,33 @@ internal static class PollEntriesPass
             else
             {
                 poll.Close(entry, at);
+                poll.Presentation.Closed();
             }
         }
 
         return polls;
+    }
+
+    private static void Presentation(
+        EntryRef entry, string kind, string? pollId, bool carriesVote, string? data, Dictionary<string, SharedPoll> polls, ProblemLog problems)
+    {
+        if (carriesVote)
+        {
+            problems.AtEntry(entry.Chain, entry.Seq, $"{kind} entry carries a voter_key or an option_id");
+        }
+
+        if (pollId is null || !polls.TryGetValue(pollId, out var poll))
+        {
+            problems.AtEntry(entry.Chain, entry.Seq, pollId is null
+                ? $"{kind} entry has no poll_id"
+                : $"{kind} for poll {pollId}, which no poll-created entry at or before its time creates");
+            return;
+        }
+
+        if (poll.Presentation.Apply(kind, data, poll.Status, poll.Definition, entry.ToString()) is { } problem)
+        {
+            problems.AtEntry(entry.Chain, entry.Seq, $"{problem} (poll {poll.Id})");
+        }
     }
 
     private static void Created(

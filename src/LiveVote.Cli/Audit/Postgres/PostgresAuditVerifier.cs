@@ -44,6 +44,7 @@ internal static class PostgresAuditVerifier
             checkpoints.Judge(pass, problems);
             SharedTotalsCheck.CheckTallies(connection, transaction, pollsInOrder, problems);
             SharedTotalsCheck.CheckPolls(connection, transaction, pollsInOrder, problems);
+            SharedTotalsCheck.CheckFreezes(pollsInOrder, problems);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidCastException or InvalidOperationException)
         {

@@ -26,6 +26,9 @@ internal sealed class SharedPoll(string id, EntryRef created, long createdAt, Po
     /// <summary>Null when the poll-created entry held no valid definition (already reported); options are then unknown.</summary>
     public PollDefinition? Definition { get; } = definition;
 
+    /// <summary>Viewer results and the frozen snapshot, as the producer's entries set them (replayed in time order).</summary>
+    public PollPresentation Presentation { get; } = new(definition?.ShowResultsToViewers ?? false);
+
     public EntryRef? Opened { get; private set; }
 
     public long OpenedAt { get; private set; }

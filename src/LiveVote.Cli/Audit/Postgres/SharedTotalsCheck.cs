@@ -60,10 +60,22 @@ internal static class SharedTotalsCheck
         }
     }
 
+    /// <summary>A frozen snapshot only ever shows votes that were cast: no frozen count above the option's recount.</summary>
+    public static void CheckFreezes(IReadOnlyList<SharedPoll> polls, ProblemLog problems)
+    {
+        foreach (var poll in polls.Where(p => p.Definition is not null))
+        {
+            foreach (var problem in poll.Presentation.FrozenAboveCount(poll.Definition!, poll.Counts))
+            {
+                problems.AtPoll(poll.Id, problem);
+            }
+        }
+    }
+
     public static void CheckPolls(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<SharedPoll> polls, ProblemLog problems)
     {
         using var command = new NpgsqlCommand(PollsTableCheck.Query, connection, transaction);
         using var reader = command.ExecuteReader();
-        PollsTableCheck.Check(reader, [.. polls.Select(p => new ChainPoll(p.Id, p.Status, p.Definition, $"{p.Created}"))], "the audit chains", problems);
+        PollsTableCheck.Check(reader, [.. polls.Select(p => new ChainPoll(p.Id, p.Status, p.Definition, $"{p.Created}", p.Presentation))], "the audit chains", problems);
     }
 }

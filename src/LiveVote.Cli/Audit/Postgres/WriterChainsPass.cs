@@ -154,7 +154,9 @@ internal sealed class WriterChainsPass(IReadOnlyDictionary<string, SharedPoll> p
     {
         switch (entry.Kind)
         {
-            case AuditEntryKinds.PollCreated or AuditEntryKinds.PollOpened or AuditEntryKinds.PollClosed:
+            case AuditEntryKinds.PollCreated or AuditEntryKinds.PollOpened or AuditEntryKinds.PollClosed
+                or AuditEntryKinds.ResultsFrozen or AuditEntryKinds.ResultsReleased
+                or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden:
                 // Checked by PollEntriesPass, across all chains in time order.
                 break;
             case AuditEntryKinds.Vote:

@@ -14,6 +14,38 @@ public sealed class PostgresOptions
     public string ConnectionString { get; set; } = "";
 
     /// <summary>
+    /// The store partitions (PostgreSQL clusters) voters are spread over by voter key, one connection string each, in
+    /// a fixed order (an index names a cluster for good: clusters are only ever appended). Empty: the one cluster of
+    /// <see cref="ConnectionString"/>. This version runs exactly one partition and refuses more at start; several are
+    /// planned (docs/design.md, section 11, "Scale-out plan").
+    /// </summary>
+    public IList<string> Partitions { get; } = [];
+
+    /// <summary>Connection string of each partition, in partition order.</summary>
+    public IReadOnlyList<string> PartitionConnectionStrings() =>
+        Partitions.Count > 0 ? [.. Partitions] : [ConnectionString];
+
+    /// <summary>Why this configuration cannot run, or null when it can (checked at start with <c>LiveVote:Storage=Postgres</c>).</summary>
+    public string? PartitionsProblem()
+    {
+        if (Partitions.Count > 1)
+        {
+            return $"LiveVote:Postgres:Partitions lists {Partitions.Count} clusters, but this version writes to exactly one PostgreSQL cluster: "
+                + "configure one entry (or only LiveVote:Postgres:ConnectionString). Spreading voters over several clusters is planned "
+                + "(docs/design.md, section 11, \"Scale-out plan\").";
+        }
+
+        if (Partitions.Count == 1 && !string.IsNullOrWhiteSpace(ConnectionString) && !string.Equals(Partitions[0], ConnectionString, StringComparison.Ordinal))
+        {
+            return "LiveVote:Postgres:ConnectionString and LiveVote:Postgres:Partitions name different clusters: configure one of them.";
+        }
+
+        return PartitionConnectionStrings().Any(string.IsNullOrWhiteSpace)
+            ? "LiveVote:Postgres:ConnectionString (or one entry of LiveVote:Postgres:Partitions) is required when LiveVote:Storage is Postgres."
+            : null;
+    }
+
+    /// <summary>
     /// How often each node reloads polls and summed tallies, in milliseconds. 200 ms plus the 250 ms publish interval
     /// keeps every node within a second of every other.
     /// </summary>

@@ -74,5 +74,21 @@ internal static class PostgresSchema
             value text NOT NULL
         );
         """,
+
+        // 2: how many store partitions (clusters) the poll's voters are spread over, fixed at creation (docs/design.md,
+        // section 11, "Scale-out plan"). Polls created before it ran on one cluster: 1.
+        """
+        ALTER TABLE polls ADD COLUMN partition_count integer NOT NULL DEFAULT 1 CHECK (partition_count >= 1);
+        """,
+
+        // 3: the producer's presentation of a poll: results on the vote page, and the frozen on-air snapshot every node
+        // serves (results_revision moves the published version on each freeze and release).
+        """
+        ALTER TABLE polls
+            ADD COLUMN show_results_to_viewers boolean NOT NULL DEFAULT false,
+            ADD COLUMN frozen_totals text,
+            ADD COLUMN frozen_at bigint,
+            ADD COLUMN results_revision bigint NOT NULL DEFAULT 0;
+        """,
     ];
 }

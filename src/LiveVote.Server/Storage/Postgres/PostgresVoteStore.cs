@@ -29,12 +29,14 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
 
     public PostgresVoteStore(IOptions<PostgresOptions> options, TimeProvider time, ILogger<PostgresVoteStore> logger)
     {
-        var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString)
+        // This version writes to one cluster (partition 0); StorageSetup refuses a configuration listing more.
+        var connectionString = options.Value.PartitionConnectionStrings()[0];
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
             // Never cancel a commit that waits for a standby: the outcome would be unknown.
             CommandTimeout = 0,
         };
-        if (!options.Value.ConnectionString.Contains("Recheck", StringComparison.OrdinalIgnoreCase))
+        if (!connectionString.Contains("Recheck", StringComparison.OrdinalIgnoreCase))
         {
             // After a failover, look for the new primary every second rather than Npgsql's default ten.
             builder.HostRecheckSeconds = 1;
@@ -212,8 +214,8 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
                 if (entry.Poll is { } poll)
                 {
                     await ApplyPollChangeAsync(connection, transaction, poll, entry.Kind);
-                    chain.Append(entry.Kind, poll.Id, null, null, batch.AtUnixMs,
-                        entry.Kind == AuditKinds.PollCreated ? StorageJsonContext.DefinitionJson(poll) : null);
+                    TrackOpenPolls(openPolls, poll.Id, entry.Kind);
+                    chain.Append(entry.Kind, poll.Id, null, null, batch.AtUnixMs, PollRows.AuditData(poll, entry.Kind));
                 }
                 else
                 {
@@ -240,15 +242,39 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         return true;
     }
 
+    /// <summary>
+    /// A vote after its poll's close in the same batch is refused like one after a close on another node; one after an
+    /// open in the same batch counts (this transaction holds the updated row, no close can slip in).
+    /// </summary>
+    private static void TrackOpenPolls(HashSet<string> openPolls, string pollId, string kind)
+    {
+        if (kind == AuditKinds.PollClosed)
+        {
+            openPolls.Remove(pollId);
+        }
+        else if (kind == AuditKinds.PollOpened)
+        {
+            openPolls.Add(pollId);
+        }
+    }
+
     private static async Task ApplyPollChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Poll poll, string kind)
     {
+        if (PostgresPresentationChanges.Handles(kind))
+        {
+            await PostgresPresentationChanges.ApplyAsync(connection, transaction, poll, kind);
+            return;
+        }
+
         var sql = kind switch
         {
             AuditKinds.PollCreated => """
-                INSERT INTO polls (id, title, options, status, created_at) VALUES ($1, $2, $3, 'draft', $4) ON CONFLICT (id) DO NOTHING
+                INSERT INTO polls (id, title, options, status, created_at, partition_count, show_results_to_viewers) VALUES ($1, $2, $3, 'draft', $4, $5, $6)
+                ON CONFLICT (id) DO NOTHING
                 """,
             AuditKinds.PollOpened => "UPDATE polls SET status = 'open', opened_at = $4 WHERE id = $1 AND status = 'draft' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
-            AuditKinds.PollClosed => "UPDATE polls SET status = 'closed', closed_at = $4 WHERE id = $1 AND status = 'open' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
+            // Closing releases a freeze: the final result goes out as counted.
+            AuditKinds.PollClosed => "UPDATE polls SET status = 'closed', closed_at = $4, frozen_totals = NULL, frozen_at = NULL WHERE id = $1 AND status = 'open' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var at = kind switch
@@ -262,6 +288,12 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         command.Parameters.Add(new NpgsqlParameter { Value = poll.Title });
         command.Parameters.Add(new NpgsqlParameter { Value = StorageJsonContext.OptionsJson(poll) });
         command.Parameters.Add(new NpgsqlParameter { Value = at.ToUnixTimeMilliseconds() });
+        if (kind == AuditKinds.PollCreated)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = poll.PartitionCount });
+            command.Parameters.Add(new NpgsqlParameter { Value = poll.ShowResultsToViewers });
+        }
+
         if (await command.ExecuteNonQueryAsync() != 1)
         {
             // Another node got there first (or the change is no longer valid): nothing of this batch is written.

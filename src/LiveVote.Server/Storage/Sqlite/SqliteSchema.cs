@@ -45,6 +45,20 @@ internal static class SqliteSchema
         );
         CREATE INDEX audit_by_poll ON audit (poll_id, seq);
         """,
+
+        // 2: how many store partitions the poll's voters are spread over, fixed at creation (docs/design.md, section
+        // 11, "Scale-out plan"). Polls created before it ran on one store: 1.
+        """
+        ALTER TABLE polls ADD COLUMN partition_count INTEGER NOT NULL DEFAULT 1;
+        """,
+
+        // 3: the producer's presentation of a poll: results on the vote page, and the frozen on-air snapshot.
+        """
+        ALTER TABLE polls ADD COLUMN show_results_to_viewers INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE polls ADD COLUMN frozen_totals TEXT;
+        ALTER TABLE polls ADD COLUMN frozen_at INTEGER;
+        ALTER TABLE polls ADD COLUMN results_revision INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -19,6 +19,11 @@ public sealed class SqliteVoteStore : IVoteStore
     private readonly VoteIndex _index = new();
     private readonly List<(Dictionary<VoterKey, IndexedVote> Poll, VoterKey Key)> _addedThisBatch = [];
     private readonly Dictionary<(string PollId, string OptionId), long> _tallyDeltas = [];
+
+    // What the store holds of each poll's status (and this batch's changes to it, undone if it fails): a vote is
+    // refused unless its poll is open here, whatever the poll was when the vote was queued.
+    private readonly Dictionary<string, PollStatus> _pollStatus = new(StringComparer.Ordinal);
+    private readonly List<(string PollId, PollStatus? Before)> _statusChangedThisBatch = [];
     private FileStream? _lock;
     private SqliteConnection? _connection;
     private SqliteCommand? _insertVote;
@@ -71,6 +76,7 @@ public sealed class SqliteVoteStore : IVoteStore
         chain.Mark();
         _addedThisBatch.Clear();
         _tallyDeltas.Clear();
+        _statusChangedThisBatch.Clear();
         try
         {
             using (var transaction = connection.BeginTransaction())
@@ -95,6 +101,19 @@ public sealed class SqliteVoteStore : IVoteStore
             foreach (var (poll, key) in _addedThisBatch)
             {
                 poll.Remove(key);
+            }
+
+            for (var i = _statusChangedThisBatch.Count - 1; i >= 0; i--)
+            {
+                var (pollId, before) = _statusChangedThisBatch[i];
+                if (before is { } status)
+                {
+                    _pollStatus[pollId] = status;
+                }
+                else
+                {
+                    _pollStatus.Remove(pollId);
+                }
             }
 
             chain.Rewind();
@@ -205,6 +224,11 @@ public sealed class SqliteVoteStore : IVoteStore
 
     private StoredVote WriteVote(in BatchVote vote, long atUnixMs, AuditChain chain)
     {
+        if (!_pollStatus.TryGetValue(vote.Poll.Id, out var status) || status != PollStatus.Open)
+        {
+            return new StoredVote(VoteDecision.PollNotOpen, 0, default);
+        }
+
         var poll = _index.For(vote.Poll.Id);
         var optionId = vote.OptionId;
         if (poll.TryGetValue(vote.VoterKey, out var standing))
@@ -233,9 +257,10 @@ public sealed class SqliteVoteStore : IVoteStore
 
     private void WritePollChange(Poll poll, string kind, long atUnixMs, AuditChain chain)
     {
-        var data = kind == AuditKinds.PollCreated ? StorageJsonContext.DefinitionJson(poll) : null;
-        var entry = chain.Append(kind, poll.Id, null, null, atUnixMs, data);
+        var entry = chain.Append(kind, poll.Id, null, null, atUnixMs, PollRows.AuditData(poll, kind));
         InsertAudit(entry, null);
+        _statusChangedThisBatch.Add((poll.Id, _pollStatus.TryGetValue(poll.Id, out var before) ? before : null));
+        _pollStatus[poll.Id] = poll.Status;
         var p = _upsertPoll!.Parameters;
         p[0].Value = poll.Id;
         p[1].Value = poll.Title;
@@ -244,6 +269,11 @@ public sealed class SqliteVoteStore : IVoteStore
         p[4].Value = poll.CreatedAt.ToUnixTimeMilliseconds();
         p[5].Value = (object?)poll.OpenedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
         p[6].Value = (object?)poll.ClosedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
+        p[7].Value = poll.PartitionCount;
+        p[8].Value = poll.ShowResultsToViewers;
+        p[9].Value = (object?)FrozenResultsJson.Write(poll) ?? DBNull.Value;
+        p[10].Value = (object?)poll.Frozen?.At.ToUnixTimeMilliseconds() ?? DBNull.Value;
+        p[11].Value = poll.ResultsRevision;
         _upsertPoll.ExecuteNonQuery();
     }
 
@@ -320,6 +350,11 @@ public sealed class SqliteVoteStore : IVoteStore
         }
 
         var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        foreach (var poll in polls)
+        {
+            _pollStatus[poll.Id] = poll.Status;
+        }
+
         var tallies = polls.ToDictionary(p => p.Id, p => new long[p.Options.Length], StringComparer.Ordinal);
         using (var command = _connection.CreateCommand())
         {
@@ -378,9 +413,13 @@ public sealed class SqliteVoteStore : IVoteStore
             "INSERT INTO tallies (poll_id, option_id, count) VALUES ($1, $2, $3) ON CONFLICT (poll_id, option_id) DO UPDATE SET count = count + excluded.count", 3);
         _upsertPoll = Prepare(
             """
-            INSERT INTO polls (id, title, options, status, created_at, opened_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, opened_at = excluded.opened_at, closed_at = excluded.closed_at
-            """, 7);
+            INSERT INTO polls (id, title, options, status, created_at, opened_at, closed_at, partition_count,
+                show_results_to_viewers, frozen_totals, frozen_at, results_revision)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, opened_at = excluded.opened_at, closed_at = excluded.closed_at,
+                show_results_to_viewers = excluded.show_results_to_viewers, frozen_totals = excluded.frozen_totals,
+                frozen_at = excluded.frozen_at, results_revision = excluded.results_revision
+            """, 12);
     }
 
     private SqliteCommand Prepare(string sql, int parameters)

@@ -1,8 +1,10 @@
 // /admin: the producer's desk. Sign in with the admin key (kept in sessionStorage: this tab only), create polls, open
-// and close them, and watch each open poll's total.
+// and close them, watch the live figures (admin-stats.js) and each open poll's count, freeze and release the on-air
+// results, and choose whether viewers see the results after voting.
 
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
+import { LiveFigures } from './admin-stats.js';
 import { clearErrors, readForm, resetForm, showFormError } from './poll-form.js';
 
 const KEY_STORAGE = 'livevote.adminKey';
@@ -15,8 +17,12 @@ const notice = byId('notice');
 let adminKey = readStored(window.sessionStorage, KEY_STORAGE);
 let timers = [];
 let shownList = '';
-/** pollId -> { poll, totalElement } for the polls on screen. */
+/** pollId -> { poll, totalElement, onAirElement } for the polls on screen. */
 const onScreen = new Map();
+const figures = new LiveFigures(() => adminKey, (error) => {
+  signOut(error.status === 401 ? 'That admin key was not accepted. Sign in again with the key from the server’s configuration.'
+    : 'Too many wrong admin keys came from this network, so admin access is paused.');
+});
 
 // ---- Session ---------------------------------------------------------------------------------------------------
 
@@ -25,10 +31,12 @@ function showDesk() {
   byId('desk').hidden = false;
   loadPolls();
   timers = [setInterval(loadPolls, LIST_EVERY_MS), setInterval(refreshTotals, TOTALS_EVERY_MS)];
+  figures.start();
 }
 
 function signOut(message) {
   adminKey = null;
+  figures.stop();
   writeStored(window.sessionStorage, KEY_STORAGE, null);
   timers.forEach(clearInterval);
   timers = [];
@@ -113,7 +121,7 @@ byId('create-form').addEventListener('submit', async (event) => {
   }
   const button = byId('create-poll');
   button.disabled = true;
-  const created = await asAdmin(() => adminApi.create(adminKey, form.title, form.options), 'The poll was not created.');
+  const created = await asAdmin(() => adminApi.create(adminKey, form.title, form.options, form.showResultsToViewers), 'The poll was not created.');
   button.disabled = false;
   if (!created) return;
   resetForm();
@@ -132,6 +140,7 @@ function pollItem(poll) {
   const when = poll.status === 'closed' ? `closed ${formatTime(poll.closedAt)}`
     : poll.status === 'open' ? `opened ${formatTime(poll.openedAt)}` : `created ${formatTime(poll.createdAt)}`;
   const total = h('p', { class: 'live-total', text: poll.status === 'draft' ? 'Not open yet' : '…' });
+  const onAir = h('p', { class: 'on-air', hidden: !poll.resultsFrozen });
   const actions = h('div', { class: 'actions' });
   if (poll.status === 'draft') {
     actions.append(h('button', {
@@ -144,6 +153,15 @@ function pollItem(poll) {
       type: 'button', class: 'button danger small', dataset: { action: 'close' }, text: 'Close voting',
       'aria-label': `Close voting: ${poll.title}`, onclick: () => change(poll, 'close'),
     }));
+    actions.append(poll.resultsFrozen
+      ? h('button', {
+        type: 'button', class: 'button primary small', dataset: { action: 'release' }, text: 'Release on-air results',
+        'aria-label': `Release on-air results: ${poll.title}`, onclick: () => change(poll, 'release'),
+      })
+      : h('button', {
+        type: 'button', class: 'button small', dataset: { action: 'freeze' }, text: 'Freeze on-air results',
+        'aria-label': `Freeze on-air results: ${poll.title}`, onclick: () => change(poll, 'freeze'),
+      }));
   }
   if (poll.status !== 'draft') {
     actions.append(
@@ -151,15 +169,24 @@ function pollItem(poll) {
       h('a', { href: `/results/${id}`, target: '_blank', rel: 'noopener', text: 'Results' }),
       h('a', { href: `/results/${id}?transparent=1`, target: '_blank', rel: 'noopener', text: 'TV overlay' }));
   }
-  const item = h('li', { class: 'card admin-poll', dataset: { pollId: poll.id, status: poll.status } },
+  const viewerResults = h('input', {
+    type: 'checkbox', id: `viewer-results-${poll.id}`, class: 'viewer-results', checked: poll.showResultsToViewers,
+    onchange: (event) => setViewerResults(poll, event.target),
+  });
+  const item = h('li', { class: 'card admin-poll', dataset: { pollId: poll.id, status: poll.status, frozen: String(poll.resultsFrozen) } },
     h('div', { class: 'admin-poll-head' },
       h('h3', { tabindex: '-1', text: poll.title }),
-      h('span', { class: `badge is-${poll.status}`, text: STATUS_NAMES[poll.status] ?? poll.status })),
+      h('div', { class: 'badges' },
+        poll.resultsFrozen ? h('span', { class: 'badge is-frozen', text: 'On air frozen' }) : null,
+        h('span', { class: `badge is-${poll.status}`, text: STATUS_NAMES[poll.status] ?? poll.status }))),
     h('p', { class: 'meta' }, h('code', { class: 'mono', text: poll.id }),
       ` · ${poll.options.length} answers · ${when}`),
     total,
+    onAir,
+    h('div', { class: 'checkbox-field' }, viewerResults,
+      h('label', { for: viewerResults.id, text: 'Viewers see the results after voting' })),
     actions);
-  onScreen.set(poll.id, { poll, totalElement: total });
+  onScreen.set(poll.id, { poll, totalElement: total, onAirElement: onAir });
   return item;
 }
 
@@ -168,7 +195,7 @@ async function loadPolls(force = false) {
   const result = await asAdmin(() => polls.list(adminKey), 'The polls could not be loaded.');
   if (!result) return;
   const list = sortPolls(result.polls);
-  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title]));
+  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers]));
   if (signature === shownList && !force) return;
   shownList = signature;
   onScreen.clear();
@@ -177,27 +204,71 @@ async function loadPolls(force = false) {
   refreshTotals(true);
 }
 
-/** Totals of open polls every few seconds (ETag-revalidated, so mostly 304s); closed ones once when listed. */
+/**
+ * Counts of open polls every few seconds: the live count (even behind a freeze) and, while frozen, what is on air;
+ * closed ones once when listed (their public result is final).
+ */
 async function refreshTotals(includeClosed = false) {
   const wanted = [...onScreen.values()].filter(({ poll }) => poll.status === 'open' || (includeClosed && poll.status === 'closed'));
-  await Promise.all(wanted.map(async ({ poll, totalElement }) => {
+  await Promise.all(wanted.map(async ({ poll, totalElement, onAirElement }) => {
     try {
-      const results = await polls.results(poll.id);
-      totalElement.textContent = poll.status === 'closed' ? `Final: ${formatVotes(results.total)}` : formatVotes(results.total);
+      if (poll.status === 'closed') {
+        totalElement.textContent = `Final: ${formatVotes((await polls.results(poll.id)).total)}`;
+        return;
+      }
+      const live = await adminApi.liveResults(adminKey, poll.id);
+      totalElement.textContent = formatVotes(live.total);
+      if (poll.resultsFrozen) {
+        const onAir = await polls.results(poll.id);
+        onAirElement.textContent = onAir.frozen
+          ? `On air: frozen at ${formatVotes(onAir.total)} since ${formatTime(poll.resultsFrozenAt)}`
+          : 'On air: catching up…';
+      }
     } catch {
       // The next round tries again; a stale total is better than an alarming one.
     }
   }));
 }
 
-async function change(poll, action) {
-  if (action === 'close' && !window.confirm(`Close voting on “${poll.title}”?\n\nVotes stop at once, and a closed poll cannot be opened again.`)) {
+const CHANGES = {
+  open: { call: adminApi.open, failed: 'The poll was not opened.', done: (p) => [`“${p.title}” is open for voting.`] },
+  close: { call: adminApi.close, failed: 'The poll was not closed.', done: (p) => [`Voting on “${p.title}” is closed.`] },
+  freeze: {
+    call: adminApi.freeze,
+    failed: 'The on-air results were not frozen.',
+    done: (p) => [`The on-air results of “${p.title}” are frozen.`, 'The graphic holds still; votes are still being counted.'],
+  },
+  release: {
+    call: adminApi.release,
+    failed: 'The on-air results were not released.',
+    done: (p) => [`The on-air results of “${p.title}” are released.`, 'The graphic catches up with the count now.'],
+  },
+};
+
+async function setViewerResults(poll, checkbox) {
+  const show = checkbox.checked;
+  checkbox.disabled = true;
+  const changed = await asAdmin(() => adminApi.setViewerResults(adminKey, poll.id, show), 'The viewer results setting was not changed.');
+  checkbox.disabled = false;
+  if (!changed) {
+    checkbox.checked = !show;
     return;
   }
-  const changed = await asAdmin(() => (action === 'open' ? adminApi.open : adminApi.close)(adminKey, poll.id),
-    action === 'open' ? 'The poll was not opened.' : 'The poll was not closed.');
+  poll.showResultsToViewers = changed.showResultsToViewers;
+  setNotice(notice, 'ok', changed.showResultsToViewers
+    ? `Viewers of “${changed.title}” see the live results after voting.`
+    : `Viewers of “${changed.title}” no longer see the results on their phones.`);
+}
+
+async function change(poll, action) {
+  const frozenNote = poll.resultsFrozen ? '\n\nThe on-air results are frozen: closing releases them, so the final count goes on air.' : '';
+  if (action === 'close' && !window.confirm(`Close voting on “${poll.title}”?\n\nVotes stop at once, and a closed poll cannot be opened again.${frozenNote}`)) {
+    return;
+  }
+  const { call, failed, done } = CHANGES[action];
+  const changed = await asAdmin(() => call(adminKey, poll.id), failed);
   if (!changed) return;
-  setNotice(notice, 'ok', action === 'open' ? `“${changed.title}” is open for voting.` : `Voting on “${changed.title}” is closed.`);
+  setNotice(notice, 'ok', ...done(changed));
   await loadPolls(true);
   // Keep the keyboard where the producer was: on that poll's next action, else its title.
   const item = byId('admin-polls').querySelector(`[data-poll-id="${CSS.escape(poll.id)}"]`);

@@ -102,7 +102,16 @@ export const adminApi = {
   // There is no "who am I" endpoint: a back-end registration with the key is the cheapest question that a right key
   // answers 201 and a wrong one 401. It stores nothing (a registration is only a signed token) and needs no CAPTCHA.
   checkKey: (adminKey) => request('/v1/viewers', { method: 'POST', body: {}, headers: admin(adminKey) }),
-  create: (adminKey, title, options) => request('/v1/polls', { method: 'POST', body: { title, options }, headers: admin(adminKey) }),
+  create: (adminKey, title, options, showResultsToViewers = false) =>
+    request('/v1/polls', { method: 'POST', body: { title, options, showResultsToViewers }, headers: admin(adminKey) }),
   open: (adminKey, pollId) => request(`${pollPath(pollId)}/open`, { method: 'POST', headers: admin(adminKey) }),
   close: (adminKey, pollId) => request(`${pollPath(pollId)}/close`, { method: 'POST', headers: admin(adminKey) }),
+  // The on-air graphic holds its snapshot while counting goes on; release lets it catch up.
+  freeze: (adminKey, pollId) => request(`${pollPath(pollId)}/results/freeze`, { method: 'POST', headers: admin(adminKey) }),
+  release: (adminKey, pollId) => request(`${pollPath(pollId)}/results/release`, { method: 'POST', headers: admin(adminKey) }),
+  setViewerResults: (adminKey, pollId, show) =>
+    request(`${pollPath(pollId)}/viewer-results`, { method: 'POST', body: { show }, headers: admin(adminKey) }),
+  /** The count as it stands, even while the public results are frozen. */
+  liveResults: (adminKey, pollId) => request(`${pollPath(pollId)}/results/live`, { headers: admin(adminKey) }),
+  stats: (adminKey, signal) => request('/v1/admin/stats', { headers: admin(adminKey), signal }),
 };

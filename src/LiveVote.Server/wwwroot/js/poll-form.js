@@ -73,6 +73,7 @@ function refreshSlugs() {
 
 export function resetForm() {
   byId('poll-title').value = '';
+  byId('show-results').checked = false;
   byId('option-rows').replaceChildren();
   for (let i = 0; i < MIN_OPTIONS; i++) addOptionRow();
   clearErrors();
@@ -107,7 +108,7 @@ export function readForm() {
     options.push({ id, label });
   }
   if (options.length < MIN_OPTIONS) return { error: `A poll needs at least ${MIN_OPTIONS} answers.`, field: byId('add-option'), where: 'options-error' };
-  return { title, options };
+  return { title, options, showResultsToViewers: byId('show-results').checked };
 }
 
 /** Shows the problem readForm() found, on its field. */

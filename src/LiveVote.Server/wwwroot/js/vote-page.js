@@ -1,5 +1,7 @@
 // /vote/{pollId}: one tap votes. The viewer registers once (viewer.js), the choice is remembered (vote-memory.js), and
 // a refused-for-now vote (503/429/no connection) is sent again — the same vote, so the server can never count it twice.
+// The live results show after the vote (and the final result after the close) only when the producer allows it
+// (the poll's showResultsToViewers, read again when the vote is confirmed).
 
 import { ApiError, polls, viewers } from './api.js';
 import { backoffDelayMs } from './backoff.js';
@@ -23,6 +25,7 @@ let board = null;
 let sending = false;
 let voted = false;
 let closed = false;
+let viewerResults = false;
 
 const labelOf = (optionId) => poll.options.find((option) => option.id === optionId)?.label ?? optionId;
 
@@ -35,7 +38,17 @@ function showNotFound() {
 }
 
 function showLive() {
-  byId('live').hidden = false;
+  byId('live').hidden = !viewerResults;
+}
+
+/** The producer may have changed the setting since the page loaded: ask once more when the vote is confirmed. */
+async function showLiveIfAllowedNow() {
+  try {
+    viewerResults = Boolean((await polls.get(pollId)).showResultsToViewers);
+  } catch {
+    // Keep what the page knew: the confirmation matters more than the results.
+  }
+  showLive();
 }
 
 function markClosed() {
@@ -47,7 +60,11 @@ function showClosed() {
   markClosed();
   sending = false;
   byId('ballot').hidden = true;
-  if (!voted) setNotice(notice, 'info', 'Voting has closed.', 'This poll no longer takes votes. Here is the final result.');
+  if (!voted) {
+    setNotice(notice, 'info', 'Voting has closed.', viewerResults
+      ? 'This poll no longer takes votes. Here is the final result.'
+      : 'This poll no longer takes votes. Watch the show for the result.');
+  }
   showLive();
 }
 
@@ -71,7 +88,8 @@ function showVoted(vote, already) {
   setNotice(notice, 'ok', null);
   announce(already ? 'You already voted in this poll.' : 'Thank you: your vote has been counted. Your receipt is below.');
   if (!already) receipt.focus();
-  showLive();
+  if (already) showLive();
+  else showLiveIfAllowedNow();
 }
 
 function ballotButtons() {
@@ -236,6 +254,7 @@ async function start() {
     return;
   }
   setNotice(notice, 'info', null);
+  viewerResults = Boolean(poll.showResultsToViewers);
   document.title = `${poll.title} — LiveVote`;
   byId('question').textContent = poll.title;
   byId('results-link').href = `/results/${encodeURIComponent(poll.id)}`;

@@ -1,0 +1,146 @@
+using System.Text.Json;
+
+namespace LiveVote.Cli.Audit;
+
+/// <summary>
+/// A poll's presentation as the producer's entries set it: whether the vote page shows viewers the results, and the
+/// frozen snapshot of the public results while a freeze holds. Replayed by both verifiers and held to the polls table.
+/// A frozen snapshot can only show votes that were cast: each count is at most the recount of that option.
+/// </summary>
+internal sealed class PollPresentation(bool showResultsToViewers)
+{
+    public bool ShowResultsToViewers { get; private set; } = showResultsToViewers;
+
+    /// <summary>The data of the results-frozen entry that holds now (the polls table keeps the very same JSON), or null.</summary>
+    public string? FrozenData { get; private set; }
+
+    /// <summary>Every freeze, with its counts in the poll's option order (null when the data could not be read).</summary>
+    public List<(string Where, long[]? Totals)> Freezes { get; } = [];
+
+    /// <summary>Applies a presentation entry; returns what is wrong with it, or null when it is valid here.</summary>
+    public string? Apply(string kind, string? data, string status, PollDefinition? definition, string where)
+    {
+        switch (kind)
+        {
+            case AuditEntryKinds.ResultsFrozen:
+                if (status != PollStates.Open)
+                {
+                    return $"results-frozen while the poll was {status}";
+                }
+
+                if (FrozenData is not null)
+                {
+                    return "results-frozen while its results were frozen already";
+                }
+
+                var totals = ParseTotals(data, definition, out var error);
+                FrozenData = data;
+                Freezes.Add((where, totals));
+                return totals is null ? $"results-frozen {error}" : null;
+            case AuditEntryKinds.ResultsReleased:
+                if (data is not null)
+                {
+                    return "results-released entry carries data";
+                }
+
+                if (FrozenData is null)
+                {
+                    return "results-released while its results were not frozen";
+                }
+
+                FrozenData = null;
+                return null;
+            default:
+                var show = kind == AuditEntryKinds.ViewerResultsShown;
+                if (data is not null)
+                {
+                    return $"{kind} entry carries data";
+                }
+
+                if (ShowResultsToViewers == show)
+                {
+                    return $"{kind} while viewers were {(show ? "" : "not ")}shown the results already";
+                }
+
+                ShowResultsToViewers = show;
+                return null;
+        }
+    }
+
+    /// <summary>Closing a poll releases a freeze.</summary>
+    public void Closed() => FrozenData = null;
+
+    /// <summary>Frozen counts above the recount, over every freeze: each names the freeze and the option.</summary>
+    public IEnumerable<string> FrozenAboveCount(PollDefinition definition, IReadOnlyList<long> counts) =>
+        Freezes.SelectMany(freeze => AboveCount(freeze, definition, counts));
+
+    /// <summary>The same, for the latest freeze only (SQLite checks each freeze against the count before it).</summary>
+    public IEnumerable<string> LatestFreezeAboveCount(PollDefinition definition, IReadOnlyList<long> counts) =>
+        Freezes.Count == 0 ? [] : AboveCount(Freezes[^1], definition, counts);
+
+    private static IEnumerable<string> AboveCount((string Where, long[]? Totals) freeze, PollDefinition definition, IReadOnlyList<long> counts)
+    {
+        for (var i = 0; freeze.Totals is not null && i < freeze.Totals.Length; i++)
+        {
+            if (freeze.Totals[i] > counts[i])
+            {
+                yield return $"results-frozen at {freeze.Where} shows {freeze.Totals[i]} votes for option '{definition.Options[i].Id}', more than the {counts[i]} cast";
+            }
+        }
+    }
+
+    /// <summary>Parses <c>{"totals":{optionId:count}}</c> naming exactly the poll's options with non-negative counts.</summary>
+    public static long[]? ParseTotals(string? data, PollDefinition? definition, out string error)
+    {
+        error = "";
+        if (string.IsNullOrEmpty(data))
+        {
+            error = "has no snapshot in data";
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("totals", out var byOption) || byOption.ValueKind != JsonValueKind.Object)
+            {
+                error = "data is not {\"totals\":{optionId:count}}";
+                return null;
+            }
+
+            if (definition is null)
+            {
+                return null;
+            }
+
+            var totals = new long[definition.Options.Count];
+            var named = 0;
+            foreach (var property in byOption.EnumerateObject())
+            {
+                var index = definition.IndexOfOption(property.Name);
+                if (index < 0 || property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt64(out var count) || count < 0)
+                {
+                    error = $"data names option '{property.Name}' the poll does not have, or a count that is not a whole number >= 0";
+                    return null;
+                }
+
+                totals[index] = count;
+                named++;
+            }
+
+            if (named != definition.Options.Count)
+            {
+                error = "data does not name every option of the poll once";
+                return null;
+            }
+
+            return totals;
+        }
+        catch (JsonException e)
+        {
+            error = $"data is not valid JSON ({e.Message})";
+            return null;
+        }
+    }
+}
