@@ -25,7 +25,10 @@ public static class TelemetrySetup
             .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(Metrics.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                // System.Runtime: .NET's own meter (GC heap and allocations, pauses, thread pool queue, lock
+                // contention): what an operator checks first when a node is slow, and how the benchmark measures
+                // bytes allocated per vote (bench/profile.sh).
+                metrics.AddMeter(Metrics.Name, "System.Runtime").AddAspNetCoreInstrumentation().AddPrometheusExporter();
                 if (options.OtlpEndpoint is { } endpoint)
                 {
                     metrics.AddOtlpExporter(otlp => otlp.Endpoint = endpoint);
