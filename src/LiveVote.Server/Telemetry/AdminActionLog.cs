@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.RateLimiting;
 
@@ -20,6 +21,9 @@ internal static partial class AdminActionLog
             if (request.Headers.ContainsKey(AdminKeyFilter.Header) && IsChange(request.Method) && !IsViewerTraffic(request.Path)
                 && logger.IsEnabled(LogLevel.Information))
             {
+                // Untraced requests have no Activity (hosting's per-request one is off, see TelemetrySetup): the line
+                // gets a trace id of its own, so every producer action can still be quoted and found by its id.
+                using var own = Activity.Current is null ? new Activity("livevote.admin.action").Start() : null;
                 var network = ClientNetwork.Of(context).NetworkText();
                 LogAction(logger, request.Method, request.Path.Value ?? "", context.Response.StatusCode, network);
             }
