@@ -9,6 +9,12 @@ using Microsoft.Extensions.Options;
 
 // Commits random votes straight into SqliteVoteStore (WAL, synchronous=FULL: every commit is fsynced) in batches, to
 // measure the embedded store alone, without HTTP. Usage: [batch size, default 1000] [votes, default 1000000].
+// With --postgres CONNSTR it drives PostgresVoteStore instead (see PostgresBench.cs; bench/pg-tuning.sh runs it).
+if (args.Length > 0 && args[0] == "--postgres")
+{
+    return await PostgresBench.RunAsync(args[1..]);
+}
+
 var batchSize = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var total = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
 var directory = Path.Combine(Path.GetTempPath(), "livevote-storebench-" + Guid.NewGuid().ToString("N"));
@@ -53,3 +59,4 @@ await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { 
 }
 
 Directory.Delete(directory, recursive: true);
+return 0;
