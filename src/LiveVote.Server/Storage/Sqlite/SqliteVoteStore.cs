@@ -26,8 +26,9 @@ public sealed class SqliteVoteStore : IVoteStore
     private readonly List<(string PollId, PollStatus? Before)> _statusChangedThisBatch = [];
     private FileStream? _lock;
     private SqliteConnection? _connection;
-    private SqliteCommand? _insertVote;
-    private SqliteCommand? _insertAudit;
+    private readonly Utf8Names _names = new();
+    private SqliteStatement? _insertVote;
+    private SqliteStatement? _insertAudit;
     private SqliteCommand? _addTally;
     private SqliteCommand? _upsertPoll;
 
@@ -81,8 +82,6 @@ public sealed class SqliteVoteStore : IVoteStore
         {
             using (var transaction = connection.BeginTransaction())
             {
-                _insertVote!.Transaction = transaction;
-                _insertAudit!.Transaction = transaction;
                 _addTally!.Transaction = transaction;
                 _upsertPoll!.Transaction = transaction;
                 Apply(batch, chain);
@@ -170,7 +169,9 @@ public sealed class SqliteVoteStore : IVoteStore
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var command in new[] { _insertVote, _insertAudit, _addTally, _upsertPoll })
+        _insertVote?.Dispose();
+        _insertAudit?.Dispose();
+        foreach (var command in new[] { _addTally, _upsertPoll })
         {
             command?.Dispose();
         }
@@ -240,13 +241,16 @@ public sealed class SqliteVoteStore : IVoteStore
         }
 
         var entry = chain.Append(AuditKinds.Vote, vote.Poll.Id, vote.VoterKey, optionId, atUnixMs, data: null);
-        var key = vote.VoterKey.ToArray();
-        _insertVote!.Parameters[0].Value = entry.Seq;
-        _insertVote.Parameters[1].Value = vote.Poll.Id;
-        _insertVote.Parameters[2].Value = key;
-        _insertVote.Parameters[3].Value = optionId;
-        _insertVote.ExecuteNonQuery();
-        InsertAudit(entry, key);
+        Span<byte> key = stackalloc byte[VoterKey.Size];
+        vote.VoterKey.Write(key);
+        var pollId = _names.Of(vote.Poll.Id);
+        var option = _names.Of(optionId);
+        _insertVote!.Bind(1, entry.Seq);
+        _insertVote.BindText(2, pollId);
+        _insertVote.BindBlob(3, key);
+        _insertVote.BindText(4, option);
+        _insertVote.Execute();
+        InsertAudit(entry, _names.Of(entry.Kind), pollId, key, option, data: default);
 
         poll.Add(vote.VoterKey, new IndexedVote(optionId, entry.Seq, entry.Hash));
         _addedThisBatch.Add((poll, vote.VoterKey));
@@ -258,7 +262,7 @@ public sealed class SqliteVoteStore : IVoteStore
     private void WritePollChange(Poll poll, string kind, long atUnixMs, AuditChain chain)
     {
         var entry = chain.Append(kind, poll.Id, null, null, atUnixMs, PollRows.AuditData(poll, kind));
-        InsertAudit(entry, null);
+        InsertAudit(entry);
         _statusChangedThisBatch.Add((poll.Id, _pollStatus.TryGetValue(poll.Id, out var before) ? before : null));
         _pollStatus[poll.Id] = poll.Status;
         var p = _upsertPoll!.Parameters;
@@ -281,22 +285,54 @@ public sealed class SqliteVoteStore : IVoteStore
     private void WriteNote(AuditNote note, long atUnixMs, AuditChain chain)
     {
         var entry = chain.Append(note.Kind, note.PollId, note.VoterKey, null, atUnixMs, note.Data);
-        InsertAudit(entry, note.VoterKey?.ToArray());
+        InsertAudit(entry);
     }
 
-    private void InsertAudit(in AuditEntry entry, byte[]? voterKey)
+    /// <summary>A poll change or a note: rare, so its texts are encoded here rather than cached (a note's poll id may be any text).</summary>
+    private void InsertAudit(in AuditEntry entry)
     {
-        var p = _insertAudit!.Parameters;
-        p[0].Value = entry.Seq;
-        p[1].Value = entry.Kind;
-        p[2].Value = (object?)entry.PollId ?? DBNull.Value;
-        p[3].Value = (object?)voterKey ?? DBNull.Value;
-        p[4].Value = (object?)entry.OptionId ?? DBNull.Value;
-        p[5].Value = entry.AtUnixMs;
-        p[6].Value = (object?)entry.Data ?? DBNull.Value;
-        p[7].Value = entry.PrevHash.ToArray();
-        p[8].Value = entry.Hash.ToArray();
-        _insertAudit.ExecuteNonQuery();
+        Span<byte> key = stackalloc byte[VoterKey.Size];
+        entry.VoterKey?.Write(key);
+        InsertAudit(entry, Utf8(entry.Kind), Utf8(entry.PollId), entry.VoterKey is null ? default : key, Utf8(entry.OptionId), Utf8(entry.Data));
+
+        static ReadOnlySpan<byte> Utf8(string? text) => text is null ? default : System.Text.Encoding.UTF8.GetBytes(text);
+    }
+
+    /// <summary>Appends one audit row; a field the entry lacks (null) is bound as NULL, its bytes otherwise.</summary>
+    private void InsertAudit(in AuditEntry entry, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> pollId, ReadOnlySpan<byte> voterKey,
+        ReadOnlySpan<byte> optionId, ReadOnlySpan<byte> data)
+    {
+        Span<byte> prevHash = stackalloc byte[Sha256Hash.Size];
+        Span<byte> hash = stackalloc byte[Sha256Hash.Size];
+        entry.PrevHash.Write(prevHash);
+        entry.Hash.Write(hash);
+        var insert = _insertAudit!;
+        insert.Bind(1, entry.Seq);
+        insert.BindText(2, kind);
+        BindOrNull(insert, 3, entry.PollId is null, pollId, text: true);
+        BindOrNull(insert, 4, entry.VoterKey is null, voterKey, text: false);
+        BindOrNull(insert, 5, entry.OptionId is null, optionId, text: true);
+        insert.Bind(6, entry.AtUnixMs);
+        BindOrNull(insert, 7, entry.Data is null, data, text: true);
+        insert.BindBlob(8, prevHash);
+        insert.BindBlob(9, hash);
+        insert.Execute();
+    }
+
+    private static void BindOrNull(SqliteStatement statement, int index, bool isNull, ReadOnlySpan<byte> value, bool text)
+    {
+        if (isNull)
+        {
+            statement.BindNull(index);
+        }
+        else if (text)
+        {
+            statement.BindText(index, value);
+        }
+        else
+        {
+            statement.BindBlob(index, value);
+        }
     }
 
     private bool CommittedAnyway(AuditChain chain)
@@ -406,9 +442,9 @@ public sealed class SqliteVoteStore : IVoteStore
 
     private void PrepareCommands()
     {
-        _insertVote = Prepare("INSERT INTO votes (seq, poll_id, voter_key, option_id) VALUES ($1, $2, $3, $4)", 4);
-        _insertAudit = Prepare(
-            "INSERT INTO audit (seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9);
+        _insertVote = new SqliteStatement(_connection!, "INSERT INTO votes (seq, poll_id, voter_key, option_id) VALUES (?1, ?2, ?3, ?4)");
+        _insertAudit = new SqliteStatement(_connection!,
+            "INSERT INTO audit (seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         _addTally = Prepare(
             "INSERT INTO tallies (poll_id, option_id, count) VALUES ($1, $2, $3) ON CONFLICT (poll_id, option_id) DO UPDATE SET count = count + excluded.count", 3);
         _upsertPoll = Prepare(
