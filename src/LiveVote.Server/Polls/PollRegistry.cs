@@ -18,4 +18,16 @@ public sealed class PollRegistry
     public int Count => _polls.Count;
 
     internal void Set(Poll poll) => _polls[poll.Id] = poll;
+
+    /// <summary>
+    /// A poll as read back from a shared store, applied unless this node already holds a later state of it. A read that
+    /// started before this node's own commit (a create then an open) would otherwise put the poll back a step for one
+    /// refresh interval, and votes in that window would be told it does not exist. Status only moves forward and the
+    /// results revision only grows, so together they order a poll's states; a tie is taken as the newer read.
+    /// </summary>
+    internal void Refresh(Poll read) =>
+        _polls.AddOrUpdate(read.Id, read, (_, held) => IsOlder(read, held) ? held : read);
+
+    private static bool IsOlder(Poll read, Poll held) =>
+        read.Status < held.Status || (read.Status == held.Status && read.ResultsRevision < held.ResultsRevision);
 }

@@ -46,9 +46,14 @@ internal sealed partial class SharedStateRefresher(
     internal void Apply(SharedState state)
     {
         var now = time.GetUtcNow();
-        foreach (var poll in state.Polls)
+        foreach (var read in state.Polls)
         {
-            polls.Set(poll);
+            polls.Refresh(read);
+            if (!polls.TryGet(read.Id, out var poll))
+            {
+                continue;
+            }
+
             var totals = state.Tallies.TryGetValue(poll.Id, out var t) ? t : new long[poll.Options.Length];
             var total = totals.Sum();
             if (_last.TryGetValue(poll.Id, out var last) && last == (poll.Status, total, poll.ResultsRevision))
@@ -58,10 +63,19 @@ internal sealed partial class SharedStateRefresher(
 
             _last[poll.Id] = (poll.Status, total, poll.ResultsRevision);
 
-            // Totals and the freeze/release revision only grow and a status only moves forward, so this version is
-            // monotonic and the same on every node.
-            results.Report(poll, totals, (total + poll.ResultsRevision) * 4 + (long)poll.Status, now);
+            results.Report(poll, totals, SharedVersion(poll, total), now);
         }
+    }
+
+    /// <summary>
+    /// The public results version, the same on every node for the same public view and never going down: the
+    /// freeze/release revision (only grows) in the high bits, then the public total (the frozen one while frozen, so a
+    /// freeze has one version on every node however late a node saw it, while votes go on), then the status.
+    /// </summary>
+    internal static long SharedVersion(Poll poll, long liveTotal)
+    {
+        var publicTotal = poll.Frozen is { } frozen ? frozen.Totals.Sum() : liveTotal;
+        return (poll.ResultsRevision << 40) + (publicTotal * 4) + (long)poll.Status;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading polls and totals from the shared store failed; results are stale until it answers")]

@@ -97,6 +97,9 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
     {
         var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient(), "a", "b");
 
+        // Nodes learn of a poll another node created within a refresh interval (design.md, section 7.4); the change is
+        // made on the second node once it has.
+        await Api.ResultsWhenAsync(_nodes[1].Client(), poll.Id, r => r.Status == "open");
         (await SetViewerResultsAsync(_nodes[1].AdminClient(), poll.Id, true)).EnsureSuccessStatusCode();
 
         foreach (var node in _nodes)
