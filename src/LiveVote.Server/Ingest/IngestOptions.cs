@@ -26,7 +26,7 @@ public sealed class IngestOptions
     /// How long the writer lingers for more votes when the queue is empty after taking a batch, in milliseconds. 0: no
     /// lingering. The commit itself is the batching window: votes queue while the previous batch's fsync runs, so
     /// batches grow with load by themselves. A linger of 1 ms was paid on nearly every batch (the queue is empty right
-    /// after draining it) and cost throughput in every paired closed-loop run on the bench machine (bench/README.md).
+    /// after draining it) and was never faster in paired closed-loop runs on the bench machine (bench/README.md).
     /// </summary>
     [Range(0, 1000)]
     public int MaxBatchDelayMs { get; set; }
