@@ -85,7 +85,10 @@ public sealed class AuditVerifyPresentationTests(AuditVerifyPresentationTests.Pr
     /// </summary>
     public sealed class PresentedDatabase : IAsyncLifetime
     {
-        private readonly List<string> _copies = [];
+
+        private readonly DatabaseCopies _copies;
+
+        public PresentedDatabase() => _copies = new DatabaseCopies(Directory, "livevote-cli-presented-copy");
 
         public string Directory { get; } = TempDirectory.Create("livevote-cli-presented");
 
@@ -121,32 +124,10 @@ public sealed class AuditVerifyPresentationTests(AuditVerifyPresentationTests.Pr
 
         public Task DisposeAsync()
         {
-            foreach (var directory in _copies.Append(Directory))
-            {
-                TempDirectory.Delete(directory);
-            }
-
+            _copies.DeleteAll();
             return Task.CompletedTask;
         }
 
-        public string Copy()
-        {
-            var target = TempDirectory.Create("livevote-cli-presented-copy");
-            lock (_copies)
-            {
-                _copies.Add(target);
-            }
-
-            foreach (var name in new[] { "livevote.db", "livevote.db-wal", "livevote.db-shm" })
-            {
-                var file = Path.Combine(Directory, name);
-                if (File.Exists(file))
-                {
-                    File.Copy(file, Path.Combine(target, name));
-                }
-            }
-
-            return Path.Combine(target, "livevote.db");
-        }
+        public string Copy() => _copies.Copy();
     }
 }

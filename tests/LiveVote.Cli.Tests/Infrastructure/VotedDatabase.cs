@@ -22,7 +22,10 @@ public sealed class VotedDatabase : IAsyncLifetime
     public const string DraftTitle = "Qui gagne ? Été 🎉";
 
     private readonly List<AcceptedVote> _accepted = [];
-    private readonly List<string> _copies = [];
+
+    private readonly DatabaseCopies _copies;
+
+    public VotedDatabase() => _copies = new DatabaseCopies(Directory, "livevote-cli-copy");
 
     public string Directory { get; } = TempDirectory.Create("livevote-cli-db");
 
@@ -89,37 +92,12 @@ public sealed class VotedDatabase : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        foreach (var directory in _copies.Append(Directory))
-        {
-            System.IO.Directory.Delete(directory, recursive: true);
-        }
-
+        _copies.DeleteAll();
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Copies the database (and its WAL files, if any are left) to a fresh folder; returns the copy's path. Not the
-    /// server's lock file: it is no part of the data, and copying it means taking a lock on it.
-    /// </summary>
-    public string Copy()
-    {
-        var target = TempDirectory.Create("livevote-cli-copy");
-        lock (_copies)
-        {
-            _copies.Add(target);
-        }
-
-        foreach (var name in new[] { "livevote.db", "livevote.db-wal", "livevote.db-shm" })
-        {
-            var file = Path.Combine(Directory, name);
-            if (File.Exists(file))
-            {
-                File.Copy(file, Path.Combine(target, name));
-            }
-        }
-
-        return Path.Combine(target, "livevote.db");
-    }
+    /// <summary>Copies the database to a fresh folder for one test to tamper with; returns the copy's path.</summary>
+    public string Copy() => _copies.Copy();
 
     /// <summary>Expected recount of one poll per option, from the votes the server acknowledged.</summary>
     public long CountOf(string pollId, string optionId) => _accepted.Count(v => v.PollId == pollId && v.OptionId == optionId);

@@ -9,35 +9,20 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// <summary>Several LiveVote nodes on one real PostgreSQL: exactly-once across nodes and converging results.</summary>
 public sealed class PostgresFleetTests : IAsyncLifetime
 {
-    private PostgresServer? _postgres;
-    private readonly List<LiveVoteServer> _nodes = [];
+    private PostgresFleet? _fleet;
+    private IReadOnlyList<LiveVoteServer> _nodes = [];
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        for (var i = 0; i < 3; i++)
-        {
-            _nodes.Add(new LiveVoteServer(new Dictionary<string, string?>
-            {
-                ["LiveVote:Storage"] = "Postgres",
-                ["LiveVote:Postgres:ConnectionString"] = _postgres.ConnectionString(),
-                ["LiveVote:RateLimits:Enabled"] = "false",
-                ["LiveVote:Risk:Enabled"] = "false",
-                ["LiveVote:Postgres:CheckpointIntervalSeconds"] = "1",
-            }));
-        }
+        _fleet = await PostgresFleet.StartAsync(settings: new Dictionary<string, string?> { ["LiveVote:Postgres:CheckpointIntervalSeconds"] = "1" });
+        _nodes = _fleet.Nodes;
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var node in _nodes)
+        if (_fleet is not null)
         {
-            node.Dispose();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
     }
 
@@ -129,7 +114,7 @@ public sealed class PostgresFleetTests : IAsyncLifetime
         var viewers = await Task.WhenAll(Enumerable.Range(0, 90).Select(_ => Api.RegisterAsync(admin)));
         await Task.WhenAll(viewers.Select((v, i) => Api.VoteAsync(_nodes[i % 3].Client(), poll.Id, v.Token, "b")));
 
-        await using var connection = new NpgsqlConnection(_postgres!.ConnectionString());
+        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash FROM audit ORDER BY writer_id, seq", connection);
@@ -192,7 +177,7 @@ public sealed class PostgresFleetTests : IAsyncLifetime
 
     private async Task<List<string>> ReadRowsAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(_postgres!.ConnectionString());
+        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -216,7 +201,7 @@ public sealed class PostgresFleetTests : IAsyncLifetime
 
     private async Task<long> CountAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(_postgres!.ConnectionString());
+        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);

@@ -11,34 +11,20 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// </summary>
 public sealed class PostgresFreezeFleetTests : IAsyncLifetime
 {
-    private PostgresServer? _postgres;
-    private readonly List<LiveVoteServer> _nodes = [];
+    private PostgresFleet? _fleet;
+    private IReadOnlyList<LiveVoteServer> _nodes = [];
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        for (var i = 0; i < 3; i++)
-        {
-            _nodes.Add(new LiveVoteServer(new Dictionary<string, string?>
-            {
-                ["LiveVote:Storage"] = "Postgres",
-                ["LiveVote:Postgres:ConnectionString"] = _postgres.ConnectionString(),
-                ["LiveVote:RateLimits:Enabled"] = "false",
-                ["LiveVote:Risk:Enabled"] = "false",
-            }));
-        }
+        _fleet = await PostgresFleet.StartAsync();
+        _nodes = _fleet.Nodes;
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var node in _nodes)
+        if (_fleet is not null)
         {
-            node.Dispose();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
+            await _fleet.DisposeAsync();
         }
     }
 
@@ -116,7 +102,7 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
 
     private async Task<string?> FrozenTotalsAsync(string pollId)
     {
-        await using var connection = new NpgsqlConnection(_postgres!.ConnectionString());
+        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT frozen_totals FROM polls WHERE id = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = pollId });
