@@ -47,11 +47,8 @@ internal static class PollEntriesPass
                 problems.AtEntry(entry.Chain, entry.Seq, $"{kind} entry carries a voter_key, an option_id or data");
             }
 
-            if (pollId is null || !polls.TryGetValue(pollId, out var poll))
+            if (!TryFindPoll(entry, kind, pollId, polls, problems, out var poll))
             {
-                problems.AtEntry(entry.Chain, entry.Seq, pollId is null
-                    ? $"{kind} entry has no poll_id"
-                    : $"{kind} for poll {pollId}, which no poll-created entry at or before its time creates");
                 continue;
             }
 
@@ -85,6 +82,23 @@ internal static class PollEntriesPass
         return polls;
     }
 
+    /// <summary>The poll a poll-level entry names, or a problem when it names none or one not created by then.</summary>
+    private static bool TryFindPoll(
+        EntryRef entry, string kind, string? pollId, Dictionary<string, SharedPoll> polls, ProblemLog problems,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedPoll? poll)
+    {
+        poll = null;
+        if (pollId is not null && polls.TryGetValue(pollId, out poll))
+        {
+            return true;
+        }
+
+        problems.AtEntry(entry.Chain, entry.Seq, pollId is null
+            ? $"{kind} entry has no poll_id"
+            : $"{kind} for poll {pollId}, which no poll-created entry at or before its time creates");
+        return false;
+    }
+
     private static void Presentation(
         EntryRef entry, string kind, string? pollId, bool carriesVote, string? data, Dictionary<string, SharedPoll> polls, ProblemLog problems)
     {
@@ -93,11 +107,8 @@ internal static class PollEntriesPass
             problems.AtEntry(entry.Chain, entry.Seq, $"{kind} entry carries a voter_key or an option_id");
         }
 
-        if (pollId is null || !polls.TryGetValue(pollId, out var poll))
+        if (!TryFindPoll(entry, kind, pollId, polls, problems, out var poll))
         {
-            problems.AtEntry(entry.Chain, entry.Seq, pollId is null
-                ? $"{kind} entry has no poll_id"
-                : $"{kind} for poll {pollId}, which no poll-created entry at or before its time creates");
             return;
         }
 
