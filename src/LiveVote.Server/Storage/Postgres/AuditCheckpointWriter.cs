@@ -94,10 +94,7 @@ internal sealed partial class AuditCheckpointWriter(
         await using (var insert = new NpgsqlCommand(
             "INSERT INTO checkpoints (at, heads, prev_hash, hash) VALUES ($1, $2, $3, $4)", connection, transaction))
         {
-            insert.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow().ToUnixTimeMilliseconds() });
-            insert.Parameters.Add(new NpgsqlParameter { Value = text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = prev });
-            insert.Parameters.Add(new NpgsqlParameter { Value = hash });
+            insert.Bind(time.GetUtcNow().ToUnixTimeMilliseconds()).Bind(text).Bind(prev).Bind(hash);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -28,15 +28,14 @@ internal static class PostgresPresentationChanges
                 """,
             _ => "UPDATE polls SET show_results_to_viewers = $2 WHERE id = $1 AND show_results_to_viewers <> $2",
         }, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = poll.Id });
+        command.Bind(poll.Id);
         switch (kind)
         {
             case AuditKinds.ResultsFrozen:
-                command.Parameters.Add(new NpgsqlParameter { Value = FrozenResultsJson.Write(poll)! });
-                command.Parameters.Add(new NpgsqlParameter { Value = poll.Frozen!.At.ToUnixTimeMilliseconds() });
+                command.Bind(FrozenResultsJson.Write(poll)!).Bind(poll.Frozen!.At.ToUnixTimeMilliseconds());
                 break;
             case AuditKinds.ViewerResultsShown or AuditKinds.ViewerResultsHidden:
-                command.Parameters.Add(new NpgsqlParameter { Value = kind == AuditKinds.ViewerResultsShown });
+                command.Bind(kind == AuditKinds.ViewerResultsShown);
                 break;
         }
 

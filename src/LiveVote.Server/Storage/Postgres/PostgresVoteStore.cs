@@ -111,9 +111,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
             SELECT pos, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, writer_id, seq
             FROM audit WHERE poll_id = $1 AND pos > $2 ORDER BY pos LIMIT $3
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = pollId });
-        command.Parameters.Add(new NpgsqlParameter { Value = afterSeq });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Bind(pollId).Bind(afterSeq).Bind(limit);
         var entries = new List<AuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -284,14 +282,10 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
             _ => poll.ClosedAt!.Value,
         };
         await using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = poll.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = poll.Title });
-        command.Parameters.Add(new NpgsqlParameter { Value = StorageJsonContext.OptionsJson(poll) });
-        command.Parameters.Add(new NpgsqlParameter { Value = at.ToUnixTimeMilliseconds() });
+        command.Bind(poll.Id).Bind(poll.Title).Bind(StorageJsonContext.OptionsJson(poll)).Bind(at.ToUnixTimeMilliseconds());
         if (kind == AuditKinds.PollCreated)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = poll.PartitionCount });
-            command.Parameters.Add(new NpgsqlParameter { Value = poll.ShowResultsToViewers });
+            command.Bind(poll.PartitionCount).Bind(poll.ShowResultsToViewers);
         }
 
         if (await command.ExecuteNonQueryAsync() != 1)
@@ -309,7 +303,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
     {
         await using var command = new NpgsqlCommand(
             "SELECT id FROM polls WHERE id = ANY($1) AND status = 'open' ORDER BY id FOR SHARE", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = PollIds(batch) });
+        command.Bind(PollIds(batch));
         var open = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -328,8 +322,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
             SELECT v.poll_id, v.voter_key, v.option_id, v.writer_id, v.seq, v.receipt
             FROM votes v JOIN unnest($1::text[], $2::bytea[]) AS k (poll_id, voter_key) USING (poll_id, voter_key)
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = pollIds });
-        command.Parameters.Add(new NpgsqlParameter { Value = keys });
+        command.Bind(pollIds).Bind(keys);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
@@ -400,12 +393,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
             SELECT p, k, o, $4, s, r FROM unnest($1::text[], $2::bytea[], $3::text[], $5::bigint[], $6::bytea[]) AS t (p, k, o, s, r)
             ON CONFLICT (poll_id, voter_key) DO NOTHING
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = pollIds });
-        command.Parameters.Add(new NpgsqlParameter { Value = keys });
-        command.Parameters.Add(new NpgsqlParameter { Value = options });
-        command.Parameters.Add(new NpgsqlParameter { Value = writerId });
-        command.Parameters.Add(new NpgsqlParameter { Value = seqs });
-        command.Parameters.Add(new NpgsqlParameter { Value = receipts });
+        command.Bind(pollIds).Bind(keys).Bind(options).Bind(writerId).Bind(seqs).Bind(receipts);
         return await command.ExecuteNonQueryAsync();
     }
 
@@ -471,16 +459,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
                 AS t (s, k, p, v, o, a, d, ph, h)
             ORDER BY s
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = chain.ChainId });
-        command.Parameters.Add(new NpgsqlParameter { Value = seqs });
-        command.Parameters.Add(new NpgsqlParameter { Value = kinds });
-        command.Parameters.Add(new NpgsqlParameter { Value = polls });
-        command.Parameters.Add(new NpgsqlParameter { Value = keys });
-        command.Parameters.Add(new NpgsqlParameter { Value = options });
-        command.Parameters.Add(new NpgsqlParameter { Value = ats });
-        command.Parameters.Add(new NpgsqlParameter { Value = data });
-        command.Parameters.Add(new NpgsqlParameter { Value = prev });
-        command.Parameters.Add(new NpgsqlParameter { Value = hashes });
+        command.Bind(chain.ChainId).Bind(seqs).Bind(kinds).Bind(polls).Bind(keys).Bind(options).Bind(ats).Bind(data).Bind(prev).Bind(hashes);
         await command.ExecuteNonQueryAsync();
     }
 
@@ -499,18 +478,14 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
             SELECT p, o, $3, d FROM unnest($1::text[], $2::text[], $4::bigint[]) AS t (p, o, d)
             ON CONFLICT (poll_id, option_id, writer_id) DO UPDATE SET count = tallies.count + excluded.count
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = polls });
-        command.Parameters.Add(new NpgsqlParameter { Value = options });
-        command.Parameters.Add(new NpgsqlParameter { Value = writerId });
-        command.Parameters.Add(new NpgsqlParameter { Value = deltas });
+        command.Bind(polls).Bind(options).Bind(writerId).Bind(deltas);
         await command.ExecuteNonQueryAsync();
     }
 
     private async Task<int> RegisterWriterAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand("INSERT INTO writers (node, started_at) VALUES ($1, $2) RETURNING id", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName + ":" + Environment.ProcessId });
-        command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds() });
+        command.Bind(Environment.MachineName + ":" + Environment.ProcessId).Bind(_time.GetUtcNow().ToUnixTimeMilliseconds());
         var id = (int)(await command.ExecuteScalarAsync())!;
         LogWriterRegistered(_logger, id);
         return id;
