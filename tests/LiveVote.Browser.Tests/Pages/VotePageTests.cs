@@ -15,6 +15,17 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         return poll.Id;
     }
 
+    private static ILocator Option(IPage page, string label) => page.GetByRole(AriaRole.Button, new() { Name = label });
+
+    private static ILocator Confirmation(IPage page) => page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" });
+
+    /// <summary>Taps an option and waits for the confirmation, as a viewer does.</summary>
+    private static async Task VoteAndSeeConfirmationAsync(IPage page, string label)
+    {
+        await Option(page, label).ClickAsync();
+        await Expect(Confirmation(page)).ToBeVisibleAsync();
+    }
+
     [Fact]
     public async Task VotePage_TapOnAnOption_ShowsConfirmationWithTheReceiptOfTheAuditTrail()
     {
@@ -37,9 +48,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
 
         await page.GotoAsync($"/vote/{pollId}");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Pineapple on pizza?" })).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "No, never" }).ClickAsync();
-
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await VoteAndSeeConfirmationAsync(page, "No, never");
         await Expect(page.Locator("#receipt-choice")).ToHaveTextAsync("No, never");
         var receipt = await page.Locator("#receipt-hash").TextContentAsync();
         var voteId = await page.Locator("#receipt-vote-id").TextContentAsync();
@@ -69,8 +78,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await using var session = await OpenPageAsync();
         var page = session.Page;
         await page.GotoAsync($"/vote/{pollId}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await VoteAndSeeConfirmationAsync(page, "Yes, always");
         var receipt = await page.Locator("#receipt-hash").TextContentAsync();
 
         await page.ReloadAsync();
@@ -78,7 +86,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You already voted" })).ToBeVisibleAsync();
         await Expect(page.Locator("#receipt-hash")).ToHaveTextAsync(receipt!);
         await Expect(page.Locator("#receipt-choice")).ToHaveTextAsync("Yes, always");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "No, never" })).ToBeHiddenAsync();
+        await Expect(Option(page, "No, never")).ToBeHiddenAsync();
         var results = await Api.ResultsWhenAsync(Public, pollId, r => r.Total >= 1);
         Assert.Equal(1, results.Total);
         session.AssertNoErrors();
@@ -91,13 +99,12 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await using var session = await OpenPageAsync();
         var page = session.Page;
         await page.GotoAsync($"/vote/{pollId}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await VoteAndSeeConfirmationAsync(page, "Yes, always");
 
         // The page forgets the vote but keeps the viewer token: only the server knows this viewer voted.
         await page.EvaluateAsync("id => localStorage.removeItem('livevote.vote.' + id)", pollId);
         await page.ReloadAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "No, never" }).ClickAsync();
+        await Option(page, "No, never").ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You already voted" })).ToBeVisibleAsync();
         await Expect(page.Locator("#announcer")).ToHaveTextAsync("You already voted in this poll.");
@@ -138,10 +145,10 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         });
 
         await page.GotoAsync($"/vote/{pollId}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "No, never" }).ClickAsync();
+        await Option(page, "No, never").ClickAsync();
 
         await Expect(page.Locator("#notice")).ToContainTextAsync("So many people are voting right now!");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await Expect(Confirmation(page)).ToBeVisibleAsync();
         lock (attempts)
         {
             Assert.Equal(3, attempts.Count);
@@ -162,13 +169,13 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await using var session = await OpenPageAsync();
         var page = session.Page;
         await page.GotoAsync($"/vote/{pollId}");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" })).ToBeVisibleAsync();
+        await Expect(Option(page, "Yes, always")).ToBeVisibleAsync();
 
         // What the page keeps while a vote is on its way; a closed tab leaves it behind.
         await page.EvaluateAsync("id => localStorage.setItem('livevote.vote.' + id, JSON.stringify({ state: 'pending', optionId: 'yes' }))", pollId);
         await page.ReloadAsync();
 
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await Expect(Confirmation(page)).ToBeVisibleAsync();
         await Expect(page.Locator("#receipt-choice")).ToHaveTextAsync("Yes, always");
         var results = await Api.ResultsWhenAsync(Public, pollId, r => r.Total >= 1);
         Assert.Equal(1, results.Totals["yes"]);
@@ -185,9 +192,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await page.EvaluateAsync(
             "() => localStorage.setItem('livevote.viewer', JSON.stringify({ viewerId: 'x', token: 'not-a-token', expiresAt: '2999-01-01T00:00:00Z' }))");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" }).ClickAsync();
-
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await VoteAndSeeConfirmationAsync(page, "Yes, always");
         var saved = await page.EvaluateAsync<string>("() => localStorage.getItem('livevote.viewer')");
         Assert.DoesNotContain("not-a-token", saved, StringComparison.Ordinal);
         var results = await Api.ResultsWhenAsync(Public, pollId, r => r.Total >= 1);
@@ -212,9 +217,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
             }
         };
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "No, never" }).ClickAsync();
-
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
+        await VoteAndSeeConfirmationAsync(page, "No, never");
         Assert.Equal(0, votesSentWithExpiredToken);
         using var saved = JsonDocument.Parse(await page.EvaluateAsync<string>("() => localStorage.getItem('livevote.viewer')"));
         Assert.True(saved.RootElement.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
@@ -233,7 +236,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await page.GotoAsync($"/vote/{pollId}");
 
         await Expect(page.Locator("#notice")).ToContainTextAsync("Voting has closed.");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" })).ToHaveCountAsync(0);
+        await Expect(Option(page, "Yes, always")).ToHaveCountAsync(0);
         await Expect(page.Locator("#board [data-option-id='yes'] .bar-count")).ToHaveTextAsync("1 vote");
         await Expect(page.Locator("#live-total")).ToHaveTextAsync("Final: 1 vote");
         session.AssertNoErrors();
@@ -246,12 +249,12 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         await using var session = await OpenPageAsync();
         var page = session.Page;
         await page.GotoAsync($"/vote/{pollId}");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" })).ToBeVisibleAsync();
+        await Expect(Option(page, "Yes, always")).ToBeVisibleAsync();
 
         await ClosePollAsync(pollId);
 
         await Expect(page.Locator("#notice")).ToContainTextAsync("Voting has closed.");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Yes, always" })).ToBeHiddenAsync();
+        await Expect(Option(page, "Yes, always")).ToBeHiddenAsync();
         session.AssertNoErrors();
     }
 
