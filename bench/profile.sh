@@ -40,7 +40,7 @@ if [[ ${PROFILE_TARGET:-server} == baseline ]]; then
   READY=healthz
 else
   env ${PROFILE_SERVER_ENV:-} DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
-    LiveVote__Sqlite__Path="$WORK/data/livevote.db" LiveVote__AdminKey="$ADMIN_KEY" LiveVote__Demo__Enabled=false \
+    LiveVote__DataDirectory="$WORK/data" LiveVote__AdminKey="$ADMIN_KEY" LiveVote__Demo__Enabled=false \
     LiveVote__RateLimits__VotePerIp__TokenLimit=1000000000 LiveVote__RateLimits__VotePerIp__TokensPerPeriod=100000000 \
     LiveVote__RateLimits__VotePerNetwork__TokenLimit=1000000000 LiveVote__RateLimits__VotePerNetwork__TokensPerPeriod=100000000 \
     LiveVote__Risk__CaptchaThreshold=1000 LiveVote__Risk__BlockThreshold=1000 \

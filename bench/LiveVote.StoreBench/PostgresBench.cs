@@ -34,11 +34,11 @@ internal static class PostgresBench
         var report = Option(args, "--report", 250_000);
         var maxSeconds = Option(args, "--max-seconds", 0);
 
+        // One data source per writer, as each node of a fleet has its own.
         var stores = new PostgresVoteStore[writers];
         for (var w = 0; w < writers; w++)
         {
-            stores[w] = new PostgresVoteStore(
-                Options.Create(new PostgresOptions { ConnectionString = connectionString }), TimeProvider.System, NullLogger<PostgresVoteStore>.Instance);
+            stores[w] = new PostgresVoteStore(PostgresDataSource.Create(connectionString), TimeProvider.System, NullLogger<PostgresVoteStore>.Instance);
             await stores[w].OpenAsync(CancellationToken.None);
         }
 
@@ -105,7 +105,7 @@ internal static class PostgresBench
             await store.CommitAsync(batch, chain);
             foreach (var result in batch.Results)
             {
-                notAccepted += result.Decision == VoteDecision.Accepted ? 0 : 1;
+                notAccepted += result.Outcome == VoteOutcome.Accepted ? 0 : 1;
             }
 
             batch.Clear();

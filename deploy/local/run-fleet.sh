@@ -135,7 +135,7 @@ for i in $(seq 1 "$nodes"); do
   mkdir -p "$work/node$i"
   # The content root is the project folder, so the pages in wwwroot are served.
   (cd "$repo/src/LiveVote.Server" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    LiveVote__Sqlite__Path="$work/node$i/unused.db" dotnet "$dll") >"$work/node$i.log" 2>&1 &
+    LiveVote__DataDirectory="$work/node$i" dotnet "$dll") >"$work/node$i.log" 2>&1 &
   node_pids+=($!)
 done
 

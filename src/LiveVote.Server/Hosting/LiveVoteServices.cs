@@ -5,7 +5,6 @@ using LiveVote.Server.Results;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Storage;
-using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -63,8 +62,7 @@ public static partial class LiveVoteServices
             .ValidateOnStart();
         builder.Services.AddSingleton(services =>
         {
-            var sqlite = services.GetRequiredService<IOptions<SqliteOptions>>().Value;
-            var file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!, "secrets.json");
+            var file = services.GetRequiredService<IOptions<StorageOptions>>().Value.SecretsFile;
             var secrets = ServerSecrets.Load(services.GetRequiredService<IOptions<SecretsOptions>>().Value, file);
             if (secrets.GeneratedFile is { } generated)
             {

@@ -4,6 +4,7 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Telemetry;
+using LiveVote.Server.Votes;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Ingest;
@@ -21,6 +22,7 @@ internal sealed partial class BatchWriter(
     PollRegistry polls,
     ResultsHub results,
     IOptions<IngestOptions> options,
+    IOptions<StorageOptions> storage,
     TimeProvider time,
     ILogger<BatchWriter> logger) : IHostedService, IAsyncDisposable
 {
@@ -31,6 +33,10 @@ internal sealed partial class BatchWriter(
     private readonly Dictionary<string, Poll> _pendingPolls = new(StringComparer.Ordinal);
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _tallies = new(StringComparer.Ordinal);
+
+    // With SQLite this writer has counted every vote and publishes the totals; with a shared store it knows only its
+    // own votes, so it keeps no tallies and SharedStateRefresher publishes the sums read back from the store.
+    private readonly bool _publishesTotals = storage.Value.WriterPublishesTotals;
     private AuditChain? _chain;
     private Task? _loop;
 
@@ -48,7 +54,12 @@ internal sealed partial class BatchWriter(
         {
             polls.Set(poll);
             var totals = state.Tallies.TryGetValue(poll.Id, out var stored) ? stored : new long[poll.Options.Length];
-            _tallies[poll.Id] = totals;
+            if (_publishesTotals)
+            {
+                _tallies[poll.Id] = totals;
+            }
+
+            // The first snapshot in either mode: what the store held when this node started.
             results.Report(poll, (long[])totals.Clone(), state.LastSeq, now);
         }
 
@@ -96,29 +107,33 @@ internal sealed partial class BatchWriter(
         var reader = queue.Reader;
         while (!_batch.IsFull && reader.TryRead(out var command))
         {
-            if (command.Admin is { } admin)
+            switch (command.Kind)
             {
-                StagePollCommand(admin);
-                continue;
+                case WriterCommandKind.Vote:
+                    StageVote(command);
+                    break;
+                case WriterCommandKind.PollChange:
+                    StagePollCommand(command.PollCommand);
+                    break;
+                default:
+                    _batch.AddNote(command.AuditNote);
+                    break;
             }
-
-            if (command.Note is { } note)
-            {
-                _batch.AddNote(note);
-                continue;
-            }
-
-            var poll = CurrentPoll(command.Poll!.Id);
-            if (poll is not { Status: PollStatus.Open })
-            {
-                command.Completion!.SetResult(new VoteResult(VoteOutcome.PollNotOpen, 0, default));
-                Metrics.VoteDecided(VoteOutcome.PollNotOpen);
-                continue;
-            }
-
-            var position = _batch.AddVote(new BatchVote(poll, command.OptionIndex, command.VoterKey));
-            _waiters[position] = command.Completion;
         }
+    }
+
+    private void StageVote(in WriterCommand vote)
+    {
+        var poll = CurrentPoll(vote.Poll!.Id);
+        if (poll is not { Status: PollStatus.Open })
+        {
+            vote.Completion.SetResult(VoteResult.PollNotOpen);
+            Metrics.VoteDecided(VoteOutcome.PollNotOpen);
+            return;
+        }
+
+        var position = _batch.AddVote(new BatchVote(poll, vote.OptionIndex, vote.VoterKey));
+        _waiters[position] = vote.Completion;
     }
 
     private void StagePollCommand(PollCommand command)
@@ -129,12 +144,10 @@ internal sealed partial class BatchWriter(
             if (current is not null)
             {
                 command.Complete(new PollCommandResult(PollCommandStatus.AlreadyExists, current));
-            }
-            else
-            {
-                Stage(command, command.Definition!, AuditKinds.PollCreated);
+                return;
             }
 
+            Stage(command, command.Definition!, AuditKinds.PollCreated);
             return;
         }
 
@@ -144,50 +157,30 @@ internal sealed partial class BatchWriter(
             return;
         }
 
-        switch (command.Kind)
+        // A freeze holds what this node publishes now: the count it last committed (SQLite) or last read from the
+        // shared store (PostgreSQL).
+        var liveTotals = command.Kind == PollCommandKind.FreezeResults && results.TryGetLiveTotals(current.Id, out var live) ? live : [];
+        var transition = current.Apply(command.Kind, time.GetUtcNow(), liveTotals);
+        if (transition.IsRefused)
         {
-            case PollCommandKind.Open or PollCommandKind.Close:
-                var next = command.Kind == PollCommandKind.Open ? PollStatus.Open : PollStatus.Closed;
-                if (!current.CanMoveTo(next))
-                {
-                    command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
-                    return;
-                }
-
-                Stage(command, current.MoveTo(next, time.GetUtcNow()), next == PollStatus.Open ? AuditKinds.PollOpened : AuditKinds.PollClosed);
-                return;
-            case PollCommandKind.FreezeResults when !current.CanFreezeResults:
-            case PollCommandKind.ReleaseResults when current.Frozen is null:
-                command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
-                return;
-            case PollCommandKind.FreezeResults:
-                // What this node publishes now is what goes on holding the screen: the count it last committed (SQLite)
-                // or last read from the shared store (PostgreSQL).
-                var totals = results.TryGetLiveTotals(current.Id, out var live) ? live : new long[current.Options.Length];
-                Stage(command, current.FreezeResults(totals, time.GetUtcNow()), AuditKinds.ResultsFrozen);
-                return;
-            case PollCommandKind.ReleaseResults:
-                Stage(command, current.ReleaseResults(), AuditKinds.ResultsReleased);
-                return;
-            default:
-                var show = command.Kind == PollCommandKind.ShowResultsToViewers;
-                if (current.ShowResultsToViewers == show)
-                {
-                    // Already so: nothing to store or audit.
-                    command.Complete(new PollCommandResult(PollCommandStatus.Done, current));
-                    return;
-                }
-
-                Stage(command, current.WithViewerResults(show), show ? AuditKinds.ViewerResultsShown : AuditKinds.ViewerResultsHidden);
-                return;
+            command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
         }
-
-        void Stage(PollCommand c, Poll poll, string kind)
+        else if (transition.IsUnchanged)
         {
-            _pendingPolls[poll.Id] = poll;
-            _batch.AddPollChange(poll, kind);
-            _pollCommands.Add(c);
+            // Already so: nothing to store or audit.
+            command.Complete(new PollCommandResult(PollCommandStatus.Done, current));
         }
+        else
+        {
+            Stage(command, transition.Next!, transition.AuditKind!);
+        }
+    }
+
+    private void Stage(PollCommand command, Poll poll, string auditKind)
+    {
+        _pendingPolls[poll.Id] = poll;
+        _batch.AddPollChange(poll, auditKind);
+        _pollCommands.Add(command);
     }
 
     private Poll? CurrentPoll(string pollId) =>
@@ -234,34 +227,25 @@ internal sealed partial class BatchWriter(
         foreach (var (pollId, poll) in _pendingPolls)
         {
             polls.Set(poll);
-            if (!_tallies.ContainsKey(pollId))
+            if (_publishesTotals)
             {
-                _tallies[pollId] = new long[poll.Options.Length];
+                _tallies.TryAdd(pollId, new long[poll.Options.Length]);
+                _touched.Add(pollId);
             }
-
-            _touched.Add(pollId);
         }
 
         var votes = _batch.Votes;
-        var stored = _batch.Results;
+        var decided = _batch.Results;
         for (var i = 0; i < votes.Length; i++)
         {
-            var outcome = stored[i].Decision switch
+            if (_publishesTotals && decided[i].Outcome == VoteOutcome.Accepted && _tallies.TryGetValue(votes[i].Poll.Id, out var tally))
             {
-                VoteDecision.Accepted => VoteOutcome.Accepted,
-                VoteDecision.Duplicate => VoteOutcome.Duplicate,
-                VoteDecision.PollNotOpen => VoteOutcome.PollNotOpen,
-                _ => VoteOutcome.AlreadyVoted,
-            };
-            if (outcome == VoteOutcome.Accepted && _tallies.TryGetValue(votes[i].Poll.Id, out var tally))
-            {
-                // Only this writer's own votes: the whole truth for SQLite; for a shared store the refresher's job.
                 tally[votes[i].OptionIndex]++;
                 _touched.Add(votes[i].Poll.Id);
             }
 
-            Metrics.VoteDecided(outcome);
-            _waiters[i]!.SetResult(new VoteResult(outcome, stored[i].Seq, stored[i].Receipt, stored[i].Chain));
+            Metrics.VoteDecided(decided[i].Outcome);
+            _waiters[i]!.SetResult(decided[i]);
         }
 
         foreach (var command in _pollCommands)
@@ -269,8 +253,7 @@ internal sealed partial class BatchWriter(
             command.Complete(new PollCommandResult(PollCommandStatus.Done, _pendingPolls[command.PollId]));
         }
 
-        // A shared store's totals come from every node: SharedStateRefresher reports them, not this writer.
-        foreach (var pollId in store is ISharedVoteStore ? [] : _touched)
+        foreach (var pollId in _touched)
         {
             var poll = CurrentPollOrThrow(pollId);
             results.Report(poll, (long[])_tallies[pollId].Clone(), _chain!.LastSeq, now);
@@ -283,7 +266,7 @@ internal sealed partial class BatchWriter(
     {
         for (var i = 0; i < _batch.VoteCount; i++)
         {
-            _waiters[i]!.SetResult(new VoteResult(VoteOutcome.StoreFailed, 0, default));
+            _waiters[i]!.SetResult(VoteResult.StoreFailed);
             Metrics.VoteDecided(VoteOutcome.StoreFailed);
         }
 

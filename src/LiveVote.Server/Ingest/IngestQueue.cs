@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using LiveVote.Server.Polls;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Ingest;
@@ -33,16 +34,16 @@ internal sealed class IngestQueue
 
     /// <summary>Poll changes are few and must not be refused for a busy queue: they wait for room instead.</summary>
     public ValueTask EnqueuePollCommandAsync(PollCommand command, CancellationToken cancellationToken) =>
-        _channel.Writer.WriteAsync(new WriterCommand(null, -1, default, null, command), cancellationToken);
+        _channel.Writer.WriteAsync(WriterCommand.PollChange(command), cancellationToken);
 
     /// <summary>
     /// Audit notes (risk decisions, admin lockouts) are rare and must not be lost to a momentary burst, so they wait
     /// for room like poll changes; the caller bounds the wait with <paramref name="cancellationToken"/>.
     /// </summary>
-    public bool TryEnqueueNote(Storage.AuditNote note) => _channel.Writer.TryWrite(new WriterCommand(null, -1, default, null, null, note));
+    public bool TryEnqueueNote(Storage.AuditNote note) => _channel.Writer.TryWrite(WriterCommand.Note(note));
 
     public ValueTask EnqueueNoteAsync(Storage.AuditNote note, CancellationToken cancellationToken) =>
-        _channel.Writer.WriteAsync(new WriterCommand(null, -1, default, null, null, note), cancellationToken);
+        _channel.Writer.WriteAsync(WriterCommand.Note(note), cancellationToken);
 
     /// <summary>No more items are taken; the writer drains what is queued and stops.</summary>
     public void Complete() => _channel.Writer.TryComplete();

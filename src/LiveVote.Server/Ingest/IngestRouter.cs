@@ -1,3 +1,4 @@
+using LiveVote.Server.Polls;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Ingest;
@@ -52,7 +53,7 @@ internal sealed partial class IngestRouter
                 LogUnroutable(_logger, poll.Id, poll.PartitionCount, _partitions.Length);
             }
 
-            vote.Completion!.SetResult(new VoteResult(VoteOutcome.StoreFailed, 0, default));
+            vote.Completion.SetResult(VoteResult.StoreFailed);
             return true;
         }
 

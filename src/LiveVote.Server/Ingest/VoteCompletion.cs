@@ -1,25 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
+using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Ingest;
-
-public enum VoteOutcome : byte
-{
-    Accepted,
-    Duplicate,
-    AlreadyVoted,
-    PollNotOpen,
-    StoreFailed,
-}
-
-/// <summary>The writer's answer to one vote: what happened and the vote that stands (seq and receipt).</summary>
-public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Audit.Sha256Hash Receipt, int Chain = 0)
-{
-    /// <summary>Names the vote's audit entry: its seq in SQLite's one chain, "chain-seq" with several writers.</summary>
-    public string VoteId => Chain == 0
-        ? Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Chain}-{Seq}");
-}
 
 /// <summary>
 /// A reusable awaitable for one vote's answer, so the hot path allocates no Task per vote. The request awaits it

@@ -1,60 +1,63 @@
 using LiveVote.Server.Polls;
+using LiveVote.Server.Storage;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Ingest;
 
+/// <summary>What the batch writer is asked to do.</summary>
+internal enum WriterCommandKind : byte
+{
+    /// <summary>Store a vote and answer its request once durable: the hot path.</summary>
+    Vote,
+
+    /// <summary>Apply a producer's poll change and answer it once durable.</summary>
+    PollChange,
+
+    /// <summary>Append an audit note (a risk decision, an admin lockout); nobody waits for it.</summary>
+    Note,
+}
+
 /// <summary>
-/// One item of the writer's queue: a vote (the hot path: a struct, no allocation beyond the pooled completion) or,
-/// rarely, a poll change from the producer or an audit note (a risk decision, an admin lockout). All go through the
-/// one queue so the audit trail records them in the order the writer applied them: a vote queued after a close is
-/// refused. Notes are not answered: nobody waits for them.
+/// One item of the writer's queue. Votes, poll changes and notes all go through the one queue so the audit trail
+/// records them in the order the writer applied them: a vote queued after a close is refused. A struct, so a vote costs
+/// no allocation beyond its pooled completion; made only through <see cref="Vote"/>, <see cref="PollChange"/> and
+/// <see cref="Note"/>, and read only through the accessor of its <see cref="Kind"/>.
 /// </summary>
-internal readonly record struct WriterCommand(
-    Poll? Poll, int OptionIndex, VoterKey VoterKey, VoteCompletion? Completion, PollCommand? Admin, Storage.AuditNote? Note = null);
-
-internal enum PollCommandKind
+internal readonly struct WriterCommand
 {
-    Create,
-    Open,
-    Close,
+    // The vote's completion, the poll command or the note, as Kind says: one slot keeps the struct small.
+    private readonly object _payload;
 
-    /// <summary>Hold the public results at the totals known now; counting goes on.</summary>
-    FreezeResults,
+    private WriterCommand(WriterCommandKind kind, object payload, Poll? poll = null, int optionIndex = -1, VoterKey voterKey = default)
+    {
+        Kind = kind;
+        _payload = payload;
+        Poll = poll;
+        OptionIndex = optionIndex;
+        VoterKey = voterKey;
+    }
 
-    /// <summary>Let the public results catch up with the count.</summary>
-    ReleaseResults,
+    public WriterCommandKind Kind { get; }
 
-    /// <summary>Let the vote page show viewers the live results after they vote.</summary>
-    ShowResultsToViewers,
+    /// <summary>The poll a vote is for, as the endpoint saw it (the writer checks it again).</summary>
+    public Poll? Poll { get; }
 
-    /// <summary>Stop the vote page showing viewers the results.</summary>
-    HideResultsFromViewers,
+    public int OptionIndex { get; }
+
+    public VoterKey VoterKey { get; }
+
+    public VoteCompletion Completion => Kind == WriterCommandKind.Vote ? (VoteCompletion)_payload : throw WrongKind();
+
+    public PollCommand PollCommand => Kind == WriterCommandKind.PollChange ? (PollCommand)_payload : throw WrongKind();
+
+    public AuditNote AuditNote => Kind == WriterCommandKind.Note ? (AuditNote)_payload : throw WrongKind();
+
+    public static WriterCommand Vote(Poll poll, int optionIndex, in VoterKey voterKey, VoteCompletion completion) =>
+        new(WriterCommandKind.Vote, completion, poll, optionIndex, voterKey);
+
+    public static WriterCommand PollChange(PollCommand command) => new(WriterCommandKind.PollChange, command);
+
+    public static WriterCommand Note(AuditNote note) => new(WriterCommandKind.Note, note);
+
+    private InvalidOperationException WrongKind() => new($"A {Kind} command has no such part.");
 }
-
-/// <summary>A producer's poll change, answered once durable.</summary>
-internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? definition)
-{
-    private readonly TaskCompletionSource<PollCommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public PollCommandKind Kind { get; } = kind;
-
-    public string PollId { get; } = pollId;
-
-    /// <summary>The new poll, for <see cref="PollCommandKind.Create"/>.</summary>
-    public Poll? Definition { get; } = definition;
-
-    public Task<PollCommandResult> Done => _done.Task;
-
-    public void Complete(PollCommandResult result) => _done.TrySetResult(result);
-}
-
-internal enum PollCommandStatus
-{
-    Done,
-    NotFound,
-    AlreadyExists,
-    InvalidTransition,
-    StoreFailed,
-}
-
-internal readonly record struct PollCommandResult(PollCommandStatus Status, Poll? Poll);

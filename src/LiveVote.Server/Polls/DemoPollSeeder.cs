@@ -19,7 +19,7 @@ internal sealed partial class DemoPollSeeder(
             [("aria", "Aria"), ("bruno", "Bruno"), ("chen", "Chen"), ("dara", "Dara")], time.GetUtcNow(),
             showResultsToViewers: true);
         await admin.CreateWithIdAsync(poll, cancellationToken);
-        await admin.ChangeAsync(poll.Id, Ingest.PollCommandKind.Open, cancellationToken);
+        await admin.ChangeAsync(poll.Id, PollCommandKind.Open, cancellationToken);
         LogSeeded(logger, poll.Id);
     }
 

@@ -62,6 +62,25 @@ public sealed record Poll(
         return -1;
     }
 
+    /// <summary>
+    /// The poll after a producer's <paramref name="change"/> (any but <see cref="PollCommandKind.Create"/>), with the
+    /// audit kind that records it; or a refusal, or "already so" (nothing to store). <paramref name="liveTotals"/> are the
+    /// counts a freeze holds (only read for <see cref="PollCommandKind.FreezeResults"/>).
+    /// </summary>
+    internal PollTransition Apply(PollCommandKind change, DateTimeOffset at, ReadOnlySpan<long> liveTotals) => change switch
+    {
+        PollCommandKind.Open when CanMoveTo(PollStatus.Open) => new(MoveTo(PollStatus.Open, at), Audit.AuditKinds.PollOpened),
+        PollCommandKind.Close when CanMoveTo(PollStatus.Closed) => new(MoveTo(PollStatus.Closed, at), Audit.AuditKinds.PollClosed),
+        PollCommandKind.FreezeResults when CanFreezeResults => new(FreezeResults(liveTotals, at), Audit.AuditKinds.ResultsFrozen),
+        PollCommandKind.ReleaseResults when Frozen is not null => new(ReleaseResults(), Audit.AuditKinds.ResultsReleased),
+        PollCommandKind.ShowResultsToViewers or PollCommandKind.HideResultsFromViewers =>
+            ShowResultsToViewers == (change == PollCommandKind.ShowResultsToViewers)
+                ? new(this, null)
+                : new(WithViewerResults(!ShowResultsToViewers), ShowResultsToViewers ? Audit.AuditKinds.ViewerResultsHidden : Audit.AuditKinds.ViewerResultsShown),
+        PollCommandKind.Create => throw new ArgumentOutOfRangeException(nameof(change), "A poll is created, not changed."),
+        _ => PollTransition.Refused,
+    };
+
     /// <summary>draft -> open -> closed; nothing else (a closed poll is never reopened: its result went on air).</summary>
     public bool CanMoveTo(PollStatus next) =>
         (Status, next) is (PollStatus.Draft, PollStatus.Open) or (PollStatus.Open, PollStatus.Closed);
@@ -117,4 +136,17 @@ public sealed record Poll(
             default: status = default; return false;
         }
     }
+}
+
+/// <summary>
+/// The outcome of <see cref="Poll.Apply"/>: the next state and the audit kind recording it; the same poll and no audit
+/// kind when it is already so; no poll when the change is refused in the poll's current state.
+/// </summary>
+internal readonly record struct PollTransition(Poll? Next, string? AuditKind)
+{
+    public static PollTransition Refused => default;
+
+    public bool IsRefused => Next is null;
+
+    public bool IsUnchanged => Next is not null && AuditKind is null;
 }

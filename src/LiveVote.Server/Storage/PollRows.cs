@@ -49,6 +49,43 @@ internal static class PollRows
             : throw new InvalidDataException($"Poll {reader.GetString(0)} has an invalid partition count {count}.");
     }
 
+    /// <summary>
+    /// Every poll, in creation order, and its tallies, aligned with its options. <paramref name="talliesSql"/> selects
+    /// (poll_id, option_id, count): a store with several writers sums its per-writer rows there.
+    /// </summary>
+    public static async Task<(List<Poll> Polls, Dictionary<string, long[]> Tallies)> LoadAsync(
+        DbConnection connection, string talliesSql, CancellationToken cancellationToken)
+    {
+        var polls = new List<Poll>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {Columns} FROM polls";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                polls.Add(Read(reader));
+            }
+        }
+
+        polls.Sort((a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.Id, b.Id));
+        var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var tallies = polls.ToDictionary(p => p.Id, p => new long[p.Options.Length], StringComparer.Ordinal);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = talliesSql;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (byId.TryGetValue(reader.GetString(0), out var poll) && poll.IndexOfOption(reader.GetString(1)) is >= 0 and var i)
+                {
+                    tallies[poll.Id][i] = reader.GetInt64(2);
+                }
+            }
+        }
+
+        return (polls, tallies);
+    }
+
     /// <summary>The audit data of a poll change: the definition when created, the snapshot when frozen, else none.</summary>
     public static string? AuditData(Poll poll, string kind) => kind switch
     {

@@ -11,18 +11,13 @@ namespace LiveVote.Server.Storage;
 /// the next tick: results go stale, votes are unaffected.
 /// </summary>
 internal sealed partial class SharedStateRefresher(
-    IVoteStore store, PollRegistry polls, ResultsHub results, IOptions<PostgresOptions> options, TimeProvider time,
+    ISharedVoteStore store, PollRegistry polls, ResultsHub results, IOptions<PostgresOptions> options, TimeProvider time,
     ILogger<SharedStateRefresher> logger) : BackgroundService
 {
     private readonly Dictionary<string, (PollStatus Status, long Total, long ResultsRevision)> _last = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (store is not ISharedVoteStore shared)
-        {
-            return;
-        }
-
         var interval = TimeSpan.FromMilliseconds(options.Value.RefreshIntervalMs);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -30,7 +25,7 @@ internal sealed partial class SharedStateRefresher(
             {
                 // The writer opens (and migrates) the store at start; the first tick waits one interval for it.
                 await Task.Delay(interval, time, stoppingToken);
-                Apply(await shared.ReadSharedStateAsync(stoppingToken));
+                Apply(await store.ReadSharedStateAsync(stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

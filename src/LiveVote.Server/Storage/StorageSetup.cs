@@ -2,39 +2,50 @@ using LiveVote.Server.Security;
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Storage.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace LiveVote.Server.Storage;
 
 public static class StorageSetup
 {
-    /// <summary>Registers the configured store (<c>LiveVote:Storage</c>) and, for a shared store, the refresher.</summary>
+    /// <summary>
+    /// Registers the configured store (<c>LiveVote:Storage</c>): the SQLite file, or the PostgreSQL cluster's one data
+    /// source with the store, the refresher that publishes summed totals, the checkpoint writer and the lag monitor.
+    /// </summary>
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "LiveVote:DataDirectory must name a folder.")
+            .ValidateOnStart();
         var kind = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.Storage ?? StorageKind.Sqlite;
-        builder.Services.AddOptions<SqliteOptions>().BindConfiguration(SqliteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (kind == StorageKind.Postgres)
         {
-            builder.Services.AddSingleton<IValidateOptions<PostgresOptions>>(new ValidatePostgresPartitions());
-        }
+            services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<IValidateOptions<PostgresOptions>>(new ValidatePostgresPartitions());
 
-        if (kind == StorageKind.Postgres)
-        {
-            builder.Services.AddSingleton<IVoteStore, PostgresVoteStore>();
-            builder.Services.AddHostedService<SharedStateRefresher>();
-            builder.Services.AddHostedService<AuditCheckpointWriter>();
-            builder.Services.AddHostedService<ReplicationLagMonitor>();
+            // This version writes to one cluster (partition 0); ValidatePostgresPartitions refuses a configuration listing more.
+            services.AddSingleton(sp => PostgresDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.PartitionConnectionStrings()[0]));
+            services.AddSingleton<PostgresVoteStore>();
+            services.AddSingleton<IVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
+            services.AddSingleton<ISharedVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
+            services.AddHostedService<SharedStateRefresher>();
+            services.AddHostedService<AuditCheckpointWriter>();
+            services.AddHostedService<ReplicationLagMonitor>();
 
             // Every node of a fleet must issue and honour the same tokens and derive the same voter keys: a node must
             // not quietly generate secrets of its own.
-            builder.Services.AddOptions<SecretsOptions>()
+            services.AddOptions<SecretsOptions>()
                 .Validate(s => !string.IsNullOrEmpty(s.AdminKey) && !string.IsNullOrEmpty(s.TokenSigningKey) && !string.IsNullOrEmpty(s.VoterKeySecret),
                     "With LiveVote:Storage=Postgres configure LiveVote:AdminKey, LiveVote:TokenSigningKey and LiveVote:VoterKeySecret (the same on every node).")
                 .ValidateOnStart();
         }
         else
         {
-            builder.Services.AddSingleton<IVoteStore, SqliteVoteStore>();
+            services.AddOptions<SqliteOptions>().BindConfiguration(SqliteOptions.Section)
+                .PostConfigure<IOptions<StorageOptions>>((sqlite, storage) => sqlite.Path ??= Path.Combine(storage.Value.DataDirectory, SqliteOptions.FileName))
+                .ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<IVoteStore, SqliteVoteStore>();
         }
 
         return builder;

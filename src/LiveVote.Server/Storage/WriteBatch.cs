@@ -1,18 +1,7 @@
-using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Storage;
-
-public enum VoteDecision : byte
-{
-    Accepted,
-    Duplicate,
-    AlreadyVoted,
-
-    /// <summary>The store found the poll no longer open (another node closed it): the vote is refused.</summary>
-    PollNotOpen,
-}
 
 /// <summary>A vote the writer has checked against the poll's state and hands to the store.</summary>
 public readonly record struct BatchVote(Poll Poll, int OptionIndex, VoterKey VoterKey)
@@ -20,18 +9,10 @@ public readonly record struct BatchVote(Poll Poll, int OptionIndex, VoterKey Vot
     public string OptionId => Poll.Options[OptionIndex].Id;
 }
 
-/// <summary>The store's answer for one vote: its decision and the seq and receipt of the vote that stands.</summary>
-/// <param name="Chain">The chain (writer) whose entry the standing vote is: 0 in SQLite.</param>
-public readonly record struct StoredVote(VoteDecision Decision, long Seq, Sha256Hash Receipt, int Chain = 0)
-{
-    /// <summary>The standing vote's option, where the store read it back (PostgreSQL).</summary>
-    public string? OptionId { get; init; }
-}
-
 /// <summary>
 /// An audit entry that records a decision rather than a vote or a poll change: a risk decision on a vote
-/// (<see cref="AuditKinds.RiskDecision"/>) or an admin-key lockout (<see cref="AuditKinds.AdminLockout"/>). It changes
-/// no poll, vote or tally; it only extends the chain, so a post-event review can see what was refused and why.
+/// (<see cref="Audit.AuditKinds.RiskDecision"/>) or an admin-key lockout (<see cref="Audit.AuditKinds.AdminLockout"/>). It
+/// changes no poll, vote or tally; it only extends the chain, so a post-event review can see what was refused and why.
 /// </summary>
 /// <param name="Data">Compact JSON, stored and hashed exactly as given.</param>
 public sealed record AuditNote(string Kind, string? PollId, VoterKey? VoterKey, string Data);
@@ -43,13 +24,13 @@ public sealed record AuditNote(string Kind, string? PollId, VoterKey? VoterKey, 
 public readonly record struct AuditOnlyEntry(int Position, string Kind, Poll? Poll, AuditNote? Note);
 
 /// <summary>
-/// One group commit: an ordered list of votes, poll changes and audit notes. Reused by the single writer from batch to
-/// batch so that a batch allocates nothing per vote.
+/// One group commit: an ordered list of votes, poll changes and audit notes, and the store's answer to each vote.
+/// Reused by the single writer from batch to batch so that a batch allocates nothing per vote.
 /// </summary>
 public sealed class WriteBatch(int capacity)
 {
     private readonly BatchVote[] _votes = new BatchVote[capacity];
-    private readonly StoredVote[] _results = new StoredVote[capacity];
+    private readonly VoteResult[] _results = new VoteResult[capacity];
     private readonly List<AuditOnlyEntry> _auditOnly = [];
 
     public int Capacity => _votes.Length;
@@ -61,16 +42,13 @@ public sealed class WriteBatch(int capacity)
 
     public ReadOnlySpan<BatchVote> Votes => _votes.AsSpan(0, VoteCount);
 
-    public Span<StoredVote> Results => _results.AsSpan(0, VoteCount);
+    /// <summary>The store's decision for each vote, by position; set by <see cref="BatchDecider"/> during the commit.</summary>
+    public Span<VoteResult> Results => _results.AsSpan(0, VoteCount);
 
     /// <summary>
     /// Poll changes and notes, each with the vote position it comes before, so the audit keeps the order they arrived in.
     /// </summary>
     public IReadOnlyList<AuditOnlyEntry> AuditOnlyEntries => _auditOnly;
-
-    /// <summary>The poll changes of <see cref="AuditOnlyEntries"/> alone (a copy: for inspection, not the commit path).</summary>
-    public IReadOnlyList<(int Position, Poll Poll, string Kind)> PollChanges =>
-        [.. _auditOnly.Where(e => e.Poll is not null).Select(e => (e.Position, e.Poll!, e.Kind))];
 
     public int NoteCount { get; private set; }
 
@@ -84,7 +62,7 @@ public sealed class WriteBatch(int capacity)
         return VoteCount++;
     }
 
-    /// <param name="kind">An <see cref="AuditKinds"/> value: created, opened or closed.</param>
+    /// <param name="kind">The <see cref="Audit.AuditKinds"/> value of the change (created, opened, closed, frozen, ...).</param>
     public void AddPollChange(Poll poll, string kind) => _auditOnly.Add(new AuditOnlyEntry(VoteCount, kind, poll, null));
 
     public void AddNote(AuditNote note)

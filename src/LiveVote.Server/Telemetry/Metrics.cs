@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LiveVote.Server.Ingest;
+using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Telemetry;
 

@@ -81,7 +81,7 @@ public static class VoteEndpoints
         var completion = ingress.Completions.Rent();
         var enqueue = Metrics.StartVoteEnqueue();
         completion.Trace = enqueue?.Context ?? default;
-        var queued = ingress.Router.TryEnqueueVote(new WriterCommand(poll, optionIndex, voterKey, completion, null));
+        var queued = ingress.Router.TryEnqueueVote(WriterCommand.Vote(poll, optionIndex, voterKey, completion));
         enqueue?.Dispose();
         if (!queued)
         {

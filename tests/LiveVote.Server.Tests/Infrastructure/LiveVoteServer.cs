@@ -28,7 +28,7 @@ public sealed class LiveVoteServer : WebApplicationFactory<Program>
         DataDirectory = dataDirectory ?? TempDirectory.Create("livevote-test");
         _settings = new Dictionary<string, string?>
         {
-            ["LiveVote:Sqlite:Path"] = Path.Combine(DataDirectory, "livevote.db"),
+            ["LiveVote:DataDirectory"] = DataDirectory,
             ["LiveVote:AdminKey"] = AdminKey,
             ["LiveVote:TokenSigningKey"] = TokenSigningKey,
             ["LiveVote:VoterKeySecret"] = VoterKeySecret,

@@ -124,6 +124,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
         start.Environment["LiveVote__Sqlite__Path"] = databasePath;
+        start.Environment["LiveVote__DataDirectory"] = Path.GetDirectoryName(databasePath)!;
         start.Environment["LiveVote__AdminKey"] = LiveVoteServer.AdminKey;
         start.Environment["LiveVote__TokenSigningKey"] = LiveVoteServer.TokenSigningKey;
         start.Environment["LiveVote__VoterKeySecret"] = LiveVoteServer.VoterKeySecret;

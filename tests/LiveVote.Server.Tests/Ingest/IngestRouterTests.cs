@@ -99,7 +99,8 @@ public sealed class IngestRouterTests
         await router.EnqueuePollCommandAsync(new PollCommand(PollCommandKind.Open, "one", null), CancellationToken.None);
 
         Assert.True(queue.Reader.TryRead(out var queued));
-        Assert.Equal(PollCommandKind.Open, queued.Admin!.Kind);
+        Assert.Equal(WriterCommandKind.PollChange, queued.Kind);
+        Assert.Equal(PollCommandKind.Open, queued.PollCommand.Kind);
     }
 
     /// <summary>Applying a poll change to several clusters at once is not built: the router says so instead of half-doing it.</summary>
@@ -117,5 +118,5 @@ public sealed class IngestRouterTests
     private static IngestQueue Queue(int capacity = 1000) => new(Options.Create(new IngestOptions { QueueCapacity = capacity }));
 
     private static WriterCommand Vote(Poll poll, int viewer) =>
-        new(poll, 0, VoterKey.Read(SHA256.HashData(Encoding.UTF8.GetBytes("viewer-" + viewer))), new VoteCompletion(), null);
+        WriterCommand.Vote(poll, 0, VoterKey.Read(SHA256.HashData(Encoding.UTF8.GetBytes("viewer-" + viewer))), new VoteCompletion());
 }

@@ -91,8 +91,8 @@ public abstract class VoteStoreContract : IAsyncLifetime
         var first = await writer.VoteAsync((poll, "a", Voter(1)));
         var again = await writer.VoteAsync((poll, "a", Voter(1)));
 
-        Assert.Equal(VoteDecision.Accepted, first[0].Decision);
-        Assert.Equal(VoteDecision.Duplicate, again[0].Decision);
+        Assert.Equal(VoteOutcome.Accepted, first[0].Outcome);
+        Assert.Equal(VoteOutcome.Duplicate, again[0].Outcome);
         Assert.Equal((first[0].Seq, first[0].Receipt, first[0].Chain), (again[0].Seq, again[0].Receipt, again[0].Chain));
         var tallies = (await ReopenAsync(writer)).State.Tallies[poll.Id];
         Assert.Equal([1L, 0L], tallies);
@@ -107,7 +107,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
         var first = await writer.VoteAsync((poll, "a", Voter(1)));
         var second = await writer.VoteAsync((poll, "b", Voter(1)));
 
-        Assert.Equal(VoteDecision.AlreadyVoted, second[0].Decision);
+        Assert.Equal(VoteOutcome.AlreadyVoted, second[0].Outcome);
         Assert.Equal((first[0].Seq, first[0].Receipt, first[0].Chain), (second[0].Seq, second[0].Receipt, second[0].Chain));
         var reopened = await ReopenAsync(writer);
         Assert.Equal([1L, 0L], reopened.State.Tallies[poll.Id]);
@@ -127,8 +127,8 @@ public abstract class VoteStoreContract : IAsyncLifetime
             (poll, "b", Voter(3)));
 
         Assert.Equal(
-            [VoteDecision.Accepted, VoteDecision.Duplicate, VoteDecision.Accepted, VoteDecision.AlreadyVoted, VoteDecision.Accepted],
-            results.Select(r => r.Decision));
+            [VoteOutcome.Accepted, VoteOutcome.Duplicate, VoteOutcome.Accepted, VoteOutcome.AlreadyVoted, VoteOutcome.Accepted],
+            results.Select(r => r.Outcome));
         Assert.Equal((results[0].Seq, results[0].Receipt, results[0].Chain), (results[1].Seq, results[1].Receipt, results[1].Chain));
         Assert.Equal((results[2].Seq, results[2].Receipt, results[2].Chain), (results[3].Seq, results[3].Receipt, results[3].Chain));
         var reopened = await ReopenAsync(writer);
@@ -154,7 +154,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
             var results = await writer.VoteAsync(votes);
             for (var i = 0; i < votes.Length; i++)
             {
-                if (results[i].Decision == VoteDecision.Accepted)
+                if (results[i].Outcome == VoteOutcome.Accepted)
                 {
                     var key = (votes[i].Poll.Id, votes[i].Option);
                     accepted[key] = accepted.GetValueOrDefault(key) + 1;
@@ -185,11 +185,11 @@ public abstract class VoteStoreContract : IAsyncLifetime
         var reopened = await ReopenAsync(writer);
         var after = await reopened.VoteAsync((poll, "a", Voter(1)), (poll, "a", Voter(2)), (poll, "a", Voter(3)));
 
-        Assert.Equal(VoteDecision.Duplicate, after[0].Decision);
+        Assert.Equal(VoteOutcome.Duplicate, after[0].Outcome);
         Assert.Equal((first[0].Seq, first[0].Receipt, first[0].Chain), (after[0].Seq, after[0].Receipt, after[0].Chain));
-        Assert.Equal(VoteDecision.AlreadyVoted, after[1].Decision);
+        Assert.Equal(VoteOutcome.AlreadyVoted, after[1].Outcome);
         Assert.Equal((first[1].Seq, first[1].Receipt, first[1].Chain), (after[1].Seq, after[1].Receipt, after[1].Chain));
-        Assert.Equal(VoteDecision.Accepted, after[2].Decision);
+        Assert.Equal(VoteOutcome.Accepted, after[2].Outcome);
         var tallies = (await ReopenAsync(reopened)).State.Tallies[poll.Id];
         Assert.Equal([2L, 1L], tallies);
     }
@@ -230,7 +230,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
         // The vote still carries the poll as it was when queued (open): the store must go by what it holds.
         var late = await writer.VoteAsync((queuedWhileOpen, "b", Voter(2)));
 
-        Assert.Equal(VoteDecision.PollNotOpen, late[0].Decision);
+        Assert.Equal(VoteOutcome.PollNotOpen, late[0].Outcome);
         var reopened = await ReopenAsync(writer);
         Assert.Equal([1L, 0L], reopened.State.Tallies[queuedWhileOpen.Id]);
         Assert.DoesNotContain(await ReadAllAuditAsync(reopened.Store, queuedWhileOpen.Id), e => e.VoterKey == Voter(2));
@@ -249,7 +249,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
             b.AddVote(new BatchVote(poll, 1, Voter(2)));
         });
 
-        Assert.Equal([VoteDecision.Accepted, VoteDecision.PollNotOpen], results.Select(r => r.Decision));
+        Assert.Equal([VoteOutcome.Accepted, VoteOutcome.PollNotOpen], results.Select(r => r.Outcome));
         var entries = await ReadAllAuditAsync(writer.Store, poll.Id);
         Assert.Equal([AuditKinds.PollCreated, AuditKinds.PollOpened, AuditKinds.Vote, AuditKinds.PollClosed], entries.Select(e => e.Kind));
         var tallies = (await ReopenAsync(writer)).State.Tallies[poll.Id];
@@ -264,7 +264,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
 
         var results = await writer.VoteAsync((unknown, "a", Voter(1)));
 
-        Assert.Equal(VoteDecision.PollNotOpen, results[0].Decision);
+        Assert.Equal(VoteOutcome.PollNotOpen, results[0].Outcome);
         var reopened = await ReopenAsync(writer);
         Assert.Equal(0, reopened.State.VoteCount);
         Assert.Empty(await ReadAllAuditAsync(reopened.Store, unknown.Id));
@@ -393,17 +393,17 @@ public abstract class VoteStoreContract : IAsyncLifetime
             var second = NewStore();
             _stores.Add(second);
             await Assert.ThrowsAsync<InvalidOperationException>(() => second.OpenAsync(CancellationToken.None));
-            Assert.Equal(VoteDecision.Duplicate, (await first.VoteAsync((poll, "a", Voter(1))))[0].Decision);
+            Assert.Equal(VoteOutcome.Duplicate, (await first.VoteAsync((poll, "a", Voter(1))))[0].Outcome);
             return;
         }
 
         var other = await OpenWriterAsync();
         var results = await other.VoteAsync((poll, "a", Voter(1)), (poll, "b", Voter(1)), (poll, "b", Voter(2)));
 
-        Assert.Equal([VoteDecision.Duplicate, VoteDecision.AlreadyVoted, VoteDecision.Accepted], results.Select(r => r.Decision));
+        Assert.Equal([VoteOutcome.Duplicate, VoteOutcome.AlreadyVoted, VoteOutcome.Accepted], results.Select(r => r.Outcome));
         Assert.Equal((standing[0].Seq, standing[0].Receipt, standing[0].Chain), (results[0].Seq, results[0].Receipt, results[0].Chain));
         Assert.NotEqual(standing[0].Chain, results[2].Chain);
-        Assert.Equal(VoteDecision.AlreadyVoted, (await first.VoteAsync((poll, "a", Voter(2))))[0].Decision);
+        Assert.Equal(VoteOutcome.AlreadyVoted, (await first.VoteAsync((poll, "a", Voter(2))))[0].Outcome);
         var reopened = await ReopenAsync(other);
         Assert.Equal([1L, 1L], reopened.State.Tallies[poll.Id]);
         AssertChainsVerify(await ReadAllAuditAsync(reopened.Store, poll.Id));
@@ -481,7 +481,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
 
         public StoreState State { get; } = state;
 
-        public async Task<StoredVote[]> CommitAsync(Action<WriteBatch> fill)
+        public async Task<VoteResult[]> CommitAsync(Action<WriteBatch> fill)
         {
             var batch = new WriteBatch(64);
             fill(batch);
@@ -490,7 +490,7 @@ public abstract class VoteStoreContract : IAsyncLifetime
             return batch.Results.ToArray();
         }
 
-        public Task<StoredVote[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes) =>
+        public Task<VoteResult[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes) =>
             CommitAsync(b =>
             {
                 foreach (var (poll, option, key) in votes)

@@ -15,25 +15,20 @@ namespace LiveVote.Server.Storage.Postgres;
 /// lock keeps two nodes from forking the checkpoint chain.
 /// </summary>
 internal sealed partial class AuditCheckpointWriter(
-    IVoteStore store, IOptions<PostgresOptions> options, TimeProvider time, ILogger<AuditCheckpointWriter> logger) : BackgroundService
+    NpgsqlDataSource dataSource, IOptions<PostgresOptions> options, TimeProvider time, ILogger<AuditCheckpointWriter> logger) : BackgroundService
 {
     /// <summary>Advisory lock key of the checkpoint chain ("LVckpt").</summary>
     private const long LockKey = 0x4C56_636B_7074;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (store is not PostgresVoteStore postgres)
-        {
-            return;
-        }
-
         var interval = TimeSpan.FromSeconds(options.Value.CheckpointIntervalSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(interval, time, stoppingToken);
-                await WriteAsync(postgres.DataSource, stoppingToken);
+                await WriteAsync(dataSource, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -3,7 +3,6 @@ using System.Text;
 using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Votes;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace LiveVote.Server.Storage.Postgres;
@@ -16,38 +15,16 @@ namespace LiveVote.Server.Storage.Postgres;
 /// A commit in flight is never cancelled (no command timeout): with synchronous replication a cancelled wait for the
 /// standby could leave a commit visible on the primary yet lost on promotion.
 /// </summary>
-public sealed partial class PostgresVoteStore : ISharedVoteStore
+public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresVoteStore> logger)
+    : ISharedVoteStore, IBatchLookups
 {
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly TimeProvider _time;
-    private readonly ILogger<PostgresVoteStore> _logger;
-    private readonly List<int> _accepted = [];
-    private readonly Dictionary<(string PollId, VoterKey Key), StoredVote> _standing = [];
-    private readonly Dictionary<(string PollId, string OptionId), long> _tallyDeltas = [];
+    private readonly BatchDecider _decider = new();
+
+    // What this batch's transaction found: the polls it locked open and the standing votes of its voters.
+    private readonly HashSet<string> _openPolls = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string PollId, VoterKey Key), StandingVote> _standing = [];
     private NpgsqlConnection? _connection;
     private bool _needsNewChain = true;
-
-    public PostgresVoteStore(IOptions<PostgresOptions> options, TimeProvider time, ILogger<PostgresVoteStore> logger)
-    {
-        // This version writes to one cluster (partition 0); StorageSetup refuses a configuration listing more.
-        var connectionString = options.Value.PartitionConnectionStrings()[0];
-        var builder = new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            // Never cancel a commit that waits for a standby: the outcome would be unknown.
-            CommandTimeout = 0,
-        };
-        if (!connectionString.Contains("Recheck", StringComparison.OrdinalIgnoreCase))
-        {
-            // After a failover, look for the new primary every second rather than Npgsql's default ten.
-            builder.HostRecheckSeconds = 1;
-        }
-
-        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        _time = time;
-        _logger = logger;
-    }
-
-    public NpgsqlDataSource DataSource => _dataSource;
 
     public async Task<StoreState> OpenAsync(CancellationToken cancellationToken)
     {
@@ -64,7 +41,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         {
             try
             {
-                _connection ??= await _dataSource.OpenConnectionAsync();
+                _connection ??= await dataSource.OpenConnectionAsync();
                 if (_needsNewChain)
                 {
                     chain.Restart(await RegisterWriterAsync(_connection));
@@ -107,39 +84,18 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string pollId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("""
-            SELECT pos, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, writer_id, seq
-            FROM audit WHERE poll_id = $1 AND pos > $2 ORDER BY pos LIMIT $3
-            """);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {AuditRows.Columns}, writer_id, pos FROM audit WHERE poll_id = $1 AND pos > $2 ORDER BY pos LIMIT $3");
         command.Bind(pollId).Bind(afterSeq).Bind(limit);
-        var entries = new List<AuditEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            entries.Add(new AuditEntry(
-                reader.GetInt64(10),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : VoterKey.Read(reader.GetFieldValue<byte[]>(3)),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
-                Sha256Hash.Read(reader.GetFieldValue<byte[]>(7)),
-                Sha256Hash.Read(reader.GetFieldValue<byte[]>(8)))
-            {
-                Chain = reader.GetInt32(9),
-                Position = reader.GetInt64(0),
-            });
-        }
-
-        return entries;
+        return await AuditRows.ReadAllAsync(
+            command, limit, static (row, entry) => entry with { Chain = row.GetInt32(9), Position = row.GetInt64(10) }, cancellationToken);
     }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await using var command = _dataSource.CreateCommand("SELECT pg_is_in_recovery()");
+            await using var command = dataSource.CreateCommand("SELECT pg_is_in_recovery()");
             return await command.ExecuteScalarAsync(cancellationToken) is false;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
@@ -151,84 +107,43 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
     /// <summary>Polls and tallies summed over every writer: what every node serves results from.</summary>
     public async Task<SharedState> ReadSharedStateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var polls = new List<Poll>();
-        await using (var command = new NpgsqlCommand($"SELECT {PollRows.Columns} FROM polls", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                polls.Add(PollRows.Read(reader));
-            }
-        }
-
-        var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var tallies = polls.ToDictionary(p => p.Id, p => new long[p.Options.Length], StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT poll_id, option_id, sum(count)::bigint FROM tallies GROUP BY poll_id, option_id", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (byId.TryGetValue(reader.GetString(0), out var poll) && poll.IndexOfOption(reader.GetString(1)) is >= 0 and var i)
-                {
-                    tallies[poll.Id][i] = reader.GetInt64(2);
-                }
-            }
-        }
-
-        polls.Sort((a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.Id, b.Id));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var (polls, tallies) = await PollRows.LoadAsync(
+            connection, "SELECT poll_id, option_id, sum(count)::bigint FROM tallies GROUP BY poll_id, option_id", cancellationToken);
         return new SharedState(polls, tallies);
     }
 
+    /// <summary>Closes the writer's connection; the data source belongs to whoever made it (the service container).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null)
         {
             await _connection.DisposeAsync();
+            _connection = null;
         }
-
-        await _dataSource.DisposeAsync();
     }
 
     private async Task<bool> TryCommitAsync(NpgsqlConnection connection, WriteBatch batch, AuditChain chain)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
-        var voteCount = batch.VoteCount;
-        var openPolls = voteCount > 0 ? await LockOpenPollsAsync(connection, transaction, batch) : [];
-        if (voteCount > 0)
+        _openPolls.Clear();
+        _standing.Clear();
+        if (batch.VoteCount > 0)
         {
+            await LockOpenPollsAsync(connection, transaction, batch);
             await ReadStandingAsync(connection, transaction, batch);
         }
 
-        _accepted.Clear();
-        _tallyDeltas.Clear();
-        var auditOnly = batch.AuditOnlyEntries;
-        var next = 0;
-        for (var i = 0; i <= voteCount; i++)
+        _decider.Decide(batch, chain, this);
+        foreach (var entry in batch.AuditOnlyEntries)
         {
-            while (next < auditOnly.Count && auditOnly[next].Position == i)
+            if (entry.Poll is { } poll)
             {
-                var entry = auditOnly[next++];
-                if (entry.Poll is { } poll)
-                {
-                    await ApplyPollChangeAsync(connection, transaction, poll, entry.Kind);
-                    TrackOpenPolls(openPolls, poll.Id, entry.Kind);
-                    chain.Append(entry.Kind, poll.Id, null, null, batch.AtUnixMs, PollRows.AuditData(poll, entry.Kind));
-                }
-                else
-                {
-                    var note = entry.Note!;
-                    chain.Append(note.Kind, note.PollId, note.VoterKey, null, batch.AtUnixMs, note.Data);
-                }
-            }
-
-            if (i < voteCount)
-            {
-                Decide(batch, i, chain, openPolls);
+                await ApplyPollChangeAsync(connection, transaction, poll, entry.Kind);
             }
         }
 
-        if (_accepted.Count > 0 && await InsertVotesAsync(connection, transaction, batch, chain.ChainId) != _accepted.Count)
+        if (_decider.Accepted.Count > 0 && await InsertVotesAsync(connection, transaction, batch, chain.ChainId) != _decider.Accepted.Count)
         {
             await transaction.RollbackAsync();
             return false;
@@ -240,21 +155,12 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         return true;
     }
 
-    /// <summary>
-    /// A vote after its poll's close in the same batch is refused like one after a close on another node; one after an
-    /// open in the same batch counts (this transaction holds the updated row, no close can slip in).
-    /// </summary>
-    private static void TrackOpenPolls(HashSet<string> openPolls, string pollId, string kind)
-    {
-        if (kind == AuditKinds.PollClosed)
-        {
-            openPolls.Remove(pollId);
-        }
-        else if (kind == AuditKinds.PollOpened)
-        {
-            openPolls.Add(pollId);
-        }
-    }
+    bool IBatchLookups.IsOpen(string pollId) => _openPolls.Contains(pollId);
+
+    bool IBatchLookups.TryGetStanding(string pollId, in VoterKey voterKey, out StandingVote vote) =>
+        _standing.TryGetValue((pollId, voterKey), out vote);
+
+    void IBatchLookups.AddStanding(string pollId, in VoterKey voterKey, in StandingVote vote) => _standing[(pollId, voterKey)] = vote;
 
     private static async Task ApplyPollChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Poll poll, string kind)
     {
@@ -299,24 +205,20 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
     /// Share-locks the batch's polls that are open: a close (an UPDATE) on another node waits for this commit, so no
     /// vote is committed after its poll's close.
     /// </summary>
-    private static async Task<HashSet<string>> LockOpenPollsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch)
+    private async Task LockOpenPollsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch)
     {
         await using var command = new NpgsqlCommand(
             "SELECT id FROM polls WHERE id = ANY($1) AND status = 'open' ORDER BY id FOR SHARE", connection, transaction);
         command.Bind(PollIds(batch));
-        var open = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            open.Add(reader.GetString(0));
+            _openPolls.Add(reader.GetString(0));
         }
-
-        return open;
     }
 
     private async Task ReadStandingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch)
     {
-        _standing.Clear();
         var (pollIds, keys) = Keys(batch);
         await using var command = new NpgsqlCommand("""
             SELECT v.poll_id, v.voter_key, v.option_id, v.writer_id, v.seq, v.receipt
@@ -327,10 +229,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         while (await reader.ReadAsync())
         {
             var key = (reader.GetString(0), VoterKey.Read(reader.GetFieldValue<byte[]>(1)));
-            _standing[key] = new StoredVote(VoteDecision.Duplicate, reader.GetInt64(4), Sha256Hash.Read(reader.GetFieldValue<byte[]>(5)), reader.GetInt32(3))
-            {
-                OptionId = reader.GetString(2),
-            };
+            _standing[key] = new StandingVote(reader.GetString(2), reader.GetInt64(4), Sha256Hash.Read(reader.GetFieldValue<byte[]>(5)), reader.GetInt32(3));
         }
     }
 
@@ -359,32 +258,6 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         return [.. ids];
     }
 
-    private void Decide(WriteBatch batch, int i, AuditChain chain, HashSet<string> openPolls)
-    {
-        var vote = batch.Votes[i];
-        var results = batch.Results;
-        if (!openPolls.Contains(vote.Poll.Id))
-        {
-            results[i] = new StoredVote(VoteDecision.PollNotOpen, 0, default);
-            return;
-        }
-
-        var optionId = vote.OptionId;
-        if (_standing.TryGetValue((vote.Poll.Id, vote.VoterKey), out var standing))
-        {
-            results[i] = standing with { Decision = standing.OptionId == optionId ? VoteDecision.Duplicate : VoteDecision.AlreadyVoted };
-            return;
-        }
-
-        var entry = chain.Append(AuditKinds.Vote, vote.Poll.Id, vote.VoterKey, optionId, batch.AtUnixMs, data: null);
-        var stored = new StoredVote(VoteDecision.Accepted, entry.Seq, entry.Hash, chain.ChainId) { OptionId = optionId };
-        results[i] = stored;
-        _standing[(vote.Poll.Id, vote.VoterKey)] = stored;
-        _accepted.Add(i);
-        var tallyKey = (vote.Poll.Id, optionId);
-        _tallyDeltas[tallyKey] = _tallyDeltas.GetValueOrDefault(tallyKey) + 1;
-    }
-
     private async Task<int> InsertVotesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch, int writerId)
     {
         var (pollIds, keys, options, seqs, receipts) = AcceptedRows(batch);
@@ -399,7 +272,8 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
 
     private (string[] PollIds, byte[][] Keys, string[] Options, long[] Seqs, byte[][] Receipts) AcceptedRows(WriteBatch batch)
     {
-        var n = _accepted.Count;
+        var accepted = _decider.Accepted;
+        var n = accepted.Count;
         var pollIds = new string[n];
         var keys = new byte[n][];
         var options = new string[n];
@@ -409,7 +283,7 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
         var results = batch.Results;
         for (var j = 0; j < n; j++)
         {
-            var i = _accepted[j];
+            var i = accepted[j];
             pollIds[j] = votes[i].Poll.Id;
             keys[j] = votes[i].VoterKey.ToArray();
             options[j] = votes[i].OptionId;
@@ -465,14 +339,15 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
 
     private async Task AddTalliesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int writerId)
     {
-        if (_tallyDeltas.Count == 0)
+        var tallyDeltas = _decider.TallyDeltas;
+        if (tallyDeltas.Count == 0)
         {
             return;
         }
 
-        var polls = _tallyDeltas.Keys.Select(k => k.PollId).ToArray();
-        var options = _tallyDeltas.Keys.Select(k => k.OptionId).ToArray();
-        var deltas = _tallyDeltas.Values.ToArray();
+        var polls = tallyDeltas.Keys.Select(k => k.PollId).ToArray();
+        var options = tallyDeltas.Keys.Select(k => k.OptionId).ToArray();
+        var deltas = tallyDeltas.Values.ToArray();
         await using var command = new NpgsqlCommand("""
             INSERT INTO tallies (poll_id, option_id, writer_id, count)
             SELECT p, o, $3, d FROM unnest($1::text[], $2::text[], $4::bigint[]) AS t (p, o, d)
@@ -485,15 +360,15 @@ public sealed partial class PostgresVoteStore : ISharedVoteStore
     private async Task<int> RegisterWriterAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand("INSERT INTO writers (node, started_at) VALUES ($1, $2) RETURNING id", connection);
-        command.Bind(Environment.MachineName + ":" + Environment.ProcessId).Bind(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Bind(Environment.MachineName + ":" + Environment.ProcessId).Bind(time.GetUtcNow().ToUnixTimeMilliseconds());
         var id = (int)(await command.ExecuteScalarAsync())!;
-        LogWriterRegistered(_logger, id);
+        LogWriterRegistered(logger, id);
         return id;
     }
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand($"""
             SELECT pg_advisory_xact_lock({PostgresSchema.MigrationLockKey});

@@ -7,24 +7,19 @@ namespace LiveVote.Server.Storage.Postgres;
 /// Reads each standby's replay lag from the primary's <c>pg_stat_replication</c> every few seconds and publishes it as
 /// the <c>livevote.store.replication.lag</c> gauge, so an operator sees a lagging zone before failing over to it.
 /// </summary>
-internal sealed partial class ReplicationLagMonitor(IVoteStore store, TimeProvider time, ILogger<ReplicationLagMonitor> logger) : BackgroundService
+internal sealed partial class ReplicationLagMonitor(NpgsqlDataSource dataSource, TimeProvider time, ILogger<ReplicationLagMonitor> logger) : BackgroundService
 {
     // Lag alerts fire after a minute above 5 s: a 5 s reading interval is fine enough and costs one tiny query.
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (store is not PostgresVoteStore postgres)
-        {
-            return;
-        }
-
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(Interval, time, stoppingToken);
-                Metrics.ReplicationLagMeasured(await ReadAsync(postgres.DataSource, stoppingToken));
+                Metrics.ReplicationLagMeasured(await ReadAsync(dataSource, stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

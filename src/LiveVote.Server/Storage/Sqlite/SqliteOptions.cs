@@ -7,9 +7,12 @@ public sealed class SqliteOptions
 {
     public const string Section = "LiveVote:Sqlite";
 
-    /// <summary>Database file. Secrets the server generates are kept in the same folder.</summary>
+    /// <summary>The database file's name in <c>LiveVote:DataDirectory</c> when <see cref="Path"/> is not set.</summary>
+    public const string FileName = "livevote.db";
+
+    /// <summary>Database file (relative to the working directory); default <c>livevote.db</c> in <c>LiveVote:DataDirectory</c>.</summary>
     [Required]
-    public string Path { get; set; } = "data/livevote.db";
+    public string? Path { get; set; }
 
     /// <summary>
     /// SQLite page cache in MiB. 64 MiB keeps the hot tail of the append-only tables and the tallies in memory; the

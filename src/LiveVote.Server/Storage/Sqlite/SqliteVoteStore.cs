@@ -11,19 +11,20 @@ namespace LiveVote.Server.Storage.Sqlite;
 /// of the WAL) before it returns. One process owns the file (an exclusive lock file), and in it one writer: that is
 /// what makes the in-memory dedup index exact.
 /// </summary>
-public sealed class SqliteVoteStore : IVoteStore
+public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
 {
     private readonly string _path;
     private readonly int _cacheSizeMiB;
     private readonly string _readConnectionString;
     private readonly VoteIndex _index = new();
-    private readonly List<(Dictionary<VoterKey, IndexedVote> Poll, VoterKey Key)> _addedThisBatch = [];
-    private readonly Dictionary<(string PollId, string OptionId), long> _tallyDeltas = [];
+    private readonly BatchDecider _decider = new();
 
-    // What the store holds of each poll's status (and this batch's changes to it, undone if it fails): a vote is
-    // refused unless its poll is open here, whatever the poll was when the vote was queued.
+    // The index entries this batch added, removed again if its transaction fails: the index always equals the file.
+    private readonly List<(Dictionary<VoterKey, IndexedVote> Poll, VoterKey Key)> _addedThisBatch = [];
+
+    // Each poll's status as committed here: a vote is refused unless its poll is open in the store, whatever the poll
+    // was when the vote was queued. Changed only after a commit succeeded.
     private readonly Dictionary<string, PollStatus> _pollStatus = new(StringComparer.Ordinal);
-    private readonly List<(string PollId, PollStatus? Before)> _statusChangedThisBatch = [];
     private FileStream? _lock;
     private SqliteConnection? _connection;
     private readonly Utf8Names _names = new();
@@ -34,7 +35,7 @@ public sealed class SqliteVoteStore : IVoteStore
 
     public SqliteVoteStore(IOptions<SqliteOptions> options)
     {
-        _path = System.IO.Path.GetFullPath(options.Value.Path);
+        _path = System.IO.Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set."));
         _cacheSizeMiB = options.Value.CacheSizeMiB;
         _readConnectionString = new SqliteConnectionStringBuilder
         {
@@ -68,7 +69,7 @@ public sealed class SqliteVoteStore : IVoteStore
             """);
         Migrate();
         PrepareCommands();
-        return Load();
+        return await LoadAsync(cancellationToken);
     }
 
     public ValueTask CommitAsync(WriteBatch batch, AuditChain chain)
@@ -76,24 +77,16 @@ public sealed class SqliteVoteStore : IVoteStore
         var connection = _connection ?? throw new InvalidOperationException("The store is not open.");
         chain.Mark();
         _addedThisBatch.Clear();
-        _tallyDeltas.Clear();
-        _statusChangedThisBatch.Clear();
         try
         {
             using (var transaction = connection.BeginTransaction())
             {
                 _addTally!.Transaction = transaction;
                 _upsertPoll!.Transaction = transaction;
-                Apply(batch, chain);
+                _decider.Decide(batch, chain, this);
+                WriteRows(batch, chain);
                 transaction.Commit();
             }
-
-            return ValueTask.CompletedTask;
-        }
-        catch (Exception) when (CommittedAnyway(chain))
-        {
-            // The COMMIT reached the disk but reported an error afterwards: the durable head says what is true.
-            return ValueTask.CompletedTask;
         }
         catch
         {
@@ -102,22 +95,19 @@ public sealed class SqliteVoteStore : IVoteStore
                 poll.Remove(key);
             }
 
-            for (var i = _statusChangedThisBatch.Count - 1; i >= 0; i--)
-            {
-                var (pollId, before) = _statusChangedThisBatch[i];
-                if (before is { } status)
-                {
-                    _pollStatus[pollId] = status;
-                }
-                else
-                {
-                    _pollStatus.Remove(pollId);
-                }
-            }
-
             chain.Rewind();
             throw;
         }
+
+        foreach (var entry in batch.AuditOnlyEntries)
+        {
+            if (entry.Poll is { } poll)
+            {
+                _pollStatus[poll.Id] = poll.Status;
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string pollId, long afterSeq, int limit, CancellationToken cancellationToken)
@@ -125,30 +115,11 @@ public sealed class SqliteVoteStore : IVoteStore
         await using var connection = new SqliteConnection(_readConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash
-            FROM audit WHERE poll_id = $poll AND seq > $after ORDER BY seq LIMIT $limit
-            """;
+        command.CommandText = $"SELECT {AuditRows.Columns} FROM audit WHERE poll_id = $poll AND seq > $after ORDER BY seq LIMIT $limit";
         command.Parameters.AddWithValue("$poll", pollId);
         command.Parameters.AddWithValue("$after", afterSeq);
         command.Parameters.AddWithValue("$limit", limit);
-        var entries = new List<AuditEntry>(Math.Min(limit, 1024));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            entries.Add(new AuditEntry(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : VoterKey.Read((byte[])reader.GetValue(3)),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
-                Sha256Hash.Read((byte[])reader.GetValue(7)),
-                Sha256Hash.Read((byte[])reader.GetValue(8))));
-        }
-
-        return entries;
+        return await AuditRows.ReadAllAsync(command, limit, static (_, entry) => entry, cancellationToken);
     }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
@@ -187,34 +158,66 @@ public sealed class SqliteVoteStore : IVoteStore
         }
     }
 
-    private void Apply(WriteBatch batch, AuditChain chain)
+    bool IBatchLookups.IsOpen(string pollId) => _pollStatus.TryGetValue(pollId, out var status) && status == PollStatus.Open;
+
+    bool IBatchLookups.TryGetStanding(string pollId, in VoterKey voterKey, out StandingVote vote)
     {
+        if (_index.For(pollId).TryGetValue(voterKey, out var indexed))
+        {
+            vote = new StandingVote(indexed.OptionId, indexed.Seq, indexed.Receipt, Chain: 0);
+            return true;
+        }
+
+        vote = default;
+        return false;
+    }
+
+    void IBatchLookups.AddStanding(string pollId, in VoterKey voterKey, in StandingVote vote)
+    {
+        var poll = _index.For(pollId);
+        poll.Add(voterKey, new IndexedVote(vote.OptionId, vote.Seq, vote.Receipt));
+        _addedThisBatch.Add((poll, voterKey));
+    }
+
+    /// <summary>Writes what the decider decided: accepted votes, every new audit entry, the changed polls, the tallies.</summary>
+    private void WriteRows(WriteBatch batch, AuditChain chain)
+    {
+        Span<byte> key = stackalloc byte[VoterKey.Size];
         var votes = batch.Votes;
         var results = batch.Results;
-        var auditOnly = batch.AuditOnlyEntries;
-        var next = 0;
-        for (var i = 0; i <= votes.Length; i++)
+        foreach (var i in _decider.Accepted)
         {
-            while (next < auditOnly.Count && auditOnly[next].Position == i)
-            {
-                var entry = auditOnly[next++];
-                if (entry.Poll is { } poll)
-                {
-                    WritePollChange(poll, entry.Kind, batch.AtUnixMs, chain);
-                }
-                else
-                {
-                    WriteNote(entry.Note!, batch.AtUnixMs, chain);
-                }
-            }
+            votes[i].VoterKey.Write(key);
+            _insertVote!.Bind(1, results[i].Seq);
+            _insertVote.BindText(2, _names.Of(votes[i].Poll.Id));
+            _insertVote.BindBlob(3, key);
+            _insertVote.BindText(4, _names.Of(votes[i].OptionId));
+            _insertVote.Execute();
+        }
 
-            if (i < votes.Length)
+        foreach (var entry in chain.Appended)
+        {
+            if (entry.Kind == AuditKinds.Vote)
             {
-                results[i] = WriteVote(votes[i], batch.AtUnixMs, chain);
+                // The hot path: a vote's texts are a poll id and an option id, encoded once and cached.
+                entry.VoterKey!.Value.Write(key);
+                InsertAudit(entry, _names.Of(entry.Kind), _names.Of(entry.PollId!), key, _names.Of(entry.OptionId!), data: default);
+            }
+            else
+            {
+                InsertAudit(entry);
             }
         }
 
-        foreach (var ((pollId, optionId), delta) in _tallyDeltas)
+        foreach (var entry in batch.AuditOnlyEntries)
+        {
+            if (entry.Poll is { } poll)
+            {
+                UpsertPoll(poll);
+            }
+        }
+
+        foreach (var ((pollId, optionId), delta) in _decider.TallyDeltas)
         {
             _addTally!.Parameters[0].Value = pollId;
             _addTally.Parameters[1].Value = optionId;
@@ -223,48 +226,8 @@ public sealed class SqliteVoteStore : IVoteStore
         }
     }
 
-    private StoredVote WriteVote(in BatchVote vote, long atUnixMs, AuditChain chain)
+    private void UpsertPoll(Poll poll)
     {
-        if (!_pollStatus.TryGetValue(vote.Poll.Id, out var status) || status != PollStatus.Open)
-        {
-            return new StoredVote(VoteDecision.PollNotOpen, 0, default);
-        }
-
-        var poll = _index.For(vote.Poll.Id);
-        var optionId = vote.OptionId;
-        if (poll.TryGetValue(vote.VoterKey, out var standing))
-        {
-            var decision = ReferenceEquals(standing.OptionId, optionId) || standing.OptionId == optionId
-                ? VoteDecision.Duplicate
-                : VoteDecision.AlreadyVoted;
-            return new StoredVote(decision, standing.Seq, standing.Receipt);
-        }
-
-        var entry = chain.Append(AuditKinds.Vote, vote.Poll.Id, vote.VoterKey, optionId, atUnixMs, data: null);
-        Span<byte> key = stackalloc byte[VoterKey.Size];
-        vote.VoterKey.Write(key);
-        var pollId = _names.Of(vote.Poll.Id);
-        var option = _names.Of(optionId);
-        _insertVote!.Bind(1, entry.Seq);
-        _insertVote.BindText(2, pollId);
-        _insertVote.BindBlob(3, key);
-        _insertVote.BindText(4, option);
-        _insertVote.Execute();
-        InsertAudit(entry, _names.Of(entry.Kind), pollId, key, option, data: default);
-
-        poll.Add(vote.VoterKey, new IndexedVote(optionId, entry.Seq, entry.Hash));
-        _addedThisBatch.Add((poll, vote.VoterKey));
-        var tallyKey = (vote.Poll.Id, optionId);
-        _tallyDeltas[tallyKey] = _tallyDeltas.GetValueOrDefault(tallyKey) + 1;
-        return new StoredVote(VoteDecision.Accepted, entry.Seq, entry.Hash);
-    }
-
-    private void WritePollChange(Poll poll, string kind, long atUnixMs, AuditChain chain)
-    {
-        var entry = chain.Append(kind, poll.Id, null, null, atUnixMs, PollRows.AuditData(poll, kind));
-        InsertAudit(entry);
-        _statusChangedThisBatch.Add((poll.Id, _pollStatus.TryGetValue(poll.Id, out var before) ? before : null));
-        _pollStatus[poll.Id] = poll.Status;
         var p = _upsertPoll!.Parameters;
         p[0].Value = poll.Id;
         p[1].Value = poll.Title;
@@ -279,13 +242,6 @@ public sealed class SqliteVoteStore : IVoteStore
         p[10].Value = (object?)poll.Frozen?.At.ToUnixTimeMilliseconds() ?? DBNull.Value;
         p[11].Value = poll.ResultsRevision;
         _upsertPoll.ExecuteNonQuery();
-    }
-
-    /// <summary>An audit-only entry (risk decision, admin lockout): it extends the chain and changes nothing else.</summary>
-    private void WriteNote(AuditNote note, long atUnixMs, AuditChain chain)
-    {
-        var entry = chain.Append(note.Kind, note.PollId, note.VoterKey, null, atUnixMs, note.Data);
-        InsertAudit(entry);
     }
 
     /// <summary>A poll change or a note: rare, so its texts are encoded here rather than cached (a note's poll id may be any text).</summary>
@@ -335,26 +291,6 @@ public sealed class SqliteVoteStore : IVoteStore
         }
     }
 
-    private bool CommittedAnyway(AuditChain chain)
-    {
-        if (chain.LastSeq == chain.MarkedSeq)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var command = _connection!.CreateCommand();
-            command.Transaction = null;
-            command.CommandText = "SELECT coalesce(max(seq), 0) FROM audit";
-            return (long)command.ExecuteScalar()! == chain.LastSeq;
-        }
-        catch (SqliteException)
-        {
-            return false;
-        }
-    }
-
     private void Migrate()
     {
         var version = (long)Scalar("PRAGMA user_version")!;
@@ -372,41 +308,17 @@ public sealed class SqliteVoteStore : IVoteStore
         }
     }
 
-    private StoreState Load()
+    private async Task<StoreState> LoadAsync(CancellationToken cancellationToken)
     {
-        var polls = new List<Poll>();
-        using (var command = _connection!.CreateCommand())
-        {
-            command.CommandText = $"SELECT {PollRows.Columns} FROM polls ORDER BY created_at, id";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                polls.Add(PollRows.Read(reader));
-            }
-        }
-
+        var (polls, tallies) = await PollRows.LoadAsync(_connection!, "SELECT poll_id, option_id, count FROM tallies", cancellationToken);
         var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
         foreach (var poll in polls)
         {
             _pollStatus[poll.Id] = poll.Status;
         }
 
-        var tallies = polls.ToDictionary(p => p.Id, p => new long[p.Options.Length], StringComparer.Ordinal);
-        using (var command = _connection.CreateCommand())
-        {
-            command.CommandText = "SELECT poll_id, option_id, count FROM tallies";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                if (byId.TryGetValue(reader.GetString(0), out var poll) && poll.IndexOfOption(reader.GetString(1)) is >= 0 and var i)
-                {
-                    tallies[poll.Id][i] = reader.GetInt64(2);
-                }
-            }
-        }
-
         long voteCount = 0;
-        using (var command = _connection.CreateCommand())
+        using (var command = _connection!.CreateCommand())
         {
             // Rebuild the exact dedup index from the durable rows (ordered by rowid: a sequential scan).
             command.CommandText = "SELECT v.poll_id, v.voter_key, v.option_id, v.seq, a.hash FROM votes v JOIN audit a ON a.seq = v.seq";
@@ -502,14 +414,25 @@ public sealed class SqliteVoteStore : IVoteStore
     {
         private readonly Dictionary<string, Dictionary<VoterKey, IndexedVote>> _polls = new(StringComparer.Ordinal);
 
+        // A batch's votes are nearly all for one poll, whose id is the same string instance in each: looking a vote
+        // up and then adding it costs one search of the outer table, not two.
+        private string? _lastPollId;
+        private Dictionary<VoterKey, IndexedVote>? _lastPoll;
+
         public Dictionary<VoterKey, IndexedVote> For(string pollId)
         {
+            if (ReferenceEquals(pollId, _lastPollId))
+            {
+                return _lastPoll!;
+            }
+
             if (!_polls.TryGetValue(pollId, out var poll))
             {
                 poll = [];
                 _polls[pollId] = poll;
             }
 
+            (_lastPollId, _lastPoll) = (pollId, poll);
             return poll;
         }
     }

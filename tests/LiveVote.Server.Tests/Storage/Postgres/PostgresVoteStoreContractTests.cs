@@ -3,7 +3,6 @@ using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace LiveVote.Server.Tests.Storage.Postgres;
@@ -38,19 +37,27 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
 public sealed class PostgresVoteStoreContractTests(PostgresClusterFixture cluster) : VoteStoreContract, IClassFixture<PostgresClusterFixture>
 {
     private readonly string _database = "contract_" + Guid.NewGuid().ToString("N");
+    private readonly List<NpgsqlDataSource> _dataSources = [];
 
     public override Task InitializeAsync() => cluster.ExecuteAsync($"CREATE DATABASE {_database}");
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
+        foreach (var dataSource in _dataSources)
+        {
+            await dataSource.DisposeAsync();
+        }
+
         await cluster.ExecuteAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
     }
 
-    protected override IVoteStore NewStore() => new PostgresVoteStore(
-        Options.Create(new PostgresOptions { ConnectionString = cluster.Server.ConnectionString(_database) }),
-        TimeProvider.System,
-        NullLogger<PostgresVoteStore>.Instance);
+    protected override IVoteStore NewStore()
+    {
+        var dataSource = PostgresDataSource.Create(cluster.Server.ConnectionString(_database));
+        _dataSources.Add(dataSource);
+        return new PostgresVoteStore(dataSource, TimeProvider.System, NullLogger<PostgresVoteStore>.Instance);
+    }
 
     /// <summary>Each writer start registers a new writer id and begins its own chain (several nodes write at once).</summary>
     protected override bool ResumesChainOnReopen => false;

@@ -1,0 +1,50 @@
+namespace LiveVote.Server.Polls;
+
+/// <summary>What a producer asks of a poll.</summary>
+internal enum PollCommandKind
+{
+    Create,
+    Open,
+    Close,
+
+    /// <summary>Hold the public results at the totals known now; counting goes on.</summary>
+    FreezeResults,
+
+    /// <summary>Let the public results catch up with the count.</summary>
+    ReleaseResults,
+
+    /// <summary>Let the vote page show viewers the live results after they vote.</summary>
+    ShowResultsToViewers,
+
+    /// <summary>Stop the vote page showing viewers the results.</summary>
+    HideResultsFromViewers,
+}
+
+/// <summary>A producer's poll change on its way to the batch writer, answered once durable.</summary>
+internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? definition)
+{
+    private readonly TaskCompletionSource<PollCommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public PollCommandKind Kind { get; } = kind;
+
+    public string PollId { get; } = pollId;
+
+    /// <summary>The new poll, for <see cref="PollCommandKind.Create"/>.</summary>
+    public Poll? Definition { get; } = definition;
+
+    public Task<PollCommandResult> Done => _done.Task;
+
+    public void Complete(PollCommandResult result) => _done.TrySetResult(result);
+}
+
+internal enum PollCommandStatus
+{
+    Done,
+    NotFound,
+    AlreadyExists,
+    InvalidTransition,
+    StoreFailed,
+}
+
+/// <summary>How a poll command ended, with the poll as it stands (null when there is none or it is unknown).</summary>
+internal readonly record struct PollCommandResult(PollCommandStatus Status, Poll? Poll);
