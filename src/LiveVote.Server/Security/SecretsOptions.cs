@@ -3,7 +3,7 @@ namespace LiveVote.Server.Security;
 /// <summary>
 /// Secrets, from configuration (section <c>LiveVote</c>: <c>LiveVote:AdminKey</c>, <c>LiveVote:TokenSigningKey</c>,
 /// <c>LiveVote:VoterKeySecret</c>, <c>LiveVote:CaptchaHmacKey</c>). Any left empty is generated on first start and kept
-/// in <c>secrets.json</c> beside the database (mode 0600). A fleet configures all of them, so every node issues and
+/// in <c>secrets.json</c> in <c>LiveVote:DataDirectory</c> (mode 0600). A fleet configures all of them, so every node issues and
 /// honours the same tokens and CAPTCHA challenges and derives the same voter keys.
 /// </summary>
 public sealed class SecretsOptions
