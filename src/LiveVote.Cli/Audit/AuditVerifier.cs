@@ -4,17 +4,18 @@ namespace LiveVote.Cli.Audit;
 
 /// <summary>
 /// Verifies a LiveVote SQLite database from its audit chain: the chain itself, the votes table against it, and the
-/// tallies and polls tables against the recount. Opens the file read-only (see <see cref="ReadOnlyDatabase"/>) and reads
-/// everything inside one read transaction, so a database a running server is still writing is checked as one
-/// consistent snapshot.
+/// tallies and polls tables against the recount (<see cref="AuditRecount"/> on a <see cref="SqliteAuditStore"/>, its one
+/// chain judged in seq order by <see cref="ChainOrderJudgement"/>). Opens the file read-only (see
+/// <see cref="ReadOnlyDatabase"/>) and reads everything inside one read transaction, so a database a running server is
+/// still writing is checked as one consistent snapshot.
 /// </summary>
 internal static class AuditVerifier
 {
     public static VerifyReport Verify(string databasePath, CancellationToken cancellationToken = default)
     {
         var fullPath = Path.GetFullPath(databasePath);
-        var problems = new ProblemLog();
-        AuditPass? pass = null;
+        var problems = new ProblemLog(namesChains: false);
+        var recount = new AuditRecount(new ChainOrderJudgement(), problems);
         try
         {
             using var database = ReadOnlyDatabase.Prepare(fullPath);
@@ -28,10 +29,7 @@ internal static class AuditVerifier
             }
 
             using var transaction = connection.BeginTransaction(deferred: true);
-            pass = new AuditPass(connection, transaction, problems);
-            pass.Run(cancellationToken);
-            StoredTotalsCheck.CheckTallies(connection, transaction, pass.Polls, problems);
-            StoredTotalsCheck.CheckPolls(connection, transaction, pass.Polls, problems);
+            recount.Run(new SqliteAuditStore(connection, transaction), cancellationToken);
         }
         catch (SqliteException e)
         {
@@ -39,16 +37,6 @@ internal static class AuditVerifier
             problems.General($"cannot read {fullPath} as a LiveVote database: {e.Message}");
         }
 
-        return new VerifyReport(
-            fullPath,
-            pass?.Entries ?? 0,
-            pass?.EntriesByKind ?? [],
-            pass?.HeadSeq ?? 0,
-            Convert.ToHexStringLower(pass?.HeadHash ?? AuditLinkHasher.Genesis),
-            pass?.VoteEntries ?? 0,
-            pass?.VoteRows ?? 0,
-            [.. (pass?.Polls ?? []).Select(p => p.Summary())],
-            problems.Count,
-            problems.Listed);
+        return recount.Report(fullPath);
     }
 }

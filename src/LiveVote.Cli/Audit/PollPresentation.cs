@@ -4,8 +4,8 @@ namespace LiveVote.Cli.Audit;
 
 /// <summary>
 /// A poll's presentation as the producer's entries set it: whether the vote page shows viewers the results, and the
-/// frozen snapshot of the public results while a freeze holds. Replayed by both verifiers and held to the polls table.
-/// A frozen snapshot can only show votes that were cast: each count is at most the recount of that option.
+/// frozen snapshot of the public results while a freeze holds. Replayed by <see cref="PollHistory"/> and held to the
+/// polls table. A frozen snapshot can only show votes that were cast (<see cref="StoredTotalsCheck.CheckFreezes"/>).
 /// </summary>
 internal sealed class PollPresentation(bool showResultsToViewers)
 {
@@ -15,10 +15,10 @@ internal sealed class PollPresentation(bool showResultsToViewers)
     public string? FrozenData { get; private set; }
 
     /// <summary>Every freeze, with its counts in the poll's option order (null when the data could not be read).</summary>
-    public List<(string Where, long[]? Totals)> Freezes { get; } = [];
+    public List<PollFreeze> Freezes { get; } = [];
 
     /// <summary>Applies a presentation entry; returns what is wrong with it, or null when it is valid here.</summary>
-    public string? Apply(string kind, string? data, string status, PollDefinition? definition, string where)
+    public string? Apply(string kind, string? data, string status, PollDefinition? definition, EntryRef entry)
     {
         switch (kind)
         {
@@ -35,7 +35,7 @@ internal sealed class PollPresentation(bool showResultsToViewers)
 
                 var totals = ParseTotals(data, definition, out var error);
                 FrozenData = data;
-                Freezes.Add((where, totals));
+                Freezes.Add(new PollFreeze(entry, totals));
                 return totals is null ? $"results-frozen {error}" : null;
             case AuditEntryKinds.ResultsReleased:
                 if (data is not null)
@@ -69,25 +69,6 @@ internal sealed class PollPresentation(bool showResultsToViewers)
 
     /// <summary>Closing a poll releases a freeze.</summary>
     public void Closed() => FrozenData = null;
-
-    /// <summary>Frozen counts above the recount, over every freeze: each names the freeze and the option.</summary>
-    public IEnumerable<string> FrozenAboveCount(PollDefinition definition, IReadOnlyList<long> counts) =>
-        Freezes.SelectMany(freeze => AboveCount(freeze, definition, counts));
-
-    /// <summary>The same, for the latest freeze only (SQLite checks each freeze against the count before it).</summary>
-    public IEnumerable<string> LatestFreezeAboveCount(PollDefinition definition, IReadOnlyList<long> counts) =>
-        Freezes.Count == 0 ? [] : AboveCount(Freezes[^1], definition, counts);
-
-    private static IEnumerable<string> AboveCount((string Where, long[]? Totals) freeze, PollDefinition definition, IReadOnlyList<long> counts)
-    {
-        for (var i = 0; freeze.Totals is not null && i < freeze.Totals.Length; i++)
-        {
-            if (freeze.Totals[i] > counts[i])
-            {
-                yield return $"results-frozen at {freeze.Where} shows {freeze.Totals[i]} votes for option '{definition.Options[i].Id}', more than the {counts[i]} cast";
-            }
-        }
-    }
 
     /// <summary>Parses <c>{"totals":{optionId:count}}</c> naming exactly the poll's options with non-negative counts.</summary>
     public static long[]? ParseTotals(string? data, PollDefinition? definition, out string error)
@@ -144,3 +125,6 @@ internal sealed class PollPresentation(bool showResultsToViewers)
         }
     }
 }
+
+/// <summary>One results-frozen entry of a poll and the counts it froze (null when its data could not be read).</summary>
+internal sealed record PollFreeze(EntryRef Entry, long[]? Totals);

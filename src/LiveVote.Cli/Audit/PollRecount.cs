@@ -1,6 +1,6 @@
 namespace LiveVote.Cli.Audit;
 
-/// <summary>Poll states as the audit chain moves them: draft -> open -> closed, nothing else.</summary>
+/// <summary>Poll states as the audit entries move them: draft -> open -> closed, nothing else.</summary>
 internal static class PollStates
 {
     public const string Draft = "draft";
@@ -9,44 +9,80 @@ internal static class PollStates
 }
 
 /// <summary>
-/// One poll as replayed from the chain: its definition, its state at the current point of the chain, who has voted
-/// (voter key -> seq of their vote: the per-poll dedup set) and the recount per option.
+/// One poll as the audit entries record it: its definition, the entries (and their <c>at</c> times) that created,
+/// opened and closed it, its presentation, who has voted (voter key -> their vote entry: the per-poll dedup set, over
+/// all chains) and the recount per option, and per option and chain (each writer keeps its own tally rows).
 /// </summary>
-internal sealed class PollRecount(string id, long createdSeq, PollDefinition? definition)
+internal sealed class PollRecount(string id, EntryRef created, long createdAt, PollDefinition? definition)
 {
-    private readonly Dictionary<UInt128, long> _voters = [];
+    private readonly Dictionary<UInt128, EntryRef> _voters = [];
+    private readonly Dictionary<(int Option, int Chain), long> _countsByChain = [];
 
     public string Id { get; } = id;
 
-    public long CreatedSeq { get; } = createdSeq;
+    public EntryRef Created { get; } = created;
+
+    public long CreatedAt { get; } = createdAt;
 
     /// <summary>Null when the poll-created entry held no valid definition (already reported); options are then unknown.</summary>
     public PollDefinition? Definition { get; } = definition;
 
-    public string Status { get; set; } = PollStates.Draft;
-
     /// <summary>Viewer results and the frozen snapshot, as the producer's entries set them.</summary>
     public PollPresentation Presentation { get; } = new(definition?.ShowResultsToViewers ?? false);
+
+    /// <summary>The poll-opened entry that opened it (the first valid one), if any.</summary>
+    public EntryRef? Opened { get; private set; }
+
+    public long OpenedAt { get; private set; }
+
+    /// <summary>The poll-closed entry that closed it (the first valid one), if any.</summary>
+    public EntryRef? Closed { get; private set; }
+
+    public long ClosedAt { get; private set; }
+
+    /// <summary>The state its history has given it so far (once replayed: its last state).</summary>
+    public string Status => Closed is not null ? PollStates.Closed : Opened is not null ? PollStates.Open : PollStates.Draft;
 
     public long[] Counts { get; } = new long[definition?.Options.Count ?? 0];
 
     public long Votes { get; private set; }
 
+    public void Open(EntryRef entry, long at)
+    {
+        Opened = entry;
+        OpenedAt = at;
+    }
+
+    public void Close(EntryRef entry, long at)
+    {
+        Closed = entry;
+        ClosedAt = at;
+    }
+
     public int IndexOfOption(string? optionId) => Definition?.IndexOfOption(optionId) ?? -1;
 
-    /// <summary>The seq of this voter's vote in this poll, if any so far.</summary>
-    public bool TryGetVote(UInt128 voter, out long seq) => _voters.TryGetValue(voter, out seq);
+    /// <summary>The entry of this voter's vote in this poll, if any chain walked so far holds one.</summary>
+    public bool TryGetVote(UInt128 voter, out EntryRef entry) => _voters.TryGetValue(voter, out entry);
 
-    /// <summary>Records a voter's first vote and counts it when its option is known.</summary>
-    public void Count(UInt128 voter, long seq, int optionIndex)
+    /// <summary>Records a voter's first vote and counts it (for its chain too) when its option is known.</summary>
+    public void Count(UInt128 voter, EntryRef entry, int optionIndex)
     {
-        _voters.Add(voter, seq);
+        _voters.Add(voter, entry);
         if (optionIndex >= 0)
         {
             Counts[optionIndex]++;
             Votes++;
+            var key = (optionIndex, entry.Chain);
+            _countsByChain[key] = _countsByChain.GetValueOrDefault(key) + 1;
         }
     }
+
+    /// <summary>How many votes for the option the given chain holds.</summary>
+    public long CountOf(int optionIndex, int chain) => _countsByChain.GetValueOrDefault((optionIndex, chain));
+
+    /// <summary>The chains that hold votes for the option.</summary>
+    public IEnumerable<int> ChainsOf(int optionIndex) =>
+        _countsByChain.Keys.Where(k => k.Option == optionIndex).Select(k => k.Chain);
 
     public PollRecountSummary Summary() => new(
         Id,

@@ -1,23 +1,34 @@
 namespace LiveVote.Cli.Audit;
 
 /// <summary>
-/// Collects problems in the order they are found (the audit pass finds them in seq order). Keeps the first
-/// <see cref="MaxListed"/> so that a wholly corrupt database cannot exhaust memory; counts all of them.
+/// Collects problems and says where they are. Keeps the first <see cref="MaxListed"/> so that a wholly corrupt database
+/// cannot exhaust memory; counts all of them.
+/// <para>
+/// <paramref name="namesChains"/>: a PostgreSQL store has one chain per writer, so its locations read "chain W seq N";
+/// a SQLite store has one chain (chain 0), so its locations read "seq N" and its problems carry no chain.
+/// </para>
 /// </summary>
-internal sealed class ProblemLog
+internal sealed class ProblemLog(bool namesChains)
 {
     public const int MaxListed = 1000;
 
     private readonly List<VerifyProblem> _listed = [];
 
+    public bool NamesChains { get; } = namesChains;
+
     public long Count { get; private set; }
 
     public IReadOnlyList<VerifyProblem> Listed => _listed;
 
-    public void AtSeq(long seq, string message) => Add(new VerifyProblem(seq, null, message));
+    /// <summary>An entry as messages name it: "chain W seq N", or "seq N" in a store with one chain.</summary>
+    public string Where(EntryRef entry) => EntryRef.Describe(NamesChains ? entry.Chain : null, entry.Seq);
 
-    /// <summary>A problem at one entry (or votes row) of one writer's chain, in a PostgreSQL store.</summary>
-    public void AtEntry(int chain, long seq, string message) => Add(new VerifyProblem(seq, null, message) { Chain = chain });
+    /// <summary>A chain as messages name it: "chain W", or "the chain" in a store with one chain.</summary>
+    public string ChainName(int chain) => NamesChains ? $"chain {chain}" : "the chain";
+
+    /// <summary>A problem at one entry (or the votes row naming it); <paramref name="pollId"/> when it is also about a poll.</summary>
+    public void At(EntryRef entry, string message, string? pollId = null) =>
+        Add(new VerifyProblem(entry.Seq, pollId, message) { Chain = NamesChains ? entry.Chain : null });
 
     public void AtPoll(string pollId, string message) => Add(new VerifyProblem(null, pollId, message));
 
@@ -25,7 +36,8 @@ internal sealed class ProblemLog
 
     /// <summary>
     /// Puts the listed problems in a stable reading order: general ones first, then by chain and seq, then per poll.
-    /// The PostgreSQL checks run in several passes, so the order they are found in is not the order of the chains.
+    /// The checks run in several passes (the polls' lives, the chains, the tables), so the order they are found in is
+    /// not the order of the chains.
     /// </summary>
     public void SortByLocation()
     {

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace LiveVote.Cli.Audit;
 
@@ -8,11 +8,9 @@ internal static class StoredValue
 {
     public const int VoterKeySize = 16;
 
-    public static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    public static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    public static byte[]? Blob(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal) as byte[];
-
-    public static bool IsNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal);
+    public static byte[]? Blob(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal) as byte[];
 
     /// <summary>A voter key as a value fit for a dedup set (16 bytes, big-endian).</summary>
     public static UInt128 Voter(byte[] key) => BinaryPrimitives.ReadUInt128BigEndian(key);

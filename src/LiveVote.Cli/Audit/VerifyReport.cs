@@ -3,8 +3,9 @@ using System.Text.Json.Serialization;
 namespace LiveVote.Cli.Audit;
 
 /// <summary>
-/// One thing found wrong. <see cref="Seq"/> names the audit seq (or votes row seq) it is about; problems about a
-/// table as a whole (a tally, a polls row) name the poll instead. In a PostgreSQL store every writer has its own chain,
+/// One thing found wrong. <see cref="Seq"/> names the audit seq (or votes row seq) it is about (and <see cref="PollId"/>
+/// the poll, when the entry is wrong about its poll: a frozen snapshot); problems about a table as a whole (a tally, a
+/// polls row) name only the poll. In a PostgreSQL store every writer has its own chain,
 /// so a seq there is only meaningful with its <see cref="Chain"/> (the writer id); a SQLite store has no chain id.
 /// </summary>
 internal sealed record VerifyProblem(long? Seq, string? PollId, string Message)
@@ -15,7 +16,7 @@ internal sealed record VerifyProblem(long? Seq, string? PollId, string Message)
     /// <summary>Where the problem is: "chain W seq N", "seq N", "poll P", or null for a general problem.</summary>
     [JsonIgnore]
     public string? Location =>
-        Seq is { } seq ? (Chain is { } chain ? $"chain {chain} seq {seq}" : $"seq {seq}") : PollId is { } poll ? $"poll {poll}" : null;
+        Seq is { } seq ? EntryRef.Describe(Chain, seq) : PollId is { } poll ? $"poll {poll}" : null;
 
     public override string ToString() => Location is { } location ? $"{location}: {Message}" : Message;
 }

@@ -160,6 +160,27 @@ public sealed class AuditVerifyPostgresTests(PostgresVotedStore store) : IClassF
     }
 
     [Fact]
+    public async Task Verify_VoteTimedAfterTheClose_FailsNamingTheVoteAndTheClose()
+    {
+        var database = await store.CopyAsync();
+        var close = (await PostgresVotedStore.QueryAsync(database, "SELECT writer_id, seq, at FROM audit WHERE kind = 'poll-closed'"))[0];
+        var (closeWriter, closeSeq, closedAt) = ((int)close[0], (long)close[1], (long)close[2]);
+        var last = (await PostgresVotedStore.QueryAsync(database, "SELECT max(writer_id) FROM audit"))[0][0] is int writer ? writer : 0;
+
+        // Correctly linked and hashed, by a voter with no other vote: only the poll's times (chains have no common
+        // order) show that the poll was closed when it was cast.
+        var voter = Enumerable.Repeat((byte)0xDD, 16).ToArray();
+        var seq = await AppendForgedVoteAsync(database, last, voter, "a", closedAt + 1000);
+
+        var result = await CliRunner.RunAsync("audit", "verify", "--postgres", database);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            $"FAIL: chain {last} seq {seq}: vote at {closedAt + 1000} in poll {store.PollId} after it was closed (at {closedAt}, chain {closeWriter} seq {closeSeq})",
+            result.FirstFailure);
+    }
+
+    [Fact]
     public async Task Verify_ChainTailCutOff_FailsNamingTheEntryTheCheckpointBinds()
     {
         var database = await store.CopyAsync();
@@ -202,15 +223,16 @@ public sealed class AuditVerifyPostgresTests(PostgresVotedStore store) : IClassF
         return ((int)row[0], (long)row[1], (byte[])row[2]);
     }
 
-    private async Task<long> AppendForgedVoteAsync(string database, int writer, byte[] voterKey, string optionId)
+    /// <summary>Appends a vote entry at the head of a chain, timed like the head unless <paramref name="at"/> says otherwise.</summary>
+    private async Task<long> AppendForgedVoteAsync(string database, int writer, byte[] voterKey, string optionId, long? at = null)
     {
         var head = (await PostgresVotedStore.QueryAsync(database, $"SELECT seq, hash, at FROM audit WHERE writer_id = {writer} ORDER BY seq DESC LIMIT 1"))[0];
         var seq = (long)head[0] + 1;
-        var at = (long)head[2];
-        var hash = AuditEntry.ComputeHash(seq, AuditKinds.Vote, store.PollId, VoterKey.Read(voterKey), optionId, at, null, Sha256Hash.Read((byte[])head[1]));
+        var atUnixMs = at ?? (long)head[2];
+        var hash = AuditEntry.ComputeHash(seq, AuditKinds.Vote, store.PollId, VoterKey.Read(voterKey), optionId, atUnixMs, null, Sha256Hash.Read((byte[])head[1]));
         await PostgresVotedStore.ExecuteOnAsync(database, $"""
             INSERT INTO audit (writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash)
-            VALUES ({writer}, {seq}, 'vote', '{store.PollId}', '\x{Convert.ToHexStringLower(voterKey)}'::bytea, '{optionId}', {at}, NULL,
+            VALUES ({writer}, {seq}, 'vote', '{store.PollId}', '\x{Convert.ToHexStringLower(voterKey)}'::bytea, '{optionId}', {atUnixMs}, NULL,
                     '\x{Convert.ToHexStringLower((byte[])head[1])}'::bytea, '\x{Convert.ToHexStringLower(hash.ToArray())}'::bytea)
             """);
         return seq;

@@ -9,7 +9,7 @@ namespace LiveVote.Cli.Audit.Postgres;
 /// The <c>checkpoints</c> chain binds the heads of all writer chains: <c>hash = SHA-256(prev_hash || UTF-8(heads))</c>,
 /// heads = <c>writer:seq:hashHex</c> per writer joined by <c>;</c>, genesis prev_hash = 32 zero bytes. A per-writer chain
 /// alone cannot show that its tail was cut off; a checkpoint naming an entry the chain no longer holds (or holds with
-/// another hash) does. Read before the chains pass (which records the named entries' hashes), judged after it.
+/// another hash) does. Read before the chain walk (which records the named entries' hashes), judged after it.
 /// </summary>
 internal sealed class CheckpointsCheck
 {
@@ -17,7 +17,7 @@ internal sealed class CheckpointsCheck
 
     public long Checkpoints { get; private set; }
 
-    public void Read(NpgsqlConnection connection, NpgsqlTransaction transaction, WriterChainsPass chains, ProblemLog problems)
+    public void Read(NpgsqlConnection connection, NpgsqlTransaction transaction, ChainWalk chains, ProblemLog problems)
     {
         var previous = AuditLinkHasher.Genesis.ToArray();
         using var command = new NpgsqlCommand("SELECT id, heads, prev_hash, hash FROM checkpoints ORDER BY id", connection, transaction);
@@ -60,17 +60,17 @@ internal sealed class CheckpointsCheck
         }
     }
 
-    public void Judge(WriterChainsPass chains, ProblemLog problems)
+    public void Judge(ChainWalk chains, ProblemLog problems)
     {
         foreach (var (id, entry, hashHex) in _heads)
         {
             if (chains.HashOf(entry) is not { } stored)
             {
-                problems.AtEntry(entry.Chain, entry.Seq, $"checkpoint {id} names this entry as chain {entry.Chain}'s head, but the chain does not hold it (cut off?)");
+                problems.At(entry, $"checkpoint {id} names this entry as chain {entry.Chain}'s head, but the chain does not hold it (cut off?)");
             }
             else if (!string.Equals(Convert.ToHexStringLower(stored), hashHex, StringComparison.Ordinal))
             {
-                problems.AtEntry(entry.Chain, entry.Seq, $"checkpoint {id} binds this entry with hash {hashHex}, the stored hash is {Convert.ToHexStringLower(stored)}");
+                problems.At(entry, $"checkpoint {id} binds this entry with hash {hashHex}, the stored hash is {Convert.ToHexStringLower(stored)}");
             }
         }
     }

@@ -7,17 +7,18 @@ namespace LiveVote.Cli.Audit.Postgres;
 /// Verifies a LiveVote PostgreSQL store: every writer's audit chain, the votes table against the vote entries (one
 /// each way), every vote against its poll's definition and open/closed times, one vote per (poll, voter) over all
 /// chains, the tallies (summed over writers) and the polls table against the recount, and the checkpoints that bind
-/// the chain heads. Everything is read in READ ONLY, REPEATABLE READ transactions sharing one exported snapshot, so a
-/// store the nodes are still writing is checked as one consistent state; nothing is written.
+/// the chain heads (<see cref="AuditRecount"/> on a <see cref="PostgresAuditStore"/>, votes placed by their times by
+/// <see cref="ClockOrderJudgement"/>; then <see cref="CheckpointsCheck"/>). Everything is read in READ ONLY, REPEATABLE
+/// READ transactions sharing one exported snapshot, so a store the nodes are still writing is checked as one consistent
+/// state; nothing is written.
 /// </summary>
 internal static class PostgresAuditVerifier
 {
     public static VerifyReport Verify(string connectionString, CancellationToken cancellationToken = default)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "livevote-audit-verify", Pooling = false };
-        var problems = new ProblemLog();
-        var pollsInOrder = new List<SharedPoll>();
-        WriterChainsPass? pass = null;
+        var problems = new ProblemLog(namesChains: true);
+        var recount = new AuditRecount(new ClockOrderJudgement(), problems);
         try
         {
             using var connection = new NpgsqlConnection(builder.ConnectionString);
@@ -32,19 +33,10 @@ internal static class PostgresAuditVerifier
             using var votesTransaction = votesConnection.BeginTransaction(IsolationLevel.RepeatableRead);
             Execute(votesConnection, votesTransaction, SetSnapshot(snapshot) + "; SET TRANSACTION READ ONLY");
 
-            var polls = PollEntriesPass.Read(connection, transaction, problems, pollsInOrder);
-            pass = new WriterChainsPass(polls, problems);
             var checkpoints = new CheckpointsCheck();
-            checkpoints.Read(connection, transaction, pass, problems);
-            using (var votes = new SharedVotesCursor(votesConnection, votesTransaction))
-            {
-                pass.Run(connection, transaction, votes, cancellationToken);
-            }
-
-            checkpoints.Judge(pass, problems);
-            SharedTotalsCheck.CheckTallies(connection, transaction, pollsInOrder, problems);
-            SharedTotalsCheck.CheckPolls(connection, transaction, pollsInOrder, problems);
-            SharedTotalsCheck.CheckFreezes(pollsInOrder, problems);
+            checkpoints.Read(connection, transaction, recount.Walk, problems);
+            recount.Run(new PostgresAuditStore(connection, transaction, votesConnection, votesTransaction), cancellationToken);
+            checkpoints.Judge(recount.Walk, problems);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidCastException or InvalidOperationException)
         {
@@ -52,21 +44,7 @@ internal static class PostgresAuditVerifier
             problems.General($"cannot read {Describe(builder)} as a LiveVote PostgreSQL store: {e.Message}");
         }
 
-        problems.SortByLocation();
-        return new VerifyReport(
-            Describe(builder),
-            pass?.Entries ?? 0,
-            pass?.EntriesByKind ?? [],
-            0,
-            Convert.ToHexStringLower(AuditLinkHasher.Genesis),
-            pass?.VoteEntries ?? 0,
-            pass?.VoteRows ?? 0,
-            [.. pollsInOrder.Select(p => p.Summary())],
-            problems.Count,
-            problems.Listed)
-        {
-            Chains = pass?.Chains ?? [],
-        };
+        return recount.Report(Describe(builder));
     }
 
     /// <summary>The store as the report names it: where it is, never the password.</summary>

@@ -1,0 +1,147 @@
+namespace LiveVote.Cli.Audit;
+
+/// <summary>
+/// Replays the polls' lives before any vote is judged: poll-created, poll-opened and poll-closed entries and the
+/// producer's presentation entries (freeze, release, viewer results), in the order the store says they happened (see
+/// <see cref="AuditStore.PollEntries"/>). Each poll is created once, and moves draft -> open -> closed; a transition
+/// that does not fit is reported and not applied, so votes are judged by the state the valid history gives the poll.
+/// A vote in one writer's chain may belong to a poll another writer created or opened, hence this pass of its own.
+/// The entries' links are checked later, with the rest of their chains.
+/// </summary>
+internal sealed class PollHistory(ProblemLog problems)
+{
+    /// <summary>The kinds replayed here.</summary>
+    public static readonly string[] Kinds = [AuditEntryKinds.PollCreated, AuditEntryKinds.PollOpened, AuditEntryKinds.PollClosed, .. AuditEntryKinds.Presentation];
+
+    private readonly Dictionary<string, PollRecount> _polls = new(StringComparer.Ordinal);
+    private readonly List<PollRecount> _inOrder = [];
+
+    /// <summary><see cref="Kinds"/> as an SQL list, for <c>WHERE kind IN (...)</c> (constants, nothing from outside).</summary>
+    public static string KindsSql => string.Join(", ", Kinds.Select(k => $"'{k}'"));
+
+    /// <summary>Polls in the order they were created.</summary>
+    public IReadOnlyList<PollRecount> Polls => _inOrder;
+
+    /// <summary>The problem of an entry naming a poll that was not created before it.</summary>
+    public static string NotCreated(string kind, string pollId) => $"{kind} for poll {pollId}, which no earlier entry created";
+
+    public void Replay(IEnumerable<StoredEntry> entries, CancellationToken cancellationToken)
+    {
+        foreach (var entry in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (entry.Kind)
+            {
+                case AuditEntryKinds.PollCreated:
+                    Created(entry);
+                    break;
+                case AuditEntryKinds.PollOpened:
+                    Transition(entry, PollStates.Draft, PollStates.Open);
+                    break;
+                case AuditEntryKinds.PollClosed:
+                    Transition(entry, PollStates.Open, PollStates.Closed);
+                    break;
+                case AuditEntryKinds.ResultsFrozen or AuditEntryKinds.ResultsReleased
+                    or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden:
+                    Presentation(entry);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The poll an entry names, or null (and a problem) when it names none or one no entry created.</summary>
+    public PollRecount? Find(StoredEntry entry)
+    {
+        if (entry.PollId is null)
+        {
+            problems.At(entry.Ref, $"{entry.Kind} entry has no poll_id");
+            return null;
+        }
+
+        if (!_polls.TryGetValue(entry.PollId, out var poll))
+        {
+            problems.At(entry.Ref, NotCreated(entry.Kind, entry.PollId));
+            return null;
+        }
+
+        return poll;
+    }
+
+    /// <summary>The poll with this id, if an entry created it (no problem when not: for votes rows that name it).</summary>
+    public PollRecount? Get(string? pollId) => pollId is not null && _polls.TryGetValue(pollId, out var poll) ? poll : null;
+
+    private void Created(StoredEntry entry)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null)
+        {
+            problems.At(entry.Ref, "poll-created entry carries a voter_key or an option_id");
+        }
+
+        if (entry.PollId is not { Length: > 0 } pollId)
+        {
+            problems.At(entry.Ref, "poll-created entry has no poll_id");
+            return;
+        }
+
+        if (_polls.TryGetValue(pollId, out var existing))
+        {
+            problems.At(entry.Ref, $"poll {pollId} is created again (first created at {problems.Where(existing.Created)})");
+            return;
+        }
+
+        var definition = PollDefinition.TryParse(entry.Data, out var error);
+        if (definition is null)
+        {
+            problems.At(entry.Ref, $"poll-created entry of poll {pollId}: {error}");
+        }
+
+        var poll = new PollRecount(pollId, entry.Ref, entry.AtUnixMs, definition);
+        _polls.Add(pollId, poll);
+        _inOrder.Add(poll);
+    }
+
+    private void Transition(StoredEntry entry, string from, string to)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null || entry.Data is not null)
+        {
+            problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key, an option_id or data");
+        }
+
+        if (Find(entry) is not { } poll)
+        {
+            return;
+        }
+
+        if (poll.Status != from)
+        {
+            // Not applied: votes are judged by the state the valid history gives the poll.
+            problems.At(entry.Ref, $"{entry.Kind}: poll {poll.Id} cannot move from {poll.Status} to {to}");
+            return;
+        }
+
+        if (to == PollStates.Open)
+        {
+            poll.Open(entry.Ref, entry.AtUnixMs);
+        }
+        else
+        {
+            poll.Close(entry.Ref, entry.AtUnixMs);
+            poll.Presentation.Closed();
+        }
+    }
+
+    /// <summary>A producer's presentation change: valid only in the poll's state at that point of its history.</summary>
+    private void Presentation(StoredEntry entry)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null)
+        {
+            problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key or an option_id");
+        }
+
+        if (Find(entry) is { } poll
+            && poll.Presentation.Apply(entry.Kind, entry.Data, poll.Status, poll.Definition, entry.Ref) is { } problem)
+        {
+            problems.At(entry.Ref, $"{problem} (poll {poll.Id})");
+        }
+    }
+}
