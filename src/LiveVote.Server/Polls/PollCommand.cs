@@ -1,7 +1,7 @@
 namespace LiveVote.Server.Polls;
 
 /// <summary>What a producer asks of a poll.</summary>
-internal enum PollCommandKind
+public enum PollCommandKind
 {
     Create,
     Open,
