@@ -90,5 +90,12 @@ internal static class PostgresSchema
             ADD COLUMN frozen_at bigint,
             ADD COLUMN results_revision bigint NOT NULL DEFAULT 0;
         """,
+
+        // 4: the inserting transaction's id, so the public trail pages in commit order: a reader returns only entries
+        // whose transaction is older than every transaction still running (docs/design.md, 7.3). Rows from before were
+        // committed long ago: 0.
+        """
+        ALTER TABLE audit ADD COLUMN txid bigint NOT NULL DEFAULT 0;
+        """,
     ];
 }

@@ -147,14 +147,28 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
             command?.Dispose();
         }
 
-        if (_connection is not null)
+        if (_connection is { State: System.Data.ConnectionState.Open })
         {
+            // A clean stop leaves one self-contained file: every committed page moved from the WAL into the database
+            // and the WAL emptied, and no pooled read connection left holding it open.
+            SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+            try
+            {
+                Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+            catch (SqliteException)
+            {
+                // A reader still holds the WAL: it stays beside the file and SQLite replays it at the next open.
+            }
+
             await _connection.DisposeAsync();
+            _connection = null;
         }
 
         if (_lock is not null)
         {
             await _lock.DisposeAsync();
+            _lock = null;
         }
     }
 

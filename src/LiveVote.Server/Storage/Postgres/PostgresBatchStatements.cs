@@ -1,0 +1,316 @@
+using LiveVote.Server.Audit;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Votes;
+using Npgsql;
+
+namespace LiveVote.Server.Storage.Postgres;
+
+/// <summary>
+/// The SQL of one batch's transaction, in the order <see cref="PostgresVoteStore"/> runs it: what the batch reads under
+/// its poll locks, the reservation of its audit positions, and the rows it writes. The decision between the reads and
+/// the writes is <see cref="BatchDecider"/>'s.
+/// </summary>
+internal static class PostgresBatchStatements
+{
+    /// <summary>
+    /// The class of the per-poll advisory locks, "LV": the two-key form keeps them apart from every one-key advisory lock
+    /// (migrations, checkpoints) whatever a poll id hashes to.
+    /// </summary>
+    private const int PollLockClass = 0x4C56;
+
+    /// <summary>Advisory lock key (session level, held for microseconds) that orders audit position reservations ("LVpos").</summary>
+    private const long PositionLockKey = 0x4C56_706F_73;
+
+    /// <summary>
+    /// One round trip: the batch's poll locks (exclusive for a poll it changes, shared for one it only votes in; taken in
+    /// poll id order, so no two batches wait on each other in a cycle), then under them the polls found open, the
+    /// standing votes of its voters, and the database's clock, which stamps every entry of the batch. PostgreSQL queues
+    /// lock requests fairly: a close waits only for the vote batches already holding the poll, and a vote batch that
+    /// comes after a waiting close waits behind it, then finds the poll closed. Stamping after the locks orders the
+    /// entries' times as the locks ordered the commits: no vote committed before a close carries a later time.
+    /// </summary>
+    public static async Task<long> ReadUnderLocksAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch,
+        HashSet<string> openPolls, Dictionary<(string PollId, VoterKey Key), StandingVote> standing)
+    {
+        var (lockIds, exclusive) = PollLocks(batch);
+        await using var sql = new NpgsqlBatch(connection, transaction);
+        sql.BatchCommands.Add(Command("""
+            SELECT CASE WHEN x THEN pg_advisory_xact_lock($3, hashtext(id)) ELSE pg_advisory_xact_lock_shared($3, hashtext(id)) END IS NULL
+            FROM unnest($1::text[], $2::bool[]) AS t (id, x) ORDER BY id
+            """, lockIds, exclusive, PollLockClass));
+        var (pollIds, keys) = Keys(batch);
+        sql.BatchCommands.Add(Command("SELECT DISTINCT id FROM polls WHERE id = ANY($1) AND status = 'open'", pollIds));
+        sql.BatchCommands.Add(StandingQuery(pollIds, keys));
+        sql.BatchCommands.Add(Command("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"));
+        await using var reader = await sql.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        while (await reader.ReadAsync())
+        {
+            openPolls.Add(reader.GetString(0));
+        }
+
+        await reader.NextResultAsync();
+        await ReadStandingAsync(reader, standing);
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        return reader.GetInt64(0);
+    }
+
+    /// <summary>The standing votes of voters another writer inserted while this batch was deciding.</summary>
+    public static async Task ReadStandingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] pollIds, byte[][] keys,
+        Dictionary<(string PollId, VoterKey Key), StandingVote> standing)
+    {
+        await using var sql = new NpgsqlBatch(connection, transaction);
+        sql.BatchCommands.Add(StandingQuery(pollIds, keys));
+        await using var reader = await sql.ExecuteReaderAsync();
+        await ReadStandingAsync(reader, standing);
+    }
+
+    /// <summary>
+    /// The transaction's first write, in one round trip under a brief session lock: it takes its transaction id and
+    /// <paramref name="count"/> audit positions together, so positions follow transaction ids across every writer. A
+    /// reader that returns only entries of transactions older than every running one (<c>txid</c> below the snapshot's
+    /// xmin) then never passes a position a later commit still fills. The id also makes even a batch of duplicates
+    /// commit through the synchronous standby, so a vote read back from an earlier, unconfirmed commit is answered only
+    /// once the standby has it too.
+    /// </summary>
+    public static async Task<long[]> ReservePositionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int count)
+    {
+        await using var sql = new NpgsqlBatch(connection, transaction);
+        sql.BatchCommands.Add(Command("SELECT pg_advisory_lock($1)", PositionLockKey));
+        sql.BatchCommands.Add(Command("SELECT pg_current_xact_id()"));
+        sql.BatchCommands.Add(Command("SELECT nextval(pg_get_serial_sequence('audit', 'pos')) FROM generate_series(1, $1) ORDER BY 1", count));
+        sql.BatchCommands.Add(Command("SELECT pg_advisory_unlock($1)", PositionLockKey));
+        await using var reader = await sql.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        await reader.NextResultAsync();
+        var positions = new long[count];
+        for (var i = 0; i < count && await reader.ReadAsync(); i++)
+        {
+            positions[i] = reader.GetInt64(0);
+        }
+
+        return positions;
+    }
+
+    /// <summary>
+    /// Inserts the accepted votes in (poll, voter) order (two batches holding the same voters in opposite order would
+    /// otherwise wait on each other); returns the voters inserted: one missing was inserted by another writer meanwhile.
+    /// </summary>
+    public static async Task<HashSet<(string PollId, VoterKey Key)>> InsertVotesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch, IReadOnlyList<int> accepted, int writerId)
+    {
+        var n = accepted.Count;
+        var pollIds = new string[n];
+        var keys = new byte[n][];
+        var options = new string[n];
+        var seqs = new long[n];
+        var receipts = new byte[n][];
+        var votes = batch.Votes;
+        var results = batch.Results;
+        for (var j = 0; j < n; j++)
+        {
+            var i = accepted[j];
+            pollIds[j] = votes[i].Poll.Id;
+            keys[j] = votes[i].VoterKey.ToArray();
+            options[j] = votes[i].OptionId;
+            seqs[j] = results[i].Seq;
+            receipts[j] = results[i].Receipt.ToArray();
+        }
+
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO votes (poll_id, voter_key, option_id, writer_id, seq, receipt)
+            SELECT p, k, o, $4, s, r FROM unnest($1::text[], $2::bytea[], $3::text[], $5::bigint[], $6::bytea[]) AS t (p, k, o, s, r)
+            ORDER BY p, k
+            ON CONFLICT (poll_id, voter_key) DO NOTHING
+            RETURNING poll_id, voter_key
+            """, connection, transaction);
+        command.Bind(pollIds).Bind(keys).Bind(options).Bind(writerId).Bind(seqs).Bind(receipts);
+        var inserted = new HashSet<(string, VoterKey)>(n);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            inserted.Add((reader.GetString(0), VoterKey.Read(reader.GetFieldValue<byte[]>(1))));
+        }
+
+        return inserted;
+    }
+
+    /// <summary>The chain's new entries at the positions reserved for them, with this transaction's id.</summary>
+    public static async Task InsertAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditChain chain, long[] positions)
+    {
+        var entries = chain.Appended;
+        var n = entries.Count;
+        if (n == 0)
+        {
+            return;
+        }
+
+        var pos = positions.AsSpan(0, n).ToArray();
+        var seqs = new long[n];
+        var kinds = new string[n];
+        var polls = new string?[n];
+        var keys = new byte[]?[n];
+        var options = new string?[n];
+        var ats = new long[n];
+        var data = new string?[n];
+        var prev = new byte[n][];
+        var hashes = new byte[n][];
+        for (var i = 0; i < n; i++)
+        {
+            var e = entries[i];
+            seqs[i] = e.Seq;
+            kinds[i] = e.Kind;
+            polls[i] = e.PollId;
+            keys[i] = e.VoterKey?.ToArray();
+            options[i] = e.OptionId;
+            ats[i] = e.AtUnixMs;
+            data[i] = e.Data;
+            prev[i] = e.PrevHash.ToArray();
+            hashes[i] = e.Hash.ToArray();
+        }
+
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO audit (pos, txid, writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash)
+            OVERRIDING SYSTEM VALUE
+            SELECT ps, pg_current_xact_id()::text::bigint, $1, s, k, p, v, o, a, d, ph, h
+            FROM unnest($11::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::text[], $9::bytea[], $10::bytea[])
+                AS t (ps, s, k, p, v, o, a, d, ph, h)
+            ORDER BY s
+            """, connection, transaction);
+        command.Bind(chain.ChainId).Bind(seqs).Bind(kinds).Bind(polls).Bind(keys).Bind(options).Bind(ats).Bind(data).Bind(prev).Bind(hashes).Bind(pos);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Adds the batch's accepted votes to this writer's own tally rows: no two writers contend on a counter.</summary>
+    public static async Task AddTalliesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyDictionary<(string PollId, string OptionId), long> deltas, int writerId)
+    {
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO tallies (poll_id, option_id, writer_id, count)
+            SELECT p, o, $3, d FROM unnest($1::text[], $2::text[], $4::bigint[]) AS t (p, o, d)
+            ON CONFLICT (poll_id, option_id, writer_id) DO UPDATE SET count = tallies.count + excluded.count
+            """, connection, transaction);
+        command.Bind(deltas.Keys.Select(k => k.PollId).ToArray()).Bind(deltas.Keys.Select(k => k.OptionId).ToArray()).Bind(writerId)
+            .Bind(deltas.Values.ToArray());
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// A producer's change of the shared <c>polls</c> row, guarded by the state it starts from: when another node changed
+    /// the poll first it matches no row and nothing of the batch is written.
+    /// </summary>
+    public static async Task ApplyPollChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Poll poll, string kind)
+    {
+        if (PostgresPresentationChanges.Handles(kind))
+        {
+            await PostgresPresentationChanges.ApplyAsync(connection, transaction, poll, kind);
+            return;
+        }
+
+        var sql = kind switch
+        {
+            AuditKinds.PollCreated => """
+                INSERT INTO polls (id, title, options, status, created_at, partition_count, show_results_to_viewers) VALUES ($1, $2, $3, 'draft', $4, $5, $6)
+                ON CONFLICT (id) DO NOTHING
+                """,
+            AuditKinds.PollOpened => "UPDATE polls SET status = 'open', opened_at = $4 WHERE id = $1 AND status = 'draft' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
+            // Closing releases a freeze: the final result goes out as counted.
+            AuditKinds.PollClosed => "UPDATE polls SET status = 'closed', closed_at = $4, frozen_totals = NULL, frozen_at = NULL WHERE id = $1 AND status = 'open' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        var at = kind switch
+        {
+            AuditKinds.PollCreated => poll.CreatedAt,
+            AuditKinds.PollOpened => poll.OpenedAt!.Value,
+            _ => poll.ClosedAt!.Value,
+        };
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Bind(poll.Id).Bind(poll.Title).Bind(StorageJsonContext.OptionsJson(poll)).Bind(at.ToUnixTimeMilliseconds());
+        if (kind == AuditKinds.PollCreated)
+        {
+            command.Bind(poll.PartitionCount).Bind(poll.ShowResultsToViewers);
+        }
+
+        if (await command.ExecuteNonQueryAsync() != 1)
+        {
+            throw new PollChangeRefusedException(poll.Id);
+        }
+    }
+
+    /// <summary>Each vote's poll and voter key, in batch order.</summary>
+    public static (string[] PollIds, byte[][] Keys) Keys(WriteBatch batch)
+    {
+        var votes = batch.Votes;
+        var pollIds = new string[votes.Length];
+        var keys = new byte[votes.Length][];
+        for (var i = 0; i < votes.Length; i++)
+        {
+            pollIds[i] = votes[i].Poll.Id;
+            keys[i] = votes[i].VoterKey.ToArray();
+        }
+
+        return (pollIds, keys);
+    }
+
+    /// <summary>Every poll the batch touches, once, and whether the batch changes it (exclusive) or only votes in it (shared).</summary>
+    private static (string[] Ids, bool[] Exclusive) PollLocks(WriteBatch batch)
+    {
+        var locks = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var vote in batch.Votes)
+        {
+            locks.TryAdd(vote.Poll.Id, false);
+        }
+
+        foreach (var entry in batch.AuditOnlyEntries)
+        {
+            if (entry.Poll is { } poll)
+            {
+                locks[poll.Id] = true;
+            }
+        }
+
+        return ([.. locks.Keys], [.. locks.Values]);
+    }
+
+    private static NpgsqlBatchCommand StandingQuery(string[] pollIds, byte[][] keys) => Command("""
+        SELECT v.poll_id, v.voter_key, v.option_id, v.writer_id, v.seq, v.receipt
+        FROM votes v JOIN unnest($1::text[], $2::bytea[]) AS k (poll_id, voter_key) USING (poll_id, voter_key)
+        """, pollIds, keys);
+
+    private static async Task ReadStandingAsync(NpgsqlDataReader reader, Dictionary<(string PollId, VoterKey Key), StandingVote> standing)
+    {
+        while (await reader.ReadAsync())
+        {
+            var key = (reader.GetString(0), VoterKey.Read(reader.GetFieldValue<byte[]>(1)));
+            standing[key] = new StandingVote(reader.GetString(2), reader.GetInt64(4), Sha256Hash.Read(reader.GetFieldValue<byte[]>(5)), reader.GetInt32(3));
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql) => new(sql);
+
+    /// <summary>
+    /// A statement with positional parameters $1, $2, ... in order. No <c>params object[]</c> on purpose: a lone
+    /// <c>string[]</c> or <c>byte[][]</c> argument would be spread into several parameters.
+    /// </summary>
+    private static NpgsqlBatchCommand Command(string sql, object first, object? second = null, object? third = null)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in (ReadOnlySpan<object?>)[first, second, third])
+        {
+            if (value is not null)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+        }
+
+        return command;
+    }
+}
