@@ -75,7 +75,6 @@ public static partial class LiveVoteServices
         });
         builder.AddViewerTokens();
         builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
-        builder.Services.AddSingleton<AdminKeyFilter>();
 
         // Load (or generate) the secrets at start, not at the first request: bad ones stop the server at once.
         builder.Services.AddHostedService<SecretsLoader>();

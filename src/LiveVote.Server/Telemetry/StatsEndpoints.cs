@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LiveVote.Server.Security;
+using LiveVote.Server.Security.Admin;
 
 namespace LiveVote.Server.Telemetry;
 
