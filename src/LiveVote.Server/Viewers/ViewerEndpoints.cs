@@ -15,8 +15,6 @@ public static class ViewerEndpoints
 
     public static RouteGroupBuilder MapViewers(this IEndpointRouteBuilder routes)
     {
-        // The challenge exists for registration only, so it is mapped with it.
-        routes.MapCaptcha();
         var group = routes.MapGroup("/v1/viewers").WithTags("Viewers");
         group.MapPost("/", RegisterAsync).WithRequestKind(RequestKind.Register);
         return group;
