@@ -2,6 +2,7 @@ using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Security.Risk;
@@ -13,32 +14,48 @@ using LiveVote.Server.Votes;
 // Content (the pages) comes from beside the binary; data paths stay relative to the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
+// Services: AddX registers feature X's services and options, nothing else.
 builder.AddHttp();
 builder.AddTelemetry();
 builder.AddHardening();
 builder.AddStorage();
 builder.AddSecurity();
+builder.AddAdminKey();
 builder.AddCaptcha();
 builder.AddRateLimits();
 builder.AddRiskScoring();
 builder.AddIngest();
+builder.AddPolls();
+builder.AddVotes();
 builder.AddResults();
 builder.AddDemoPoll();
 
 var app = builder.Build();
 
+// Middleware, in the order a request passes it (routing runs first, so each one knows the matched endpoint).
 app.UseHardening();
 app.UseLiveVoteProblemDetails();
+app.UseAdminKeyGuard();
 app.UseRateLimits();
 app.UseRiskSignals();
+app.UseStaticPages();
+app.UseAdminActionLog();
+app.UseAdminKeyRequirement();
+app.UsePollIdCheck();
+
+// Endpoints: MapX maps feature X's routes, declaring their policy (admin only, request kind) where they are mapped.
 app.MapPages();
 app.MapHealth();
-app.UseTelemetry();
-app.MapPolls();
+app.MapMetrics();
+app.MapAdminStats();
+app.MapCaptcha();
 app.MapViewers();
-app.MapVotes();
-app.MapResults();
-app.MapAudit();
+app.MapPolls();
+var poll = app.MapPollGroup();
+poll.MapPoll();
+poll.MapVotes();
+poll.MapResults();
+poll.MapAudit();
 
 app.Run();
 

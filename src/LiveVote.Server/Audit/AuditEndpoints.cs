@@ -11,9 +11,10 @@ public static class AuditEndpoints
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
 
-    public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder routes)
+    /// <summary><c>/audit</c> in the poll's <see cref="PollGroup"/> (id already checked).</summary>
+    public static RouteGroupBuilder MapAudit(this RouteGroupBuilder poll)
     {
-        var group = routes.MapGroup("/v1/polls/{pollId}/audit").WithTags("Audit");
+        var group = poll.MapGroup("/audit").WithTags("Audit");
         group.MapGet("/", GetPageAsync);
         return group;
     }
@@ -25,11 +26,6 @@ public static class AuditEndpoints
     private static async Task<Results<Ok<AuditPageDto>, ProblemHttpResult>> GetPageAsync(
         string pollId, long? after, int? limit, PollRegistry polls, IVoteStore store, CancellationToken cancellationToken)
     {
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
-        }
-
         if (after is < 0 || limit is < 1 or > MaxPageSize)
         {
             return Problems.BadRequest(ErrorCodes.InvalidRequest, $"after must be >= 0 and limit 1 to {MaxPageSize}.");

@@ -1,5 +1,6 @@
 using LiveVote.Contracts;
 using LiveVote.Server.Ingest;
+using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -9,9 +10,10 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        // Alive: the process answers. Cheap on purpose: orchestrators call it often.
-        routes.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("alive", null))).WithTags("Health");
-        routes.MapGet("/readyz", ReadyAsync).WithTags("Health");
+        // Alive: the process answers. Cheap on purpose: orchestrators call it often. Neither probe is limited: an
+        // overloaded node must still say how it is.
+        routes.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("alive", null))).WithTags("Health").WithRequestKind(RequestKind.Exempt);
+        routes.MapGet("/readyz", ReadyAsync).WithTags("Health").WithRequestKind(RequestKind.Exempt);
         return routes;
     }
 

@@ -72,8 +72,6 @@ public static partial class LiveVoteServices
             return secrets;
         });
         builder.AddViewerTokens();
-        builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
-        builder.Services.AddSingleton<AdminKeyFilter>();
 
         // Load (or generate) the secrets at start, not at the first request: bad ones stop the server at once.
         builder.Services.AddHostedService<SecretsLoader>();
@@ -83,14 +81,27 @@ public static partial class LiveVoteServices
     public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<PollRegistry>();
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<IngestRouter>();
         builder.Services.AddSingleton<VoteCompletionPool>();
-        builder.Services.AddSingleton<VoteIngress>();
-        builder.Services.AddSingleton<PollAdmin>();
         builder.Services.AddSingleton<BatchWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BatchWriter>());
+        return builder;
+    }
+
+    /// <summary>The polls as this node knows them, and their changes through the writer.</summary>
+    public static WebApplicationBuilder AddPolls(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PollRegistry>();
+        builder.Services.AddSingleton<PollAdmin>();
+        return builder;
+    }
+
+    /// <summary>What the vote endpoint needs: voter keys from the server's secret, and its services resolved once.</summary>
+    public static WebApplicationBuilder AddVotes(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
+        builder.Services.AddSingleton<VoteIngress>();
         return builder;
     }
 

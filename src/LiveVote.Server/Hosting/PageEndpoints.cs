@@ -3,10 +3,17 @@ namespace LiveVote.Server.Hosting;
 /// <summary>The static pages (wwwroot). They use only the public HTTP API; the server just hands out the files.</summary>
 public static class PageEndpoints
 {
-    public static WebApplication MapPages(this WebApplication app)
+    /// <summary>The files of <c>wwwroot</c> (<c>/</c> is <c>index.html</c>), for requests no endpoint matched.</summary>
+    public static WebApplication UseStaticPages(this WebApplication app)
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        return app;
+    }
+
+    /// <summary>The pages whose URL carries a poll id or names a role rather than a file.</summary>
+    public static WebApplication MapPages(this WebApplication app)
+    {
         app.MapGet("/vote/{pollId}", (HttpContext context) => Page(context, "vote.html")).ExcludeFromDescription();
         app.MapGet("/results/{pollId}", (HttpContext context) => Page(context, "results.html")).ExcludeFromDescription();
         app.MapGet("/admin", (HttpContext context) => Page(context, "admin.html")).ExcludeFromDescription();

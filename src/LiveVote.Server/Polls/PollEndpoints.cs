@@ -1,42 +1,44 @@
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Ingest;
-using LiveVote.Server.Security;
+using LiveVote.Server.Security.Admin;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveVote.Server.Polls;
 
 public static class PollEndpoints
 {
+    /// <summary><c>/v1/polls</c>: the list (drafts for the admin only) and, admin only, a new poll.</summary>
     public static RouteGroupBuilder MapPolls(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/polls").WithTags("Polls");
         group.MapGet("/", ListPolls);
-        group.MapGet("/{pollId}", GetPoll);
         group.MapPost("/", CreatePoll).RequireAdminKey();
-        group.MapPost("/{pollId}/open", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, ct))
-            .RequireAdminKey();
-        group.MapPost("/{pollId}/close", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Close, admin, ct))
-            .RequireAdminKey();
-        group.MapPost("/{pollId}/viewer-results", SetViewerResults).RequireAdminKey();
         return group;
     }
 
-    private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls, ServerSecrets secrets)
+    /// <summary>The poll itself in its <see cref="PollGroup"/> (id already checked): read it and, admin only, change it.</summary>
+    public static RouteGroupBuilder MapPoll(this RouteGroupBuilder poll)
     {
-        var admin = AdminKeyFilter.IsAdmin(context, secrets);
+        var group = poll.MapGroup("").WithTags("Polls");
+        group.MapGet("/", GetPoll);
+        var changes = group.MapGroup("").RequireAdminKey();
+        changes.MapPost("/open", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, ct));
+        changes.MapPost("/close", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Close, admin, ct));
+        changes.MapPost("/viewer-results", SetViewerResults);
+        return group;
+    }
+
+    private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls)
+    {
+        var admin = AdminKey.IsVerified(context);
         return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || p.Status != PollStatus.Draft).Select(p => p.ToDto())]));
     }
 
-    private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls, ServerSecrets secrets)
+    private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls)
     {
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
-        }
-
         // A draft is the producer's secret until it opens: to the public it does not exist.
-        if (!polls.TryGet(pollId, out var poll) || (poll.Status == PollStatus.Draft && !AdminKeyFilter.IsAdmin(context, secrets)))
+        if (!polls.TryGet(pollId, out var poll) || (poll.Status == PollStatus.Draft && !AdminKey.IsVerified(context)))
         {
             return Problems.PollNotFound(pollId);
         }
@@ -64,11 +66,6 @@ public static class PollEndpoints
     private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> SetViewerResults(
         string pollId, ViewerResultsRequest? request, PollAdmin admin, CancellationToken cancellationToken)
     {
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
-        }
-
         if (request?.Show is not { } show)
         {
             return Problems.BadRequest(ErrorCodes.InvalidRequest, "Send {\"show\": true} or {\"show\": false}.");
@@ -77,15 +74,13 @@ public static class PollEndpoints
         return await ChangeAsync(pollId, show ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, admin, cancellationToken);
     }
 
-    /// <summary>Any change of an existing poll through the writer: 200 with the poll as stored, or the problem.</summary>
+    /// <summary>
+    /// Any change of an existing poll through the writer: 200 with the poll as stored, or the problem. Only for routes
+    /// of <see cref="PollGroup"/>, whose poll id is checked before they run.
+    /// </summary>
     internal static async Task<Results<Ok<PollDto>, ProblemHttpResult>> ChangeAsync(
         string pollId, PollCommandKind kind, PollAdmin admin, CancellationToken cancellationToken)
     {
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
-        }
-
         var result = await admin.ChangeAsync(pollId, kind, cancellationToken);
         return result.Status == PollCommandStatus.Done ? TypedResults.Ok(result.Poll!.ToDto()) : ToProblem(result, pollId, kind);
     }

@@ -1,5 +1,6 @@
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
+using LiveVote.Server.Security.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -8,11 +9,14 @@ namespace LiveVote.Server.Results;
 
 public static class ResultsEndpoints
 {
-    public static RouteGroupBuilder MapResults(this IEndpointRouteBuilder routes)
+    /// <summary><c>/results</c> in the poll's <see cref="PollGroup"/> (id already checked): the public results, their stream, the freeze.</summary>
+    public static RouteGroupBuilder MapResults(this RouteGroupBuilder poll)
     {
-        var group = routes.MapGroup("/v1/polls/{pollId}/results").WithTags("Results");
+        var group = poll.MapGroup("/results").WithTags("Results");
         group.MapGet("/", GetResults);
-        group.MapGet("/stream", Stream);
+
+        // A stream lives as long as its viewer watches: it must not hold a slot of the concurrency limit.
+        group.MapGet("/stream", Stream).WithRequestKind(RequestKind.Exempt);
         group.MapResultsFreeze();
         return group;
     }
@@ -52,12 +56,6 @@ public static class ResultsEndpoints
     {
         snapshot = null!;
         problem = null!;
-        if (!PollRules.IsPollId(pollId))
-        {
-            problem = Problems.InvalidPollId();
-            return false;
-        }
-
         if (!polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft || !hub.TryGetSnapshot(pollId, out snapshot))
         {
             problem = Problems.PollNotFound(pollId);

@@ -1,7 +1,7 @@
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
-using LiveVote.Server.Security;
+using LiveVote.Server.Security.Admin;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveVote.Server.Results;
@@ -14,26 +14,20 @@ namespace LiveVote.Server.Results;
 /// </summary>
 internal static class ResultsFreezeEndpoints
 {
-    public static RouteGroupBuilder MapResultsFreeze(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapResultsFreeze(this RouteGroupBuilder results)
     {
+        var group = results.MapGroup("").RequireAdminKey();
         group.MapPost("/freeze", (string pollId, PollAdmin admin, CancellationToken ct) =>
-                PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, ct))
-            .RequireAdminKey();
+            PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, ct));
         group.MapPost("/release", (string pollId, PollAdmin admin, CancellationToken ct) =>
-                PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, ct))
-            .RequireAdminKey();
-        group.MapGet("/live", GetLive).RequireAdminKey();
+            PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, ct));
+        group.MapGet("/live", GetLive);
         return group;
     }
 
     /// <summary>The count as it stands, frozen or not: never cached, for the producer's eyes only.</summary>
     private static Results<FileContentHttpResult, ProblemHttpResult> GetLive(string pollId, HttpContext context, ResultsHub hub, PollRegistry polls)
     {
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
-        }
-
         if (!polls.TryGet(pollId, out _) || !hub.TryGetLive(pollId, out var live))
         {
             return Problems.PollNotFound(pollId);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LiveVote.Server.Security;
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.RateLimiting;
 
 namespace LiveVote.Server.Telemetry;
@@ -7,7 +7,8 @@ namespace LiveVote.Server.Telemetry;
 /// <summary>
 /// One log line per producer action (a request with the admin key that changes something: create, open, close a poll),
 /// with its answer. Back-end viewer registrations carry the admin key too but are viewer traffic, not producer actions,
-/// so they are left out, as votes are. The client is logged as its network only (IPv4 /24, IPv6 /48).
+/// so they are left out, as votes are (known by the <see cref="RequestKind"/> their endpoint declares). The client is
+/// logged as its network only (IPv4 /24, IPv6 /48). Wrong keys are logged too: the line is about who tried what.
 /// </summary>
 internal static partial class AdminActionLog
 {
@@ -18,7 +19,7 @@ internal static partial class AdminActionLog
         {
             await next(context);
             var request = context.Request;
-            if (request.Headers.ContainsKey(AdminKeyFilter.Header) && IsChange(request.Method) && !IsViewerTraffic(request.Path)
+            if (request.Headers.ContainsKey(AdminKey.Header) && IsChange(request.Method) && !IsViewerTraffic(context)
                 && logger.IsEnabled(LogLevel.Information))
             {
                 // Untraced requests have no Activity (hosting's per-request one is off, see TelemetrySetup): the line
@@ -32,8 +33,7 @@ internal static partial class AdminActionLog
 
     private static bool IsChange(string method) => !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);
 
-    private static bool IsViewerTraffic(PathString path) =>
-        path.StartsWithSegments("/v1/viewers", StringComparison.Ordinal) || (path.Value?.EndsWith("/votes", StringComparison.Ordinal) ?? false);
+    private static bool IsViewerTraffic(HttpContext context) => RequestKinds.Of(context) is RequestKind.Register or RequestKind.Vote;
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Admin action {Method} {Path} answered {Status} (client network {ClientNetwork})")]
     private static partial void LogAction(ILogger logger, string method, string path, int status, string clientNetwork);

@@ -49,18 +49,14 @@ public static class TelemetrySetup
         }
 
         builder.Services.AddSingleton<LiveStats>();
+        builder.Services.AddHostedService<LiveStatsFromStart>();
         builder.Services.AddHostedService<HostGauges.Registration>();
         return builder;
     }
 
-    /// <summary><c>/metrics</c>, <c>GET /v1/admin/stats</c> and the admin action log.</summary>
-    public static WebApplication UseTelemetry(this WebApplication app)
-    {
-        app.UseAdminActionLog();
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
-        app.MapAdminStats();
-        return app;
-    }
+    /// <summary><c>/metrics</c>: Prometheus' scrape endpoint.</summary>
+    public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder routes) =>
+        routes.MapPrometheusScrapingEndpoint(MetricsPath);
 
     /// <summary>
     /// One JSON object per line on stdout, with the trace and span ids of the work that logged it. ASP.NET Core's
@@ -89,6 +85,20 @@ public static class TelemetrySetup
         {
             builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         }
+    }
+
+    /// <summary>
+    /// The console's figures count from the moment their listener exists: it is created as the host starts, not at the
+    /// console's first request, or votes cast before anyone looked would be missing from the totals.
+    /// </summary>
+    private sealed class LiveStatsFromStart(LiveStats stats) : IHostedService
+    {
+        /// <summary>Resolving it, as the host starts its services, is what starts the listener.</summary>
+        public LiveStats Stats { get; } = stats;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Scrapes and health probes are not traced: they stay cheap and keep traces about viewers and producers.</summary>

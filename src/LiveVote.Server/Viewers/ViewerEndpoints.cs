@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Security;
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.Captcha;
+using LiveVote.Server.Security.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveVote.Server.Viewers;
@@ -13,10 +15,8 @@ public static class ViewerEndpoints
 
     public static RouteGroupBuilder MapViewers(this IEndpointRouteBuilder routes)
     {
-        // The challenge exists for registration only, so it is mapped with it.
-        routes.MapCaptcha();
         var group = routes.MapGroup("/v1/viewers").WithTags("Viewers");
-        group.MapPost("/", RegisterAsync);
+        group.MapPost("/", RegisterAsync).WithRequestKind(RequestKind.Register);
         return group;
     }
 
@@ -31,7 +31,6 @@ public static class ViewerEndpoints
         RegisterViewerRequest? request,
         HttpContext context,
         ViewerTokens tokens,
-        ServerSecrets secrets,
         ICaptchaVerifier captcha,
         CancellationToken cancellationToken)
     {
@@ -40,12 +39,12 @@ public static class ViewerEndpoints
             return Problems.BadRequest(ErrorCodes.InvalidRequest, $"displayName must be 1 to {MaxDisplayNameLength} characters.");
         }
 
-        if (context.Request.Headers.ContainsKey(AdminKeyFilter.Header))
+        if (context.Request.Headers.ContainsKey(AdminKey.Header))
         {
-            if (!AdminKeyFilter.IsAdmin(context, secrets))
+            if (!AdminKey.IsVerified(context))
             {
                 return Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.AdminKeyRequired, "A valid admin key is required.",
-                    $"Back ends send the admin key in {AdminKeyFilter.Header}; viewers send no {AdminKeyFilter.Header} and a solved CAPTCHA.");
+                    $"Back ends send the admin key in {AdminKey.Header}; viewers send no {AdminKey.Header} and a solved CAPTCHA.");
             }
         }
         else
@@ -59,7 +58,7 @@ public static class ViewerEndpoints
 
         var viewerId = NewViewerId();
         var (token, expiresAt) = tokens.Issue(viewerId);
-        Telemetry.Metrics.ViewerRegistered(context.Request.Headers.ContainsKey(AdminKeyFilter.Header) ? "backend" : "public");
+        Telemetry.Metrics.ViewerRegistered(context.Request.Headers.ContainsKey(AdminKey.Header) ? "backend" : "public");
         return TypedResults.Created((string?)null, new RegisterViewerResponse(viewerId, token, expiresAt));
     }
 

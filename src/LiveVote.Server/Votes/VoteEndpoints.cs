@@ -4,6 +4,7 @@ using LiveVote.Server.Hosting;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
+using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Security.Risk;
 using LiveVote.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,10 +14,11 @@ namespace LiveVote.Server.Votes;
 
 public static class VoteEndpoints
 {
-    public static RouteGroupBuilder MapVotes(this IEndpointRouteBuilder routes)
+    /// <summary><c>/votes</c> in the poll's <see cref="PollGroup"/> (id already checked): the hot path.</summary>
+    public static RouteGroupBuilder MapVotes(this RouteGroupBuilder poll)
     {
-        var group = routes.MapGroup("/v1/polls/{pollId}/votes").WithTags("Votes");
-        group.MapPost("/", CastAsync).Accepts<CastVoteRequest>("application/json");
+        var group = poll.MapGroup("/votes").WithTags("Votes");
+        group.MapPost("/", CastAsync).Accepts<CastVoteRequest>("application/json").WithRequestKind(RequestKind.Vote);
         return group;
     }
 
@@ -44,11 +46,6 @@ public static class VoteEndpoints
         {
             Metrics.VoteRefused("unauthorized");
             return Problems.Unauthorized(TokenMessage(error));
-        }
-
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
         }
 
         if (!ingress.Polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)

@@ -1,5 +1,6 @@
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Security.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ public static class CaptchaEndpoints
 {
     public static IEndpointRouteBuilder MapCaptcha(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/v1/captcha/challenge", Challenge).WithTags("Viewers");
+        routes.MapGet("/v1/captcha/challenge", Challenge).WithTags("Viewers").WithRequestKind(RequestKind.Challenge);
         return routes;
     }
 

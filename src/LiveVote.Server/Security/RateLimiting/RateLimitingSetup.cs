@@ -1,20 +1,16 @@
-using LiveVote.Server.Security.Risk;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Security.RateLimiting;
 
 public static class RateLimitingSetup
 {
-    /// <summary>The limits (<see cref="RateLimitOptions"/>, validated at start), the admin-key lockout and ASP.NET Core's rate limiter.</summary>
+    /// <summary>The limits (<see cref="RateLimitOptions"/>, validated at start) and ASP.NET Core's rate limiter.</summary>
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<AdminLockout>();
         builder.Services.AddSingleton<RequestLimiter>();
-        builder.Services.TryAddSingleton<AuditNotes>();
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<RequestLimiter, IOptions<RateLimitOptions>>((options, limiter, limits) =>
         {
@@ -26,11 +22,10 @@ public static class RateLimitingSetup
         return builder;
     }
 
-    /// <summary>After routing (so a request's endpoint is known): the admin-key lockout, then the limits.</summary>
+    /// <summary>After routing (so a request's endpoint and its <see cref="RequestKind"/> are known) and the admin-key guard.</summary>
     public static WebApplication UseRateLimits(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseMiddleware<AdminKeyGuard>();
         app.UseRateLimiter();
         return app;
     }

@@ -1,8 +1,6 @@
-using Microsoft.AspNetCore.Routing.Patterns;
-
 namespace LiveVote.Server.Security.RateLimiting;
 
-/// <summary>What a request is, for the limits: decided from the endpoint routing matched, not from the raw path.</summary>
+/// <summary>What a request is, for the limits: declared by each endpoint where it is mapped (<see cref="RequestKinds.WithRequestKind"/>).</summary>
 public enum RequestKind : byte
 {
     /// <summary>Anything else: only the concurrency limit applies.</summary>
@@ -23,47 +21,21 @@ public enum RequestKind : byte
 
 public static class RequestKinds
 {
-    public const string RegisterRoute = "/v1/viewers";
-    public const string VoteRoute = "/v1/polls/{pollId}/votes";
-    public const string ChallengeRoute = "/v1/captcha/challenge";
-    public const string ResultsStreamRoute = "/v1/polls/{pollId}/results/stream";
+    /// <summary>The kind the matched endpoint declared; <see cref="RequestKind.Other"/> without one (no endpoint, 404, 405).</summary>
+    public static RequestKind Of(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<RequestKindMetadata>()?.Kind ?? RequestKind.Other;
 
-    public static RequestKind Of(HttpContext context)
+    /// <summary>Declares the endpoint's kind for the limits and the logs: metadata read once per request, no route text compared.</summary>
+    public static TBuilder WithRequestKind<TBuilder>(this TBuilder builder, RequestKind kind)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(RequestKindMetadata.For(kind));
+
+    private sealed class RequestKindMetadata(RequestKind kind)
     {
-        if (context.GetEndpoint() is not RouteEndpoint { RoutePattern: var pattern })
-        {
-            return RequestKind.Other;
-        }
+        private static readonly RequestKindMetadata[] All = [.. Enum.GetValues<RequestKind>().Select(k => new RequestKindMetadata(k))];
 
-        var route = Trim(pattern);
-        var method = context.Request.Method;
-        if (HttpMethods.IsPost(method))
-        {
-            return route switch
-            {
-                VoteRoute => RequestKind.Vote,
-                RegisterRoute => RequestKind.Register,
-                _ => RequestKind.Other,
-            };
-        }
+        public RequestKind Kind { get; } = kind;
 
-        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
-        {
-            return route switch
-            {
-                ChallengeRoute => RequestKind.Challenge,
-                ResultsStreamRoute or "/healthz" or "/readyz" => RequestKind.Exempt,
-                _ => RequestKind.Other,
-            };
-        }
-
-        return RequestKind.Other;
-    }
-
-    /// <summary>A group's "/" child ends in a slash ("/v1/viewers/"); the routes above are written without it.</summary>
-    private static ReadOnlySpan<char> Trim(RoutePattern pattern)
-    {
-        var raw = pattern.RawText.AsSpan();
-        return raw.Length > 1 && raw[^1] == '/' ? raw[..^1] : raw;
+        public static RequestKindMetadata For(RequestKind kind) => All[(int)kind];
     }
 }

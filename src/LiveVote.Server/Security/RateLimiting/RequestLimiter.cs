@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.Risk;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,7 @@ public enum LimitName : byte
 /// The global limiter of ASP.NET Core's rate limiting middleware: one concurrency limit for every request (except
 /// <see cref="RequestKind.Exempt"/>), then the token buckets of the request's kind, keyed by viewer token, host and
 /// network. Buckets (<see cref="TokenBuckets"/>) are created on first use and dropped once full again, so memory
-/// follows the clients active in the last seconds. Admin-key requests skip the buckets (see <see cref="AdminKeyGuard"/>).
+/// follows the clients active in the last seconds. Verified admin-key requests skip the buckets (<see cref="AdminKey.IsVerified"/>).
 /// </summary>
 internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
 {
@@ -99,7 +100,7 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
             RequestKind.Challenge => ChallengeLimits,
             _ => [],
         };
-        if (limits.Length == 0 || AdminKeyGuard.IsVerifiedAdmin(context))
+        if (limits.Length == 0 || AdminKey.IsVerified(context))
         {
             return held;
         }

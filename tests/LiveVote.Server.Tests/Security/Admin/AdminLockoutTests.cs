@@ -1,8 +1,9 @@
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace LiveVote.Server.Tests.Security.RateLimiting;
+namespace LiveVote.Server.Tests.Security.Admin;
 
 public sealed class AdminLockoutTests
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
 
-namespace LiveVote.Server.Tests.Security.RateLimiting;
+namespace LiveVote.Server.Tests.Security.Admin;
 
 /// <summary>Repeated wrong admin keys lock the client's network out of admin-key requests, visibly and temporarily.</summary>
 public sealed class AdminLockoutEndpointTests

@@ -1,6 +1,7 @@
+using LiveVote.Server.Security.RateLimiting;
 using Microsoft.Extensions.Options;
 
-namespace LiveVote.Server.Security.RateLimiting;
+namespace LiveVote.Server.Security.Admin;
 
 /// <summary>
 /// Counts wrong admin keys per client network and locks a network out of every admin-key request after

@@ -1,29 +1,30 @@
 using LiveVote.Contracts;
 using LiveVote.Server.Audit;
+using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Security.Risk;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Telemetry;
 
-namespace LiveVote.Server.Security.RateLimiting;
+namespace LiveVote.Server.Security.Admin;
 
 /// <summary>
 /// Runs before the limits and the endpoints for every request that presents <c>X-Admin-Key</c>:
 /// <list type="bullet">
 /// <item>from a locked-out network: 429 <c>admin-locked-out</c> with Retry-After, whatever the key (a right key too:
 /// otherwise the lockout would tell a guesser when they are right);</item>
-/// <item>a right key (constant-time comparison): marks the request as a verified admin, so the public limits skip it;</item>
+/// <item>a right key (constant-time comparison): marks the request as a verified admin (<see cref="AdminKey.IsVerified"/>),
+/// so the admin-only endpoints let it in and the public limits skip it;</item>
 /// <item>a wrong key: counted for the client network (<see cref="AdminLockout"/>); the failure that crosses the
 /// threshold is answered 429 at once, counted in metrics and written to the audit trail.</item>
 /// </list>
-/// The endpoints still check the key themselves (<see cref="AdminKeyFilter"/>); this only adds the lockout.
+/// This is the only place the key is compared: everything else reads the verdict (<see cref="AdminKey"/>), and
+/// <see cref="AdminKeyRequirement"/> refuses admin-only endpoints without it.
 /// </summary>
 internal sealed class AdminKeyGuard(RequestDelegate next, ServerSecrets secrets, AdminLockout lockout, AuditNotes notes)
 {
-    public static bool IsVerifiedAdmin(HttpContext context) => context.Features.Get<VerifiedAdmin>() is not null;
-
     public Task InvokeAsync(HttpContext context)
     {
-        if (!context.Request.Headers.TryGetValue(AdminKeyFilter.Header, out var keys))
+        if (!context.Request.Headers.TryGetValue(AdminKey.Header, out var keys))
         {
             return next(context);
         }
@@ -37,7 +38,7 @@ internal sealed class AdminKeyGuard(RequestDelegate next, ServerSecrets secrets,
 
         if (keys.Count == 1 && secrets.IsAdminKey(keys[0]))
         {
-            context.Features.Set(VerifiedAdmin.Instance);
+            AdminKey.MarkVerified(context);
             return next(context);
         }
 
@@ -58,10 +59,4 @@ internal sealed class AdminKeyGuard(RequestDelegate next, ServerSecrets secrets,
             "Too many wrong admin keys.",
             "Too many wrong admin keys came from this network: admin-key requests from it are refused until Retry-After seconds have passed.",
             "admin-key");
-
-    /// <summary>Request feature: the request carried the right admin key.</summary>
-    private sealed class VerifiedAdmin
-    {
-        public static readonly VerifiedAdmin Instance = new();
-    }
 }
