@@ -104,6 +104,12 @@ internal sealed partial class BatchWriter(
     /// <summary>Moves queued items into the batch, deciding what needs no store at all (poll not open).</summary>
     private void Drain()
     {
+        foreach (var note in _deferredNotes)
+        {
+            _batch.AddNote(note);
+        }
+
+        _deferredNotes.Clear();
         var reader = queue.Reader;
         while (!_batch.IsFull && reader.TryRead(out var command))
         {
@@ -197,7 +203,7 @@ internal sealed partial class BatchWriter(
         using var activity = Metrics.StartBatchCommit(_waiters.AsSpan(0, _batch.VoteCount), _links);
         try
         {
-            await store.CommitAsync(_batch, _chain!);
+            await WithinDeadlineAsync(store.CommitAsync(_batch, _chain!));
         }
         catch (PollChangeRefusedException e)
         {
@@ -244,11 +250,14 @@ internal sealed partial class BatchWriter(
                 _touched.Add(votes[i].Poll.Id);
             }
 
-            Metrics.VoteDecided(decided[i].Outcome);
-            _waiters[i]!.SetResult(decided[i]);
+            if (!_answeredEarly)
+            {
+                Metrics.VoteDecided(decided[i].Outcome);
+                _waiters[i]!.SetResult(decided[i]);
+            }
         }
 
-        foreach (var command in _pollCommands)
+        foreach (var command in _answeredEarly ? [] : _pollCommands)
         {
             command.Complete(new PollCommandResult(PollCommandStatus.Done, _pendingPolls[command.PollId]));
         }
@@ -264,14 +273,19 @@ internal sealed partial class BatchWriter(
 
     private void FailBatch(PollCommandStatus pollStatus = PollCommandStatus.StoreFailed)
     {
+        // Nobody waits for a note to retry it: a failed commit loses it, and says so.
+        Metrics.AuditNotesDropped(_batch.NoteCount);
+        if (_answeredEarly)
+        {
+            Reset();
+            return;
+        }
+
         for (var i = 0; i < _batch.VoteCount; i++)
         {
             _waiters[i]!.SetResult(VoteResult.StoreFailed);
             Metrics.VoteDecided(VoteOutcome.StoreFailed);
         }
-
-        // Nobody waits for a note to retry it: a failed commit loses it, and says so.
-        Metrics.AuditNotesDropped(_batch.NoteCount);
 
         foreach (var command in _pollCommands)
         {
@@ -287,6 +301,7 @@ internal sealed partial class BatchWriter(
 
     private void Reset()
     {
+        _answeredEarly = false;
         Array.Clear(_waiters, 0, _batch.VoteCount);
         _batch.Clear();
         _pollCommands.Clear();

@@ -31,6 +31,16 @@ public sealed class IngestOptions
     [Range(0, 1000)]
     public int MaxBatchDelayMs { get; set; }
 
+    /// <summary>
+    /// How long a vote's request waits for its batch's commit, in milliseconds, before it is answered 503
+    /// <c>store-unavailable</c> while the commit goes on (its outcome then settled by the client's retry: 201 if it was
+    /// never stored, 200 with the same vote id if it was). A healthy commit takes milliseconds (p99 write target 150 ms);
+    /// one still running after 3 s is waiting for something that will not come soon (no synchronous standby, a
+    /// failover), and a request must not hang with it. While it runs, new votes are answered 503 at once.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int CommitDeadlineMs { get; set; } = 3000;
+
     /// <summary>Seconds a client is asked to wait (Retry-After) when the queue is full or the store failed.</summary>
     [Range(1, 60)]
     public int RetryAfterSeconds { get; set; } = 1;

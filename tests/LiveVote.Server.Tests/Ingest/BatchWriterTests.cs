@@ -114,7 +114,6 @@ public sealed class BatchWriterTests : IAsyncLifetime
 
         var vote = EnqueueVote(Open, 0, voter: 2);
         var close = EnqueuePollCommand(PollCommandKind.Close);
-        _time.ExpectTimer();
         Release();
 
         await held;
@@ -125,10 +124,35 @@ public sealed class BatchWriterTests : IAsyncLifetime
 
         // The writer pauses after a failure (a failing store fails every batch alike); once the pause is over, the same
         // vote retried is stored.
-        await _time.TimerCreated;
-        _time.Advance(TimeSpan.FromSeconds(1));
         _store.FailWhen = null;
-        Assert.Equal(VoteOutcome.Accepted, (await VoteAsync(Open, 0, voter: 2)).Outcome);
+        var retry = EnqueueVote(Open, 0, voter: 2);
+        await AdvanceUntilAsync(retry);
+        Assert.Equal(VoteOutcome.Accepted, (await retry).Outcome);
+    }
+
+    [Fact]
+    public async Task CommitPastItsDeadline_Answers503_RefusesNewVotesAtOnce_AndItsVoteIsFoundByTheRetry()
+    {
+        await StartAsync();
+        _time.ExpectTimer();
+        var held = await HoldNextCommitAsync();
+        await _time.TimerCreated;
+
+        _time.Advance(TimeSpan.FromMilliseconds(new IngestOptions().CommitDeadlineMs));
+        Assert.Equal(VoteOutcome.StoreFailed, (await held).Outcome);
+        var whileStalled = EnqueueVote(Open, 1, voter: 2);
+        var closeWhileStalled = EnqueuePollCommand(PollCommandKind.Close);
+        Assert.Equal(VoteOutcome.StoreFailed, (await whileStalled).Outcome);
+        Assert.Equal(PollCommandStatus.StoreFailed, (await closeWhileStalled).Status);
+        Release();
+
+        // The stalled commit did store voter 1's vote: the retry gets it back (200), the refused vote is stored now (201).
+        var retry = await VoteAsync(Open, 0, voter: 1);
+        Assert.Equal(VoteOutcome.Duplicate, retry.Outcome);
+        Assert.Equal(VoteOutcome.Accepted, (await VoteAsync(Open, 1, voter: 2)).Outcome);
+        Assert.Equal([["vote:p1:1"], ["vote:p1:1"], ["vote:p1:2"]], _store.Commits);
+        Assert.True(_results.TryGetLiveTotals(Open.Id, out var totals));
+        Assert.Equal([1L, 1L], totals);
     }
 
     [Fact]
@@ -244,6 +268,16 @@ public sealed class BatchWriterTests : IAsyncLifetime
         Assert.Equal(VoteOutcome.Accepted, (await held).Outcome);
         Assert.Equal(VoteOutcome.Accepted, (await queued).Outcome);
         Assert.False(_writer.IsRunning);
+    }
+
+    /// <summary>Moves fake time on until <paramref name="answer"/> completes (the writer's pauses are on that clock).</summary>
+    private async Task AdvanceUntilAsync(Task answer)
+    {
+        for (var i = 0; i < 1000 && !answer.IsCompleted; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.WhenAny(answer, Task.Delay(10));
+        }
     }
 
     private async Task StartAsync(int lingerMs = 0, StorageKind storage = StorageKind.Sqlite)
