@@ -1,6 +1,4 @@
-using LiveVote.Server.Security.Risk;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Security.RateLimiting;
@@ -14,7 +12,6 @@ public static class RateLimitingSetup
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AdminLockout>();
         builder.Services.AddSingleton<RequestLimiter>();
-        builder.Services.TryAddSingleton<AuditNotes>();
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<RequestLimiter, IOptions<RateLimitOptions>>((options, limiter, limits) =>
         {
