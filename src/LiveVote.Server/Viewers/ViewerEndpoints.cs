@@ -3,6 +3,7 @@ using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Captcha;
+using LiveVote.Server.Security.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveVote.Server.Viewers;

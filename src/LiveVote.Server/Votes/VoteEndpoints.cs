@@ -3,8 +3,8 @@ using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
-using LiveVote.Server.Security;
 using LiveVote.Server.Security.Risk;
+using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -40,10 +40,11 @@ public static class VoteEndpoints
 
         // Spans only when the request is sampled: an unsampled vote allocates none.
         using var validating = Metrics.StartVoteValidation();
-        if (ingress.Tokens.TryValidateHeader(context.Request.Headers.Authorization, out var viewerId) is not TokenError.None and var error)
+        var (tokenError, token) = await ingress.Tokens.ValidateHeaderAsync(context.Request.Headers.Authorization);
+        if (tokenError != TokenError.None)
         {
             Metrics.VoteRefused("unauthorized");
-            return Problems.Unauthorized(TokenMessage(error));
+            return Problems.Unauthorized(TokenMessage(tokenError));
         }
 
         if (!PollRules.IsPollId(pollId))
@@ -71,8 +72,8 @@ public static class VoteEndpoints
                 $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
         }
 
-        var voterKey = ingress.VoterKeys.Derive(viewerId);
-        if (await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey) is { } refused)
+        var voterKey = ingress.VoterKeys.Derive(token.ViewerId);
+        if (await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey, token.IssuedAt) is { } refused)
         {
             return refused;
         }
