@@ -19,6 +19,7 @@ builder.AddHttp();
 builder.AddTelemetry();
 builder.AddHardening();
 builder.AddStorage();
+builder.AddAudit();
 builder.AddSecurity();
 builder.AddAdminKey();
 builder.AddCaptcha();

@@ -5,6 +5,7 @@ using LiveVote.Server.Security;
 using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Security.RateLimiting;
+using LiveVote.Server.Security.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveVote.Server.Viewers;

@@ -6,6 +6,7 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Security.Risk;
+using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -42,10 +43,11 @@ public static class VoteEndpoints
 
         // Spans only when the request is sampled: an unsampled vote allocates none.
         using var validating = Metrics.StartVoteValidation();
-        if (ingress.Tokens.TryValidateHeader(context.Request.Headers.Authorization, out var viewerId) is not TokenError.None and var error)
+        var (tokenError, token) = await ingress.Tokens.ValidateHeaderAsync(context.Request.Headers.Authorization);
+        if (tokenError != TokenError.None)
         {
             Metrics.VoteRefused("unauthorized");
-            return Problems.Unauthorized(TokenMessage(error));
+            return Problems.Unauthorized(TokenMessage(tokenError));
         }
 
         if (!ingress.Polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
@@ -68,8 +70,8 @@ public static class VoteEndpoints
                 $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
         }
 
-        var voterKey = ingress.VoterKeys.Derive(viewerId);
-        if (await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey) is { } refused)
+        var voterKey = ingress.VoterKeys.Derive(token.ViewerId);
+        if (await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey, token.IssuedAt) is { } refused)
         {
             return refused;
         }

@@ -1,16 +1,13 @@
-using LiveVote.Server.Security.Risk;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LiveVote.Server.Security.Admin;
 
 public static class AdminKeySetup
 {
-    /// <summary>The admin-key lockout (its settings are <c>LiveVote:RateLimits:Admin*</c>) and the audit notes it writes.</summary>
+    /// <summary>The admin-key lockout (its settings are <c>LiveVote:RateLimits:Admin*</c>); its notes go through <c>AddAudit</c>'s AuditNotes.</summary>
     public static WebApplicationBuilder AddAdminKey(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<AdminLockout>();
-        builder.Services.TryAddSingleton<AuditNotes>();
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.RateLimiting;
 
 namespace LiveVote.Server.Security.Risk;
@@ -13,7 +14,7 @@ internal sealed class RegistrationSignals(RequestDelegate next, RiskScorer score
     {
         await next(context);
         if (context.Response.StatusCode == StatusCodes.Status201Created && RequestKinds.Of(context) == RequestKind.Register &&
-            !AdminKeyGuard.IsVerifiedAdmin(context))
+            !AdminKey.IsVerified(context))
         {
             scorer.RecordRegistration(ClientNetwork.Of(context));
         }

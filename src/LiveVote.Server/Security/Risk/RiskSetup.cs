@@ -1,4 +1,4 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using LiveVote.Server.Audit;
 
 namespace LiveVote.Server.Security.Risk;
 
@@ -11,7 +11,8 @@ public static class RiskSetup
         builder.Services.AddOptions<RiskOptions>().BindConfiguration(RiskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RiskScorer>();
         builder.Services.AddSingleton<VoteRiskGate>();
-        builder.Services.TryAddSingleton<AuditNotes>();
+
+        // The one registration of the audit-note writer; the admin-key lockout (AddRateLimits) posts through it too.
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using LiveVote.Contracts;
+using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
@@ -62,10 +63,13 @@ internal sealed class VoteRiskGate
         _noted = new SlidingWindowCounter(NoteSlots, o.NoteRepeatWindow, time);
     }
 
-    /// <summary>Null when the vote may go on; else the answer that refuses it.</summary>
-    public ValueTask<ProblemHttpResult?> CheckAsync(HttpContext context, Poll poll, int optionIndex, VoterKey voterKey)
+    /// <summary>
+    /// Null when the vote may go on; else the answer that refuses it. <paramref name="tokenIssuedAt"/> is the validated
+    /// viewer token's <c>iat</c> (null when it has none), for the young-account signal.
+    /// </summary>
+    public ValueTask<ProblemHttpResult?> CheckAsync(HttpContext context, Poll poll, int optionIndex, VoterKey voterKey, DateTimeOffset? tokenIssuedAt)
     {
-        if (!_enabled || AdminKeyGuard.IsVerifiedAdmin(context))
+        if (!_enabled || AdminKey.IsVerified(context))
         {
             return ValueTask.FromResult<ProblemHttpResult?>(null);
         }
@@ -74,10 +78,10 @@ internal sealed class VoteRiskGate
         var headers = context.Request.Headers;
         var assessment = _scorer.RecordVote(client, headers.UserAgent.ToString(), headers.AcceptLanguage.ToString(), poll.Id, optionIndex, null);
 
-        // The token's age is read only when it could matter: most votes are far below the threshold.
+        // The token's age counts only when it could matter: most votes are far below the threshold.
         if (assessment.Score + _youngWeight >= _captchaThreshold)
         {
-            assessment = assessment with { YoungAccount = _scorer.YoungAccountPoints(TokenIssuedAt.Read(headers.Authorization.ToString())) };
+            assessment = assessment with { YoungAccount = _scorer.YoungAccountPoints(tokenIssuedAt) };
         }
 
         if (assessment.Score < _captchaThreshold)

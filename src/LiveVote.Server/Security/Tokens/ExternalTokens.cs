@@ -1,231 +1,118 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace LiveVote.Server.Security.Tokens;
 
 /// <summary>
-/// Verifies an external OIDC issuer's RS256/ES256 tokens against its JWKS (<see cref="JwksCache"/>), so a broadcaster's
-/// own accounts can vote without our registration. Checks the signature with the key the <c>kid</c> names (which must be
-/// published for the token's algorithm), then <c>iss</c>, <c>aud</c>, <c>exp</c>, <c>nbf</c> and <c>sub</c>. The viewer
-/// id is <c>issuer|sub</c>: subjects of different issuers never collide, nor with our own viewer ids.
-/// Unlike our HS256 path this one allocates: it serves a broadcaster's accounts, not our hot path, and stays cheap anyway.
+/// Verifies an external OIDC issuer's RS256/ES256 tokens with Microsoft.IdentityModel's <see cref="JsonWebTokenHandler"/>
+/// against the keys <see cref="ExternalIssuerKeys"/> holds in memory, so a broadcaster's own accounts can vote without
+/// our registration. Checked: the signature, with the key the <c>kid</c> names and only for the algorithm that key is for;
+/// <c>iss</c> exactly; <c>aud</c> exactly (a string or an array entry); <c>exp</c> and <c>nbf</c> within
+/// <see cref="ExternalTokenOptions.ClockSkew"/> (by our <see cref="TimeProvider"/>); a <c>sub</c>; no <c>crit</c>
+/// header. The viewer id is <c>issuer|sub</c>: subjects of different issuers never collide, nor with our own viewer ids.
+/// Unlike our HS256 path this one allocates: it serves a broadcaster's accounts, not our hot path.
 /// </summary>
 public sealed class ExternalTokens
 {
     public const int MaxSubjectLength = 255;
-    private readonly ExternalTokenOptions _options;
-    private readonly JwksCache _jwks;
-    private readonly TimeProvider _time;
+    private const long MaxUnixSeconds = 253_402_300_799;
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly ExternalIssuerKeys _keys;
+    private readonly TokenValidationParameters _parameters;
+    private readonly string _issuer;
 
-    public ExternalTokens(IOptions<ExternalTokenOptions> options, JwksCache jwks, TimeProvider time)
+    public ExternalTokens(IOptions<ExternalTokenOptions> options, ExternalIssuerKeys keys, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
-        _jwks = jwks;
-        _time = time;
+        var settings = options.Value;
+        Enabled = settings.Enabled;
+        _keys = keys;
+        _issuer = settings.Issuer ?? "";
+        var skew = settings.ClockSkew;
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = settings.Issuer,
+            ValidAudience = settings.Audience,
+            IgnoreTrailingSlashWhenValidatingAudience = false,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
+
+            // No algorithm confusion: a key verifies the one algorithm it is for (this replaces the ValidAlgorithms check).
+            AlgorithmValidator = (algorithm, key, _, _) => ExternalIssuerKeys.AlgorithmOf(key) == algorithm,
+
+            // Read at each validation, so a refresh applies at once; an unknown kid finds nothing (no trying every key).
+            IssuerSigningKeyResolver = (_, _, keyId, _) => keys.Find(keyId),
+            TryAllIssuerSigningKeys = false,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ClockSkew = skew,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp > now - skew && (notBefore is not { } nbf || nbf <= now + skew);
+            },
+
+            // Refusals are answered, not logged: a flood of forged tokens must not become a flood of log lines.
+            LogValidationExceptions = false,
+        };
     }
 
-    public bool Enabled => _options.Enabled;
+    public bool Enabled { get; }
 
-    /// <summary>Whether the reader's current string is an algorithm this class verifies (called on our header pass).</summary>
-    public static bool IsSupportedAlgorithm(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("RS256"u8) || reader.ValueTextEquals("ES256"u8);
-
-    /// <summary>Validates a token whose header names an asymmetric algorithm; <paramref name="ascii"/> is the whole token.</summary>
-    public TokenError TryValidate(ReadOnlySpan<byte> ascii, int firstDot, int lastDot, ReadOnlySpan<byte> headerJson, out string viewerId)
+    /// <summary>Validates a token whose header names RS256 or ES256 (<see cref="ViewerTokens"/> sends only those).</summary>
+    public async Task<TokenCheck> ValidateAsync(string token)
     {
-        viewerId = "";
-        if (!TryReadHeader(headerJson, out var algorithm, out var keyId))
-        {
-            return TokenError.Malformed;
-        }
-
-        if (_jwks.Keys.Find(keyId) is not { } key)
-        {
-            // The issuer may have rotated to a key we have not fetched yet: fetch early (throttled) and refuse this one.
-            _jwks.RequestRefresh();
-            return TokenError.UnknownKey;
-        }
-
-        // A key verifies only the algorithm it was published for: no RS256/ES256 confusion.
-        if (key.Algorithm != algorithm)
-        {
-            return TokenError.BadSignature;
-        }
-
-        Span<byte> signature = stackalloc byte[512];
-        if (System.Buffers.Text.Base64Url.DecodeFromUtf8(ascii[(lastDot + 1)..], signature, out _, out var signatureLength) != OperationStatus.Done ||
-            !key.Verify(ascii[..lastDot], signature[..signatureLength]))
-        {
-            return TokenError.BadSignature;
-        }
-
-        var payload = new byte[System.Buffers.Text.Base64Url.GetMaxDecodedLength(lastDot - firstDot - 1)];
-        if (System.Buffers.Text.Base64Url.DecodeFromUtf8(ascii[(firstDot + 1)..lastDot], payload, out _, out var written) != OperationStatus.Done)
-        {
-            return TokenError.Malformed;
-        }
-
-        return CheckClaims(payload.AsSpan(0, written), out viewerId);
-    }
-
-    private static bool TryReadHeader(ReadOnlySpan<byte> json, out JwsAlgorithm algorithm, out string keyId)
-    {
-        algorithm = default;
-        keyId = "";
-        bool hasAlgorithm = false, hasKeyId = false;
+        JsonWebToken jwt;
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 2 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("alg"u8))
-                {
-                    reader.Read();
-                    hasAlgorithm = reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("RS256"u8) || reader.ValueTextEquals("ES256"u8));
-                    algorithm = hasAlgorithm && reader.ValueTextEquals("ES256"u8) ? JwsAlgorithm.ES256 : JwsAlgorithm.RS256;
-                }
-                else if (reader.ValueTextEquals("kid"u8))
-                {
-                    reader.Read();
-                    hasKeyId = reader.TokenType == JsonTokenType.String;
-                    keyId = hasKeyId ? reader.GetString()! : "";
-                }
-                else if (reader.ValueTextEquals("crit"u8))
-                {
-                    // RFC 7515 4.1.11: extensions we do not understand must make the token invalid.
-                    return false;
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
+            jwt = new JsonWebToken(token);
         }
-        // GetString throws InvalidOperationException on invalid UTF-8: hostile input, not a server error.
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or JsonException or FormatException or InvalidOperationException)
         {
-            return false;
+            return TokenCheck.Refused(TokenError.Malformed);
         }
 
-        return hasAlgorithm && hasKeyId && keyId.Length is > 0 and <= 256;
+        // RFC 7515 4.1.11: a crit extension we do not understand makes the token invalid. Without a kid there is no key
+        // to look up (and no reason to fetch the keys again).
+        if (string.IsNullOrEmpty(jwt.Kid) || jwt.TryGetHeaderValue<object>("crit", out _))
+        {
+            return TokenCheck.Refused(TokenError.Malformed);
+        }
+
+        var result = await _handler.ValidateTokenAsync(jwt, _parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            var error = ErrorOf(result.Exception);
+            if (error == TokenError.UnknownKey)
+            {
+                // The issuer may have rotated to a key we have not fetched yet: fetch early (throttled), refuse this one.
+                _keys.RequestRefresh();
+            }
+
+            return TokenCheck.Refused(error);
+        }
+
+        if (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var subject) || string.IsNullOrEmpty(subject) ||
+            subject.Length > MaxSubjectLength)
+        {
+            return TokenCheck.Refused(TokenError.Malformed);
+        }
+
+        var issuedAt = jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var iat) && iat is > 0 and <= MaxUnixSeconds
+            ? DateTimeOffset.FromUnixTimeSeconds(iat)
+            : (DateTimeOffset?)null;
+        return TokenCheck.Valid(new ValidatedToken(_issuer + "|" + subject, issuedAt));
     }
 
-    private TokenError CheckClaims(ReadOnlySpan<byte> json, out string viewerId)
+    private static TokenError ErrorOf(Exception? exception) => exception switch
     {
-        viewerId = "";
-        bool issuerOk = false, audienceOk = false;
-        long? expires = null, notBefore = null;
-        string? subject = null;
-        try
-        {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return TokenError.Malformed;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("iss"u8))
-                {
-                    reader.Read();
-                    issuerOk = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(_options.Issuer);
-                }
-                else if (reader.ValueTextEquals("aud"u8))
-                {
-                    reader.Read();
-                    audienceOk = ReadAudience(ref reader);
-                }
-                else if (reader.ValueTextEquals("sub"u8))
-                {
-                    reader.Read();
-                    subject = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else if (reader.ValueTextEquals("exp"u8) || reader.ValueTextEquals("nbf"u8))
-                {
-                    var isExpiry = reader.ValueTextEquals("exp"u8);
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var seconds))
-                    {
-                        return TokenError.Malformed;
-                    }
-
-                    if (isExpiry)
-                    {
-                        expires = seconds;
-                    }
-                    else
-                    {
-                        notBefore = seconds;
-                    }
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            return TokenError.Malformed;
-        }
-
-        if (!issuerOk)
-        {
-            return TokenError.WrongIssuer;
-        }
-
-        if (!audienceOk)
-        {
-            return TokenError.WrongAudience;
-        }
-
-        if (string.IsNullOrEmpty(subject) || subject.Length > MaxSubjectLength || expires is null)
-        {
-            return TokenError.Malformed;
-        }
-
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var skew = (long)_options.ClockSkew.TotalSeconds;
-        if (now >= expires + skew || (notBefore is { } nbf && now + skew < nbf))
-        {
-            return TokenError.Expired;
-        }
-
-        viewerId = _options.Issuer + "|" + subject;
-        return TokenError.None;
-    }
-
-    /// <summary><c>aud</c> is a string or an array of strings (RFC 7519 4.1.3); ours must be among them.</summary>
-    private bool ReadAudience(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            return reader.ValueTextEquals(_options.Audience);
-        }
-
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            reader.Skip();
-            return false;
-        }
-
-        var found = false;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            found |= reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(_options.Audience);
-            reader.Skip();
-        }
-
-        return found;
-    }
+        SecurityTokenSignatureKeyNotFoundException => TokenError.UnknownKey,
+        SecurityTokenInvalidSignatureException or SecurityTokenInvalidAlgorithmException => TokenError.BadSignature,
+        SecurityTokenInvalidIssuerException => TokenError.WrongIssuer,
+        SecurityTokenInvalidAudienceException => TokenError.WrongAudience,
+        SecurityTokenInvalidLifetimeException { Expires: null } or SecurityTokenNoExpirationException => TokenError.Malformed,
+        SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException or SecurityTokenNotYetValidException => TokenError.Expired,
+        _ => TokenError.Malformed,
+    };
 }

@@ -4,13 +4,14 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
+using Microsoft.IdentityModel.Logging;
 
 namespace LiveVote.Server.Tests.Security.Tokens;
 
 /// <summary>
-/// Tokens of an external OIDC issuer (a broadcaster's own accounts), verified against its JWKS served locally: its
-/// viewers vote without our registration, under the viewer id <c>issuer|sub</c>; anything not signed by its published
-/// keys, or not meant for us, is 401.
+/// Tokens of an external OIDC issuer (a broadcaster's own accounts), verified against its JWKS served locally (named
+/// directly or found by OIDC discovery): its viewers vote without our registration, under the viewer id
+/// <c>issuer|sub</c>; anything not signed by its published keys, or not meant for us, is 401.
 /// </summary>
 public sealed class ExternalTokenTests(ExternalTokenTests.Fixture fixture) : IClassFixture<ExternalTokenTests.Fixture>
 {
@@ -126,6 +127,42 @@ public sealed class ExternalTokenTests(ExternalTokenTests.Fixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Vote_SignedWithAKeyPublishedUnfitForIt_IsUnauthorized()
+    {
+        // Each key below is in the JWKS, but not as an RS256/ES256 signing key: a token it signs must not be honoured.
+        await using var issuer = await LocalIssuer.StartAsync();
+        using var small = RSA.Create(1024);
+        using var encryption = RSA.Create(2048);
+        using var pss = RSA.Create(2048);
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var forEncryption = LocalIssuer.RsaJwk(encryption, "rsa-enc");
+        forEncryption["use"] = "enc";
+        var forPs256 = LocalIssuer.RsaJwk(pss, "rsa-ps256");
+        forPs256["alg"] = "PS256";
+        var onP384 = LocalIssuer.EcJwk(p384, "ec-p384");
+        onP384["crv"] = "P-384";
+        issuer.Publish(LocalIssuer.RsaJwk(issuer.RsaKey, LocalIssuer.RsaKid), LocalIssuer.RsaJwk(small, "rsa-1024"), forEncryption, forPs256, onP384);
+        await using var server = new LiveVoteServer(issuer.Settings());
+        var poll = await Api.CreateOpenPollAsync(server.AdminClient());
+
+        var unfit = new Dictionary<string, string>
+        {
+            ["1024-bit RSA"] = issuer.Rs256(LocalIssuer.Claims("v1"), key: small, kid: "rsa-1024"),
+            ["RSA for encryption"] = issuer.Rs256(LocalIssuer.Claims("v2"), key: encryption, kid: "rsa-enc"),
+            ["RSA published for PS256"] = issuer.Rs256(LocalIssuer.Claims("v3"), key: pss, kid: "rsa-ps256"),
+            ["EC on P-384"] = issuer.Es256(LocalIssuer.Claims("v4"), key: p384, kid: "ec-p384"),
+        };
+        foreach (var (why, token) in unfit)
+        {
+            var response = await Api.VoteAsync(server.Client(), poll.Id, token, "a");
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{why}: got {(int)response.StatusCode}");
+        }
+
+        // The same document's fit key works: it was loaded, the others were left out.
+        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(server.Client(), poll.Id, issuer.Rs256(LocalIssuer.Claims("fit")), "a")).StatusCode);
+    }
+
+    [Fact]
     public async Task Vote_WithOurOwnToken_StillWorksWithAnExternalIssuerConfigured()
     {
         var poll = await Api.CreateOpenPollAsync(Server.AdminClient());
@@ -186,6 +223,84 @@ public sealed class ExternalTokenTests(ExternalTokenTests.Fixture fixture) : ICl
     }
 
     [Theory]
+    [InlineData(LocalIssuer.KeySource.MetadataAddress)]
+    [InlineData(LocalIssuer.KeySource.Authority)]
+    public async Task Vote_WithKeysFoundByOidcDiscovery_IsAccepted(LocalIssuer.KeySource source)
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        await using var server = new LiveVoteServer(issuer.Settings(source: source));
+        var poll = await Api.CreateOpenPollAsync(server.AdminClient());
+
+        var rs256 = await Api.VoteAsync(server.Client(), poll.Id, issuer.Rs256(LocalIssuer.Claims("discovered-rs256")), "a");
+        var es256 = await Api.VoteAsync(server.Client(), poll.Id, issuer.Es256(LocalIssuer.Claims("discovered-es256")), "b");
+        var forged = await Api.VoteAsync(server.Client(), poll.Id, issuer.Rs256(LocalIssuer.Claims("forged"), key: RSA.Create(2048)), "a");
+
+        Assert.Equal(HttpStatusCode.Created, rs256.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, es256.StatusCode);
+        await ProblemAssert.IsAsync(forged, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+        Assert.True(issuer.DiscoveryFetches >= 1, $"discovery document fetched {issuer.DiscoveryFetches} time(s)");
+    }
+
+    [Fact]
+    public async Task Vote_WhenDiscoveryNamesAPlainHttpJwksOnAnotherHost_IsUnauthorized()
+    {
+        // The discovery document is ours to fetch (loopback), but the JWKS it names is plain http elsewhere: never fetched.
+        await using var issuer = await LocalIssuer.StartAsync();
+        issuer.DiscoveredJwksUri = "http://idp.example/jwks";
+        await using var server = new LiveVoteServer(issuer.Settings(source: LocalIssuer.KeySource.MetadataAddress));
+        var poll = await Api.CreateOpenPollAsync(server.AdminClient());
+
+        var response = await Api.VoteAsync(server.Client(), poll.Id, issuer.Rs256(LocalIssuer.Claims("v")), "a");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+        Assert.True(issuer.DiscoveryFetches >= 1, $"discovery document fetched {issuer.DiscoveryFetches} time(s)");
+        Assert.Equal(0, issuer.Fetches);
+    }
+
+    [Fact]
+    public async Task Vote_WhileTheIssuerDoesNotAnswer_IsCheckedAgainstTheKeysAlreadyLoaded()
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        var settings = issuer.Settings(minRefreshInterval: "00:00:00.200");
+        settings["LiveVote:Tokens:External:FetchTimeout"] = "00:05:00";
+        await using var server = new LiveVoteServer(settings);
+        var poll = await Api.CreateOpenPollAsync(server.AdminClient());
+        issuer.Hang();
+
+        // A token naming an unknown key asks for a fetch, which the issuer now holds unanswered.
+        await ProblemAssert.IsAsync(await Api.VoteAsync(server.Client(), poll.Id, issuer.Rs256(LocalIssuer.Claims("v"), kid: "unknown-kid"), "a"),
+            HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (issuer.HangingFetches == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, issuer.HangingFetches);
+        var rs256 = await Api.VoteAsync(server.Client(), poll.Id, issuer.Rs256(LocalIssuer.Claims("while-hanging")), "a");
+        var es256 = await Api.VoteAsync(server.Client(), poll.Id, issuer.Es256(LocalIssuer.Claims("while-hanging-too")), "b");
+
+        // Both answered while the fetch was still waiting: the votes did not wait for it.
+        Assert.Equal(1, issuer.HangingFetches);
+        Assert.Equal(HttpStatusCode.Created, rs256.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, es256.StatusCode);
+        issuer.Answer();
+    }
+
+    [Fact]
+    public async Task Server_WithAnExternalIssuer_KeepsTheLibraryFromLoggingPersonalData()
+    {
+        await using var issuer = await LocalIssuer.StartAsync();
+        IdentityModelEventSource.ShowPII = true;
+        IdentityModelEventSource.LogCompleteSecurityArtifact = true;
+
+        await using var server = new LiveVoteServer(issuer.Settings());
+
+        Assert.False(IdentityModelEventSource.ShowPII);
+        Assert.False(IdentityModelEventSource.LogCompleteSecurityArtifact);
+    }
+
+    [Theory]
     [InlineData("no issuer", null, "livevote", "http://127.0.0.1:9/jwks")]
     [InlineData("no audience", "https://idp.test", null, "http://127.0.0.1:9/jwks")]
     [InlineData("plain http to another host", "https://idp.test", "livevote", "http://idp.example/jwks")]
@@ -197,6 +312,30 @@ public sealed class ExternalTokenTests(ExternalTokenTests.Fixture fixture) : ICl
             ["LiveVote:Tokens:External:Audience"] = audience,
             ["LiveVote:Tokens:External:JwksUrl"] = jwksUrl,
         };
+
+        var error = Record.Exception(() => new LiveVoteServer(settings).Dispose());
+
+        Assert.True(error is Microsoft.Extensions.Options.OptionsValidationException, $"{why}: {error}");
+    }
+
+    [Theory]
+    [InlineData("JwksUrl and Authority both", "JwksUrl", "https://idp.test/jwks", "Authority", "https://idp.test")]
+    [InlineData("MetadataAddress and Authority both", "MetadataAddress", "https://idp.test/.well-known/openid-configuration", "Authority", "https://idp.test")]
+    [InlineData("plain http authority on another host", "Authority", "http://idp.example", null, null)]
+    [InlineData("plain http metadata on another host", "MetadataAddress", "http://idp.example/.well-known/openid-configuration", null, null)]
+    [InlineData("authority not a URL", "Authority", "idp.test", null, null)]
+    public void Server_WithExternalKeySourceMisconfigured_DoesNotStart(string why, string key, string value, string? otherKey, string? otherValue)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["LiveVote:Tokens:External:Issuer"] = "https://idp.test",
+            ["LiveVote:Tokens:External:Audience"] = "livevote",
+            ["LiveVote:Tokens:External:" + key] = value,
+        };
+        if (otherKey is not null)
+        {
+            settings["LiveVote:Tokens:External:" + otherKey] = otherValue;
+        }
 
         var error = Record.Exception(() => new LiveVoteServer(settings).Dispose());
 

@@ -3,7 +3,7 @@ using LiveVote.Server.Ingest;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Telemetry;
 
-namespace LiveVote.Server.Security.Risk;
+namespace LiveVote.Server.Audit;
 
 /// <summary>
 /// Hands audit notes (risk decisions, admin lockouts) to the batch writer, the only writer of the audit chain, without

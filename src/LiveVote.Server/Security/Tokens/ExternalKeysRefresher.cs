@@ -3,20 +3,19 @@ using Microsoft.Extensions.Options;
 namespace LiveVote.Server.Security.Tokens;
 
 /// <summary>
-/// Keeps <see cref="JwksCache"/> fresh. The first fetch happens before the server takes requests, so external tokens
-/// work from the first vote; then every <see cref="ExternalTokenOptions.RefreshInterval"/>, or early on request, but
-/// never more often than <see cref="ExternalTokenOptions.MinRefreshInterval"/>. Does nothing when no issuer is configured.
+/// Keeps <see cref="ExternalIssuerKeys"/> fresh. The first fetch happens before the server takes requests, so external
+/// tokens work from the first vote; then every <see cref="ExternalTokenOptions.RefreshInterval"/>, or early on request,
+/// but never more often than <see cref="ExternalTokenOptions.MinRefreshInterval"/>, which is also the retry delay while
+/// no keys are loaded. Does nothing when no issuer is configured.
 /// </summary>
-internal sealed class JwksRefresher(JwksCache cache, IOptions<ExternalTokenOptions> options, TimeProvider time) : BackgroundService
+internal sealed class ExternalKeysRefresher(ExternalIssuerKeys keys, IOptions<ExternalTokenOptions> options, TimeProvider time) : BackgroundService
 {
-    private bool _lastFetchWorked;
-
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Value.Enabled)
         {
             // A failure does not stop the server: our own tokens still work, and the loop below retries.
-            _lastFetchWorked = await cache.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await keys.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -30,18 +29,19 @@ internal sealed class JwksRefresher(JwksCache cache, IOptions<ExternalTokenOptio
             return;
         }
 
+        var minInterval = settings.EffectiveMinRefreshInterval;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await WaitForRequestAsync(_lastFetchWorked ? settings.RefreshInterval : settings.MinRefreshInterval, stoppingToken).ConfigureAwait(false);
-                var sinceLast = time.GetUtcNow() - cache.LastFetchAt;
-                if (sinceLast < settings.MinRefreshInterval)
+                await WaitForRequestAsync(keys.HasKeys ? settings.RefreshInterval : minInterval, stoppingToken).ConfigureAwait(false);
+                var sinceLast = time.GetUtcNow() - keys.LastFetchAt;
+                if (sinceLast < minInterval)
                 {
-                    await Task.Delay(settings.MinRefreshInterval - sinceLast, time, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(minInterval - sinceLast, time, stoppingToken).ConfigureAwait(false);
                 }
 
-                _lastFetchWorked = await cache.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                await keys.RefreshAsync(stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -56,7 +56,7 @@ internal sealed class JwksRefresher(JwksCache cache, IOptions<ExternalTokenOptio
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
         try
         {
-            await cache.RefreshRequests.ReadAsync(either.Token).ConfigureAwait(false);
+            await keys.RefreshRequests.ReadAsync(either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {

@@ -1,11 +1,11 @@
 using System.Net;
-using LiveVote.Server.Security.Risk;
+using LiveVote.Server.Audit;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Tests.Infrastructure;
 using LiveVote.Server.Votes;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LiveVote.Server.Tests.Security.Risk;
+namespace LiveVote.Server.Tests.Audit;
 
 /// <summary>Audit notes go through the one batch writer: in order with votes, into the chain, and nowhere else.</summary>
 public sealed class AuditNotesTests

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using LiveVote.Server.Security.Risk;
 
-namespace LiveVote.Server.Security.Risk;
+namespace LiveVote.Server.Audit;
 
 /// <summary>
 /// The <c>data</c> JSON of audit notes: compact, members in a fixed order, ASCII names only. It is hashed as stored,

@@ -2,35 +2,26 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using LiveVote.Server.Security.Tokens;
 using Microsoft.Extensions.Options;
 
-namespace LiveVote.Server.Security;
-
-public enum TokenError
-{
-    None,
-    Missing,
-    Malformed,
-    BadSignature,
-    UnknownKey,
-    WrongIssuer,
-    WrongAudience,
-    Expired,
-}
+namespace LiveVote.Server.Security.Tokens;
 
 /// <summary>
 /// Viewer bearer tokens: compact JWS (JWT) with HS256, claims <c>iss</c>, <c>aud</c>, <c>sub</c> (viewer id),
 /// <c>iat</c>, <c>exp</c> and a <c>kid</c> header naming the signing key (<see cref="SigningKeyRing"/>: the current key
 /// or a rotated-out previous one). Verification runs on every vote, so it works on spans: one HMAC, one constant-time
-/// compare and a forward-only read of the payload, with no allocation but the viewer id.
+/// compare and a forward-only read of the payload, with no allocation but the viewer id; the answer, a
+/// <see cref="ValidatedToken"/> with the token's <c>iat</c>, is ready at once (a completed <see cref="ValueTask{T}"/>).
 /// Only HS256 with one of our key ids is accepted as ours: <c>alg: none</c> or any other algorithm is refused outright,
-/// except RS256/ES256 tokens of a configured external issuer (<see cref="ExternalTokens"/>), verified against its JWKS.
+/// except RS256/ES256 tokens of a configured external issuer (<see cref="ExternalTokens"/>), verified against its keys.
 /// </summary>
 public sealed class ViewerTokens
 {
     // Room for an external issuer's RS256 token with a few claims; our own are about 250 characters.
     private const int MaxTokenLength = 4096;
+
+    // 9999-12-31T23:59:59Z, the last second a DateTimeOffset holds.
+    private const long MaxUnixSeconds = 253_402_300_799;
     private readonly SigningKeyRing _keys;
     private readonly ExternalTokens? _external;
     private readonly byte[] _issuer;
@@ -86,31 +77,42 @@ public sealed class ViewerTokens
         return (signingInput + "." + Encode(signature), expires);
     }
 
-    /// <summary>Validates an <c>Authorization</c> header value ("Bearer ...") and yields the viewer id.</summary>
-    public TokenError TryValidateHeader(string? authorization, out string viewerId)
+    /// <summary>
+    /// Validates an <c>Authorization</c> header value ("Bearer ..."). The validated token's viewer id is our own viewer
+    /// id for our tokens, <c>issuer|sub</c> for an external issuer's, so ids from different issuers never collide (ours
+    /// are random base64url and hold no '|').
+    /// </summary>
+    public ValueTask<TokenCheck> ValidateHeaderAsync(string? authorization)
     {
-        viewerId = "";
         if (string.IsNullOrEmpty(authorization))
         {
-            return TokenError.Missing;
+            return new(TokenCheck.Refused(TokenError.Missing));
         }
 
         const string scheme = "Bearer ";
         if (authorization.Length <= scheme.Length || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
-            return TokenError.Malformed;
+            return new(TokenCheck.Refused(TokenError.Malformed));
         }
 
-        return TryValidate(authorization.AsSpan(scheme.Length).Trim(), out viewerId);
+        var token = authorization.AsSpan(scheme.Length).Trim();
+        var error = Validate(token, out var validated, out var isExternal);
+        if (isExternal)
+        {
+            return new(_external!.ValidateAsync(token.ToString()));
+        }
+
+        return new(error == TokenError.None ? TokenCheck.Valid(validated) : TokenCheck.Refused(error));
     }
 
     /// <summary>
-    /// Validates a token and yields the viewer id: our own viewer id for our tokens, <c>issuer|sub</c> for an external
-    /// issuer's, so ids from different issuers never collide (ours are random base64url and hold no '|').
+    /// Validates one of our tokens. A token whose header names an external issuer's algorithm is not ours:
+    /// <paramref name="isExternal"/> says so and <see cref="ExternalTokens"/> takes it.
     /// </summary>
-    public TokenError TryValidate(ReadOnlySpan<char> token, out string viewerId)
+    private TokenError Validate(ReadOnlySpan<char> token, out ValidatedToken validated, out bool isExternal)
     {
-        viewerId = "";
+        validated = default;
+        isExternal = false;
         if (token.IsEmpty || token.Length > MaxTokenLength)
         {
             return TokenError.Malformed;
@@ -135,13 +137,8 @@ public sealed class ViewerTokens
             return TokenError.Malformed;
         }
 
-        var headerError = CheckHeader(headerJson[..headerLength], out var key, out var isExternal);
-        if (isExternal)
-        {
-            return _external!.TryValidate(ascii, firstDot, lastDot, headerJson[..headerLength], out viewerId);
-        }
-
-        if (headerError != TokenError.None)
+        var headerError = CheckHeader(headerJson[..headerLength], out var key, out isExternal);
+        if (isExternal || headerError != TokenError.None)
         {
             return headerError;
         }
@@ -167,7 +164,7 @@ public sealed class ViewerTokens
             return TokenError.Malformed;
         }
 
-        return CheckPayload(payloadJson[..written], out viewerId);
+        return CheckPayload(payloadJson[..written], out validated);
     }
 
     /// <summary>
@@ -194,7 +191,7 @@ public sealed class ViewerTokens
                 {
                     reader.Read();
                     hs256 = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("HS256"u8);
-                    asymmetric = reader.TokenType == JsonTokenType.String && ExternalTokens.IsSupportedAlgorithm(ref reader);
+                    asymmetric = reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("RS256"u8) || reader.ValueTextEquals("ES256"u8));
                 }
                 else if (reader.ValueTextEquals("kid"u8))
                 {
@@ -223,11 +220,11 @@ public sealed class ViewerTokens
         return !hs256 ? TokenError.Malformed : key is null ? TokenError.UnknownKey : TokenError.None;
     }
 
-    private TokenError CheckPayload(ReadOnlySpan<byte> json, out string viewerId)
+    private TokenError CheckPayload(ReadOnlySpan<byte> json, out ValidatedToken validated)
     {
-        viewerId = "";
+        validated = default;
         bool issOk = false, audOk = false;
-        long exp = 0;
+        long exp = 0, iat = 0;
         string? sub = null;
         try
         {
@@ -262,6 +259,16 @@ public sealed class ViewerTokens
                         return TokenError.Malformed;
                     }
                 }
+                else if (reader.ValueTextEquals("iat"u8))
+                {
+                    // An unreadable iat only costs the token its age (no young-account points), as a missing one does.
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out iat) || iat is <= 0 or > MaxUnixSeconds)
+                    {
+                        iat = 0;
+                        reader.Skip();
+                    }
+                }
                 else
                 {
                     reader.Read();
@@ -294,7 +301,7 @@ public sealed class ViewerTokens
             return TokenError.Expired;
         }
 
-        viewerId = sub;
+        validated = new ValidatedToken(sub, iat > 0 ? DateTimeOffset.FromUnixTimeSeconds(iat) : null);
         return TokenError.None;
     }
 
