@@ -128,17 +128,21 @@ internal sealed partial class BatchWriter(
         }
     }
 
+    /// <summary>
+    /// A vote for a poll that was never open here is refused at once (no vote of it can stand). One for a closed poll
+    /// still goes to the store: a retry of a vote that stands gets it back, only a new vote is refused.
+    /// </summary>
     private void StageVote(in WriterCommand vote)
     {
         var poll = CurrentPoll(vote.Poll!.Id);
-        if (poll is not { Status: PollStatus.Open })
+        if (poll is null or { Status: PollStatus.Draft })
         {
             vote.Completion.SetResult(VoteResult.PollNotOpen);
             Metrics.VoteDecided(VoteOutcome.PollNotOpen);
             return;
         }
 
-        var position = _batch.AddVote(new BatchVote(poll, vote.OptionIndex, vote.VoterKey));
+        var position = _batch.AddVote(new BatchVote(poll, vote.OptionIndex, vote.VoterKey, vote.Withheld));
         _waiters[position] = vote.Completion;
     }
 

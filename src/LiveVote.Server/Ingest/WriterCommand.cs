@@ -28,13 +28,15 @@ internal readonly struct WriterCommand
     // The vote's completion, the poll command or the note, as Kind says: one slot keeps the struct small.
     private readonly object _payload;
 
-    private WriterCommand(WriterCommandKind kind, object payload, Poll? poll = null, int optionIndex = -1, VoterKey voterKey = default)
+    private WriterCommand(
+        WriterCommandKind kind, object payload, Poll? poll = null, int optionIndex = -1, VoterKey voterKey = default, bool withheld = false)
     {
         Kind = kind;
         _payload = payload;
         Poll = poll;
         OptionIndex = optionIndex;
         VoterKey = voterKey;
+        Withheld = withheld;
     }
 
     public WriterCommandKind Kind { get; }
@@ -46,14 +48,17 @@ internal readonly struct WriterCommand
 
     public VoterKey VoterKey { get; }
 
+    /// <summary>A vote refused before the store, sent only to find a standing vote to answer with (<see cref="BatchVote.Withheld"/>).</summary>
+    public bool Withheld { get; }
+
     public VoteCompletion Completion => Kind == WriterCommandKind.Vote ? (VoteCompletion)_payload : throw WrongKind();
 
     public PollCommand PollCommand => Kind == WriterCommandKind.PollChange ? (PollCommand)_payload : throw WrongKind();
 
     public AuditNote AuditNote => Kind == WriterCommandKind.Note ? (AuditNote)_payload : throw WrongKind();
 
-    public static WriterCommand Vote(Poll poll, int optionIndex, in VoterKey voterKey, VoteCompletion completion) =>
-        new(WriterCommandKind.Vote, completion, poll, optionIndex, voterKey);
+    public static WriterCommand Vote(Poll poll, int optionIndex, in VoterKey voterKey, VoteCompletion completion, bool withheld = false) =>
+        new(WriterCommandKind.Vote, completion, poll, optionIndex, voterKey, withheld);
 
     public static WriterCommand PollChange(PollCommand command) => new(WriterCommandKind.PollChange, command);
 

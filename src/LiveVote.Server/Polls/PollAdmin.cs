@@ -4,9 +4,12 @@ namespace LiveVote.Server.Polls;
 
 /// <summary>
 /// Sends the producer's poll changes to the batch writer and waits until they are durable. A new poll is spread over
-/// the store partitions the node has now, for its whole life (<see cref="Poll.PartitionCount"/>).
+/// the store partitions the node has now, for its whole life (<see cref="Poll.PartitionCount"/>). A change refused
+/// because this node's view of the poll may be behind (unknown, or not in the state the change starts from) is tried
+/// once more after the poll is read from the store (<see cref="IPollLookup"/>): another node may have changed it a
+/// moment ago.
 /// </summary>
-internal sealed class PollAdmin(IngestRouter router, TimeProvider time)
+internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollRegistry polls, TimeProvider time)
 {
     public async Task<PollCommandResult> CreateAsync(
         string title, IEnumerable<(string Id, string Label)> options, bool showResultsToViewers, CancellationToken cancellationToken)
@@ -15,8 +18,20 @@ internal sealed class PollAdmin(IngestRouter router, TimeProvider time)
         return await CreateWithIdAsync(poll, cancellationToken);
     }
 
-    public Task<PollCommandResult> ChangeAsync(string pollId, PollCommandKind kind, CancellationToken cancellationToken) =>
-        SendAsync(new PollCommand(kind, pollId, null), cancellationToken);
+    public async Task<PollCommandResult> ChangeAsync(string pollId, PollCommandKind kind, CancellationToken cancellationToken)
+    {
+        var result = await SendAsync(new PollCommand(kind, pollId, null), cancellationToken);
+        if (result.Status is not (PollCommandStatus.NotFound or PollCommandStatus.InvalidTransition))
+        {
+            return result;
+        }
+
+        var seen = polls.TryGet(pollId, out var held) ? held : null;
+        var stored = await lookup.RefreshAsync(pollId, cancellationToken);
+        return stored is null || ReferenceEquals(stored, seen)
+            ? result
+            : await SendAsync(new PollCommand(kind, pollId, null), cancellationToken);
+    }
 
     public Task<PollCommandResult> CreateWithIdAsync(Poll poll, CancellationToken cancellationToken)
     {

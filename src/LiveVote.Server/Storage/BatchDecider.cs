@@ -27,8 +27,8 @@ internal interface IBatchLookups
 /// <summary>
 /// The one rule of what a vote becomes, for every store. It walks a <see cref="WriteBatch"/> in order (votes and
 /// audit-only entries interleaved by position), so a vote after its poll's close in the same batch is refused and a
-/// vote after the open counts; decides each vote (poll open here? a standing vote? then duplicate or already voted,
-/// else accepted); appends the audit entries to the chain; and collects the tally deltas and the accepted positions.
+/// vote after the open counts; decides each vote (a standing vote? then duplicate or already voted; withheld by the
+/// endpoint? then not counted; poll not open here? refused; else accepted); appends the audit entries to the chain; and collects the tally deltas and the accepted positions.
 /// The store then only writes rows: <see cref="Accepted"/> as vote rows, the chain's appended entries as audit rows,
 /// the batch's poll changes as poll rows, <see cref="TallyDeltas"/> as tally rows. It does no I/O.
 /// </summary>
@@ -85,20 +85,29 @@ internal sealed class BatchDecider
         }
     }
 
+    /// <summary>
+    /// A standing vote is answered first, whatever else holds now (poll closed since, the voter's network suspected):
+    /// a retry always gets its first answer back, with the same vote id and receipt.
+    /// </summary>
     private VoteResult DecideVote(in BatchVote vote, int position, long at, AuditChain chain, IBatchLookups store)
     {
         var pollId = vote.Poll.Id;
-        var open = _changedInBatch.Count > 0 && _changedInBatch.TryGetValue(pollId, out var changed) ? changed : store.IsOpen(pollId);
-        if (!open)
-        {
-            return VoteResult.PollNotOpen;
-        }
-
         var optionId = vote.OptionId;
         if (store.TryGetStanding(pollId, vote.VoterKey, out var standing))
         {
             var outcome = string.Equals(standing.OptionId, optionId, StringComparison.Ordinal) ? VoteOutcome.Duplicate : VoteOutcome.AlreadyVoted;
             return new VoteResult(outcome, standing.Seq, standing.Receipt, standing.Chain);
+        }
+
+        if (vote.Withheld)
+        {
+            return VoteResult.Withheld;
+        }
+
+        var open = _changedInBatch.Count > 0 && _changedInBatch.TryGetValue(pollId, out var changed) ? changed : store.IsOpen(pollId);
+        if (!open)
+        {
+            return VoteResult.PollNotOpen;
         }
 
         var entry = chain.Append(AuditKinds.Vote, pollId, vote.VoterKey, optionId, at, data: null);

@@ -10,6 +10,9 @@ public interface ISharedVoteStore : IVoteStore
 {
     /// <summary>Every poll, and its totals summed over all writers.</summary>
     Task<SharedState> ReadSharedStateAsync(CancellationToken cancellationToken);
+
+    /// <summary>One poll as the store holds it now, or null.</summary>
+    Task<Poll?> ReadPollAsync(string pollId, CancellationToken cancellationToken);
 }
 
 /// <summary>Polls and summed tallies read from a shared store.</summary>

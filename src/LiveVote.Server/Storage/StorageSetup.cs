@@ -1,3 +1,4 @@
+using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Storage.Sqlite;
@@ -29,6 +30,7 @@ public static class StorageSetup
             services.AddSingleton<PostgresVoteStore>();
             services.AddSingleton<IVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
             services.AddSingleton<ISharedVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
+            services.AddSingleton<IPollLookup, SharedPollLookup>();
             services.AddHostedService<SharedStateRefresher>();
             services.AddHostedService<AuditCheckpointWriter>();
             services.AddHostedService<ReplicationLagMonitor>();
@@ -46,6 +48,7 @@ public static class StorageSetup
                 .PostConfigure<IOptions<StorageOptions>>((sqlite, storage) => sqlite.Path ??= Path.Combine(storage.Value.DataDirectory, SqliteOptions.FileName))
                 .ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton<IVoteStore, SqliteVoteStore>();
+            services.AddSingleton<IPollLookup, RegistryPollLookup>();
         }
 
         return builder;

@@ -3,8 +3,11 @@ using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Storage;
 
-/// <summary>A vote the writer has checked against the poll's state and hands to the store.</summary>
-public readonly record struct BatchVote(Poll Poll, int OptionIndex, VoterKey VoterKey)
+/// <summary>
+/// A vote the writer hands to the store. <paramref name="Withheld"/>: refused before the store (the risk score), sent
+/// only so that a voter whose vote already stands gets it back rather than the refusal; never counted.
+/// </summary>
+public readonly record struct BatchVote(Poll Poll, int OptionIndex, VoterKey VoterKey, bool Withheld = false)
 {
     public string OptionId => Poll.Options[OptionIndex].Id;
 }

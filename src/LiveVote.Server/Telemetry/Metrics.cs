@@ -206,6 +206,7 @@ public static class Metrics
         VoteOutcome.Duplicate => "duplicate",
         VoteOutcome.AlreadyVoted => "already-voted",
         VoteOutcome.PollNotOpen => "poll-not-open",
+        VoteOutcome.Withheld => "withheld",
         VoteOutcome.StoreFailed => "store-failed",
         _ => "unknown",
     };

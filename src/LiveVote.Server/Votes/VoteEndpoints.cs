@@ -52,14 +52,14 @@ public static class VoteEndpoints
 
         if (!ingress.Polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
         {
-            Metrics.VoteRefused("poll-not-found");
-            return Problems.PollNotFound(pollId);
-        }
-
-        if (poll.Status != PollStatus.Open)
-        {
-            Metrics.VoteRefused("poll-not-open");
-            return PollNotOpen(pollId);
+            // With a shared store another node may have created or opened the poll a moment ago: ask the store before
+            // a 404, which clients take as final.
+            poll = await ingress.PollLookup.RefreshAsync(pollId, context.RequestAborted);
+            if (poll is null or { Status: PollStatus.Draft })
+            {
+                Metrics.VoteRefused("poll-not-found");
+                return Problems.PollNotFound(pollId);
+            }
         }
 
         var optionIndex = request.OptionId is null ? -1 : poll.IndexOfOption(request.OptionId);
@@ -70,17 +70,17 @@ public static class VoteEndpoints
                 $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
         }
 
+        // A vote the risk score refuses still goes to the writer, withheld: a voter whose vote already stands gets it
+        // back (a retry always gets its first answer), anyone else gets the refusal. A closed poll is not scored: the
+        // store answers a standing vote or refuses.
         var voterKey = ingress.VoterKeys.Derive(token.ViewerId);
-        if (await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey, token.IssuedAt) is { } refused)
-        {
-            return refused;
-        }
+        var refused = poll.Status == PollStatus.Open ? await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey, token.IssuedAt) : null;
 
         validating?.Stop();
         var completion = ingress.Completions.Rent();
         var enqueue = Metrics.StartVoteEnqueue();
         completion.Trace = enqueue?.Context ?? default;
-        var queued = ingress.Router.TryEnqueueVote(WriterCommand.Vote(poll, optionIndex, voterKey, completion));
+        var queued = ingress.Router.TryEnqueueVote(WriterCommand.Vote(poll, optionIndex, voterKey, completion, withheld: refused is not null));
         enqueue?.Dispose();
         if (!queued)
         {
@@ -100,6 +100,7 @@ public static class VoteEndpoints
             VoteOutcome.AlreadyVoted => Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.AlreadyVoted, "You have already voted in this poll.",
                 "Only the first vote counts; it stands unchanged."),
             VoteOutcome.PollNotOpen => PollNotOpen(pollId),
+            VoteOutcome.Withheld when refused is not null => refused,
             _ => Problems.Unavailable(context, ErrorCodes.StoreUnavailable, "The vote could not be stored; send the same vote again shortly.",
                 ingress.RetryAfterSeconds),
         };
@@ -130,13 +131,17 @@ internal sealed class VoteIngress(
     IngestRouter router,
     VoteCompletionPool completions,
     IOptions<IngestOptions> options,
-    VoteRiskGate risk)
+    VoteRiskGate risk,
+    IPollLookup pollLookup)
 {
     public ViewerTokens Tokens { get; } = tokens;
 
     public VoterKeyDeriver VoterKeys { get; } = voterKeys;
 
     public PollRegistry Polls { get; } = polls;
+
+    /// <summary>Asked before a poll the registry does not know (or holds as a draft) is refused.</summary>
+    public IPollLookup PollLookup { get; } = pollLookup;
 
     /// <summary>Picks the queue of the store partition that owns the voter (<see cref="VoterPartitioner"/>).</summary>
     public IngestRouter Router { get; } = router;

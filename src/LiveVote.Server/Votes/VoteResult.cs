@@ -18,6 +18,12 @@ public enum VoteOutcome : byte
     /// <summary>The poll was not open in the store when the vote's batch was decided: 409.</summary>
     PollNotOpen,
 
+    /// <summary>
+    /// Not counted: the endpoint refused the vote before the store (the risk score) and only asked whether the voter
+    /// already has a vote that stands, which would have been answered instead; the endpoint gives its own refusal.
+    /// </summary>
+    Withheld,
+
     /// <summary>The batch did not commit (its outcome may be unknown): 503, a retry of the same vote settles it.</summary>
     StoreFailed,
 }
@@ -32,6 +38,8 @@ public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Sha256Ha
     public static VoteResult PollNotOpen => new(VoteOutcome.PollNotOpen, 0, default);
 
     public static VoteResult StoreFailed => new(VoteOutcome.StoreFailed, 0, default);
+
+    public static VoteResult Withheld => new(VoteOutcome.Withheld, 0, default);
 
     /// <summary>Names the vote's audit entry: its seq in SQLite's one chain, "chain-seq" with several writers.</summary>
     public string VoteId => Chain == 0

@@ -66,7 +66,7 @@ public sealed class BatchWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CloseQueuedBetweenVotes_InOneBatch_CountsTheVoteBefore_RefusesTheVoteAfterWithoutTheStore()
+    public async Task CloseQueuedBetweenVotes_InOneBatch_CountsTheVoteBefore_RefusesTheVoteAfter()
     {
         await StartAsync();
         var held = await HoldNextCommitAsync();
@@ -82,7 +82,9 @@ public sealed class BatchWriterTests : IAsyncLifetime
         var closed = await close;
         Assert.Equal(PollCommandStatus.Done, closed.Status);
         Assert.Equal(PollStatus.Closed, closed.Poll!.Status);
-        Assert.Equal([["vote:p1:1"], ["vote:p1:2", "poll-closed:p1"]], _store.Commits);
+        Assert.Equal([["vote:p1:1"], ["vote:p1:2", "poll-closed:p1", "vote:p1:3"]], _store.Commits);
+        Assert.True(_results.TryGetLiveTotals(Open.Id, out var totals));
+        Assert.Equal([2L, 0L], totals);
         Assert.True(_polls.TryGet(Open.Id, out var registered));
         Assert.Equal(PollStatus.Closed, registered.Status);
     }

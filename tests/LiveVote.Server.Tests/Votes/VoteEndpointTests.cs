@@ -129,20 +129,26 @@ public sealed class VoteEndpointTests : IDisposable
     }
 
     [Fact]
-    public async Task Vote_OnClosedPoll_IsPollNotOpenAndChangesNothing()
+    public async Task Vote_OnClosedPoll_NewVoteIsPollNotOpen_RetryOfACountedVoteGetsItBack_AndNothingChanges()
     {
         var admin = _server.AdminClient();
         var poll = await Api.CreateOpenPollAsync(admin);
         var viewers = await Api.RegisterManyAsync(admin, 2);
-        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(_server.Client(), poll.Id, viewers[0].Token, "a")).StatusCode);
+        var first = await Api.VoteAsync(_server.Client(), poll.Id, viewers[0].Token, "a");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var counted = await Api.ReadVoteAsync(first);
         (await Api.ClosePollAsync(admin, poll.Id)).EnsureSuccessStatusCode();
         var before = await StoredState.CaptureAsync(_server);
 
         var late = await Api.VoteAsync(_server.Client(), poll.Id, viewers[1].Token, "b");
         var retried = await Api.VoteAsync(_server.Client(), poll.Id, viewers[0].Token, "a");
+        var changedMind = await Api.VoteAsync(_server.Client(), poll.Id, viewers[0].Token, "b");
 
         await ProblemAssert.IsAsync(late, HttpStatusCode.Conflict, ErrorCodes.PollNotOpen);
-        await ProblemAssert.IsAsync(retried, HttpStatusCode.Conflict, ErrorCodes.PollNotOpen);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        var again = await Api.ReadVoteAsync(retried);
+        Assert.Equal((VoteStatuses.Duplicate, counted.VoteId, counted.Receipt), (again.Status, again.VoteId, again.Receipt));
+        await ProblemAssert.IsAsync(changedMind, HttpStatusCode.Conflict, ErrorCodes.AlreadyVoted);
         Assert.Equal(before, await StoredState.CaptureAsync(_server));
         Assert.Equal(1, StoreFile.CountVotes(_server.DatabasePath, poll.Id));
     }

@@ -1,5 +1,6 @@
 using System.Data;
 using LiveVote.Server.Audit;
+using LiveVote.Server.Polls;
 using LiveVote.Server.Votes;
 using Npgsql;
 
@@ -143,6 +144,14 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
         var (polls, tallies) = await PollRows.LoadAsync(
             connection, "SELECT poll_id, option_id, sum(count)::bigint FROM tallies GROUP BY poll_id, option_id", cancellationToken);
         return new SharedState(polls, tallies);
+    }
+
+    public async Task<Poll?> ReadPollAsync(string pollId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {PollRows.Columns} FROM polls WHERE id = $1");
+        command.Bind(pollId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? PollRows.Read(reader) : null;
     }
 
     /// <summary>Closes the writer's connection; the data source belongs to whoever made it (the service container).</summary>

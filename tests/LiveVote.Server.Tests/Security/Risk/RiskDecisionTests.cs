@@ -125,6 +125,35 @@ public sealed class RiskDecisionTests
         Assert.True(decisions.Sum(("action", "suspected-bot")) >= 3);
     }
 
+    /// <summary>
+    /// A retry always gets its first answer: a vote relayed by a trusted back end (not scored) is counted; the viewer's
+    /// own retry then scores above the block threshold, and still gets the counted vote back, not "not counted".
+    /// </summary>
+    [Fact]
+    public async Task RetryOfACountedVote_GetsItBack_EvenWhenTheRiskScoreNowRefusesTheViewer()
+    {
+        await using var server = new LiveVoteServer(Settings("5", "5"));
+        using var admin = server.AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin);
+        var viewer = await Api.RegisterAsync(admin);
+        var relayed = await Api.VoteAsync(admin, poll.Id, viewer.Token, "a");
+        Assert.Equal(HttpStatusCode.Created, relayed.StatusCode);
+        var counted = await Api.ReadVoteAsync(relayed);
+        var client = server.Client();
+
+        var retried = await Api.VoteAsync(client, poll.Id, viewer.Token, "a");
+        var secondVote = await Api.VoteAsync(client, poll.Id, viewer.Token, "b");
+        var stranger = await Api.RegisterAsync(admin);
+        var strangersVote = await Api.VoteAsync(client, poll.Id, stranger.Token, "a");
+
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        var again = await Api.ReadVoteAsync(retried);
+        Assert.Equal((VoteStatuses.Duplicate, counted.VoteId, counted.Receipt), (again.Status, again.VoteId, again.Receipt));
+        await ProblemAssert.IsAsync(secondVote, HttpStatusCode.Conflict, ErrorCodes.AlreadyVoted);
+        await ProblemAssert.IsAsync(strangersVote, HttpStatusCode.Forbidden, ErrorCodes.SuspectedBot);
+        Assert.Equal(1, StoreFile.CountVotes(server.DatabasePath, poll.Id));
+    }
+
     [Fact]
     public async Task AdminKeyVotes_AndRiskDisabled_AreNotScored()
     {
