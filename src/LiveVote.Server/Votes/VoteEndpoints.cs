@@ -41,29 +41,29 @@ public static class VoteEndpoints
         }
 
         // Spans only when the request is sampled: an unsampled vote allocates none.
-        using var validating = Metrics.StartVoteValidation();
+        using var validating = LiveVoteTelemetry.StartVoteValidation();
         if (ingress.Tokens.TryValidateHeader(context.Request.Headers.Authorization, out var viewerId) is not TokenError.None and var error)
         {
-            Metrics.VoteRefused("unauthorized");
+            LiveVoteTelemetry.VoteRefused("unauthorized");
             return Problems.Unauthorized(TokenMessage(error));
         }
 
         if (!ingress.Polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
         {
-            Metrics.VoteRefused("poll-not-found");
+            LiveVoteTelemetry.VoteRefused("poll-not-found");
             return Problems.PollNotFound(pollId);
         }
 
         if (poll.Status != PollStatus.Open)
         {
-            Metrics.VoteRefused("poll-not-open");
+            LiveVoteTelemetry.VoteRefused("poll-not-open");
             return PollNotOpen(pollId);
         }
 
         var optionIndex = request.OptionId is null ? -1 : poll.IndexOfOption(request.OptionId);
         if (optionIndex < 0)
         {
-            Metrics.VoteRefused("unknown-option");
+            LiveVoteTelemetry.VoteRefused("unknown-option");
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.UnknownOption, "No such option.",
                 $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
         }
@@ -76,21 +76,21 @@ public static class VoteEndpoints
 
         validating?.Stop();
         var completion = ingress.Completions.Rent();
-        var enqueue = Metrics.StartVoteEnqueue();
+        var enqueue = LiveVoteTelemetry.StartVoteEnqueue();
         completion.Trace = enqueue?.Context ?? default;
         var queued = ingress.Router.TryEnqueueVote(WriterCommand.Vote(poll, optionIndex, voterKey, completion));
         enqueue?.Dispose();
         if (!queued)
         {
             ingress.Completions.Return(completion);
-            Metrics.VoteRefused("overloaded");
+            LiveVoteTelemetry.VoteRefused("overloaded");
             return Problems.Unavailable(context, ErrorCodes.Overloaded, "Too many votes are waiting to be stored; send the same vote again shortly.",
                 ingress.RetryAfterSeconds);
         }
 
         var result = await completion.Task;
         ingress.Completions.Return(completion);
-        Metrics.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
+        LiveVoteTelemetry.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
             VoteOutcome.Accepted => TypedResults.Created((string?)null, Response(VoteStatuses.Accepted, result)),
