@@ -17,7 +17,7 @@ internal sealed class AuditNotes(IngestQueue queue)
 
     public void Post(AuditNote note)
     {
-        Metrics.AuditNoteQueued(note.Kind);
+        LiveVoteTelemetry.AuditNoteQueued(note.Kind);
         if (!queue.TryEnqueueNote(note))
         {
             _ = WaitForRoomAsync(note);
@@ -33,7 +33,7 @@ internal sealed class AuditNotes(IngestQueue queue)
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
-            Metrics.AuditNotesDropped(1);
+            LiveVoteTelemetry.AuditNotesDropped(1);
         }
     }
 }

@@ -56,7 +56,7 @@ internal sealed partial class BatchWriter
         for (var i = 0; i < _batch.VoteCount; i++)
         {
             _waiters[i]!.SetResult(VoteResult.StoreFailed);
-            Metrics.VoteDecided(VoteOutcome.StoreFailed);
+            LiveVoteTelemetry.VoteDecided(VoteOutcome.StoreFailed);
         }
 
         foreach (var command in _pollCommands)
@@ -90,7 +90,7 @@ internal sealed partial class BatchWriter
         {
             case WriterCommandKind.Vote:
                 command.Completion.SetResult(VoteResult.StoreFailed);
-                Metrics.VoteDecided(VoteOutcome.StoreFailed);
+                LiveVoteTelemetry.VoteDecided(VoteOutcome.StoreFailed);
                 break;
             case WriterCommandKind.PollChange:
                 command.PollCommand.Complete(new PollCommandResult(PollCommandStatus.StoreFailed, null));
@@ -102,7 +102,7 @@ internal sealed partial class BatchWriter
                 }
                 else
                 {
-                    Metrics.AuditNotesDropped(1);
+                    LiveVoteTelemetry.AuditNotesDropped(1);
                 }
 
                 break;

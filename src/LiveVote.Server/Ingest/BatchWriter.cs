@@ -29,7 +29,7 @@ internal sealed partial class BatchWriter(
     private readonly WriteBatch _batch = new(options.Value.MaxBatchSize);
     private readonly VoteCompletion?[] _waiters = new VoteCompletion?[options.Value.MaxBatchSize];
     private readonly List<PollCommand> _pollCommands = [];
-    private readonly List<ActivityLink> _links = new(Metrics.MaxBatchLinks);
+    private readonly List<ActivityLink> _links = new(LiveVoteTelemetry.MaxBatchLinks);
     private readonly Dictionary<string, Poll> _pendingPolls = new(StringComparer.Ordinal);
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _tallies = new(StringComparer.Ordinal);
@@ -138,7 +138,7 @@ internal sealed partial class BatchWriter(
         if (poll is null or { Status: PollStatus.Draft })
         {
             vote.Completion.SetResult(VoteResult.PollNotOpen);
-            Metrics.VoteDecided(VoteOutcome.PollNotOpen);
+            LiveVoteTelemetry.VoteDecided(VoteOutcome.PollNotOpen);
             return;
         }
 
@@ -204,7 +204,7 @@ internal sealed partial class BatchWriter(
         var now = time.GetUtcNow();
         _batch.AtUnixMs = now.ToUnixTimeMilliseconds();
         var started = Stopwatch.GetTimestamp();
-        using var activity = Metrics.StartBatchCommit(_waiters.AsSpan(0, _batch.VoteCount), _links);
+        using var activity = LiveVoteTelemetry.StartBatchCommit(_waiters.AsSpan(0, _batch.VoteCount), _links);
         try
         {
             await WithinDeadlineAsync(store.CommitAsync(_batch, _chain!));
@@ -219,7 +219,7 @@ internal sealed partial class BatchWriter(
         catch (Exception e)
         {
             LogCommitFailed(logger, e, _batch.VoteCount);
-            Metrics.StoreError();
+            LiveVoteTelemetry.StoreError();
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             FailBatch();
 
@@ -228,7 +228,7 @@ internal sealed partial class BatchWriter(
             return;
         }
 
-        Metrics.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started));
+        LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started));
         AnswerBatch(now);
     }
 
@@ -256,7 +256,7 @@ internal sealed partial class BatchWriter(
 
             if (!_answeredEarly)
             {
-                Metrics.VoteDecided(decided[i].Outcome);
+                LiveVoteTelemetry.VoteDecided(decided[i].Outcome);
                 _waiters[i]!.SetResult(decided[i]);
             }
         }
@@ -278,7 +278,7 @@ internal sealed partial class BatchWriter(
     private void FailBatch(PollCommandStatus pollStatus = PollCommandStatus.StoreFailed)
     {
         // Nobody waits for a note to retry it: a failed commit loses it, and says so.
-        Metrics.AuditNotesDropped(_batch.NoteCount);
+        LiveVoteTelemetry.AuditNotesDropped(_batch.NoteCount);
         if (_answeredEarly)
         {
             Reset();
@@ -288,7 +288,7 @@ internal sealed partial class BatchWriter(
         for (var i = 0; i < _batch.VoteCount; i++)
         {
             _waiters[i]!.SetResult(VoteResult.StoreFailed);
-            Metrics.VoteDecided(VoteOutcome.StoreFailed);
+            LiveVoteTelemetry.VoteDecided(VoteOutcome.StoreFailed);
         }
 
         foreach (var command in _pollCommands)

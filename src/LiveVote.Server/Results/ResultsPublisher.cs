@@ -13,7 +13,7 @@ internal sealed class ResultsPublisher(ResultsHub hub, IOptions<ResultsOptions> 
             while (!stoppingToken.IsCancellationRequested)
             {
                 await hub.WaitForChangeAsync(stoppingToken);
-                using (var activity = Telemetry.Metrics.Source.StartActivity("livevote.results.publish"))
+                using (var activity = Telemetry.LiveVoteTelemetry.Source.StartActivity("livevote.results.publish"))
                 {
                     // Publish first: inside activity?.SetTag(...) the call would be skipped whenever tracing is off.
                     var published = hub.PublishPending();

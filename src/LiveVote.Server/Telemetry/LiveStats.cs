@@ -5,7 +5,8 @@ namespace LiveVote.Server.Telemetry;
 /// <summary>
 /// The producer console's figures, read from the server's own meter with a <see cref="MeterListener"/>: the same
 /// measurements Prometheus and OTLP export, no second bookkeeping in the vote path. Totals count from this server's
-/// start (the meter is process-wide: in a test process running several servers they add up).
+/// start (the counters are process-wide: in a test process running several servers they add up); the queue figures
+/// are this server's own gauges.
 /// </summary>
 internal sealed class LiveStats : IDisposable
 {
@@ -25,20 +26,20 @@ internal sealed class LiveStats : IDisposable
     private long _queueDepth;
     private long _queueCapacity;
 
-    public LiveStats(TimeProvider time)
+    public LiveStats(TimeProvider time, LiveVoteTelemetry.ServerGauges gauges)
     {
         _time = time;
         Array.Fill(_secondOfSlot, -1);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Metrics.Name && KindOf(instrument.Name) is { } kind)
+            // Another server in this process has a Meter of the same name for its own gauges: it is not ours.
+            if ((instrument.Meter == LiveVoteTelemetry.Meter || instrument.Meter == gauges.Meter) && KindOf(instrument.Name) is { } kind)
             {
                 // The kind rides along as the state, so a vote's measurement costs no name comparison.
                 listener.EnableMeasurementEvents(instrument, kind);
             }
         };
         _listener.SetMeasurementEventCallback<long>(OnMeasurement);
-        Metrics.EnsureInstruments();
         _listener.Start();
     }
 

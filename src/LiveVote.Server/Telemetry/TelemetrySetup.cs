@@ -1,4 +1,5 @@
 using LiveVote.Server.Results;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -28,17 +29,22 @@ public static class TelemetrySetup
                 // System.Runtime: .NET's own meter (GC heap and allocations, pauses, thread pool queue, lock
                 // contention): what an operator checks first when a node is slow, and how the benchmark measures
                 // bytes allocated per vote (bench/profile.sh).
-                metrics.AddMeter(Metrics.Name, "System.Runtime").AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                metrics.AddMeter("System.Runtime").AddAspNetCoreInstrumentation().AddPrometheusExporter();
                 if (options.OtlpEndpoint is { } endpoint)
                 {
                     metrics.AddOtlpExporter(otlp => otlp.Endpoint = endpoint);
                 }
             });
+
+        // Our meter is enabled by rule rather than by AddMeter, which would listen to every meter of that name in the
+        // process: Global is the static meter of what features record, Local this host's own IMeterFactory meter with
+        // its gauges. Another server in the same process has its own Local meter, which this host's exporters skip.
+        builder.Metrics.EnableMetrics(LiveVoteTelemetry.Name, scopes: MeterScope.Global | MeterScope.Local);
         if (options.TracesOn)
         {
             otel.WithTracing(tracing =>
             {
-                tracing.AddSource(Metrics.Name)
+                tracing.AddSource(LiveVoteTelemetry.Name)
                     .SetSampler(new LinkedBatchSampler(options.SamplingRatio))
                     .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !IsOperational(context.Request.Path));
                 if (options.OtlpEndpoint is { } endpoint)
@@ -48,9 +54,9 @@ public static class TelemetrySetup
             });
         }
 
+        builder.Services.AddSingleton<LiveVoteTelemetry.ServerGauges>();
         builder.Services.AddSingleton<LiveStats>();
-        builder.Services.AddHostedService<LiveStatsFromStart>();
-        builder.Services.AddHostedService<HostGauges.Registration>();
+        builder.Services.AddHostedService<TelemetryFromStart>();
         return builder;
     }
 
@@ -88,12 +94,15 @@ public static class TelemetrySetup
     }
 
     /// <summary>
-    /// The console's figures count from the moment their listener exists: it is created as the host starts, not at the
-    /// console's first request, or votes cast before anyone looked would be missing from the totals.
+    /// The gauges are scraped from start, and the console's figures count from the moment their listener exists: both
+    /// are created as the host starts, not at the first scrape or console request, or votes cast before anyone looked
+    /// would be missing from the totals.
     /// </summary>
-    private sealed class LiveStatsFromStart(LiveStats stats) : IHostedService
+    private sealed class TelemetryFromStart(LiveVoteTelemetry.ServerGauges gauges, LiveStats stats) : IHostedService
     {
-        /// <summary>Resolving it, as the host starts its services, is what starts the listener.</summary>
+        /// <summary>Resolving them, as the host starts its services, is what creates the gauges and starts the listener.</summary>
+        public LiveVoteTelemetry.ServerGauges Gauges { get; } = gauges;
+
         public LiveStats Stats { get; } = stats;
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -59,7 +59,7 @@ public static class ViewerEndpoints
 
         var viewerId = NewViewerId();
         var (token, expiresAt) = tokens.Issue(viewerId);
-        Telemetry.Metrics.ViewerRegistered(context.Request.Headers.ContainsKey(AdminKey.Header) ? "backend" : "public");
+        Telemetry.LiveVoteTelemetry.ViewerRegistered(context.Request.Headers.ContainsKey(AdminKey.Header) ? "backend" : "public");
         return TypedResults.Created((string?)null, new RegisterViewerResponse(viewerId, token, expiresAt));
     }
 

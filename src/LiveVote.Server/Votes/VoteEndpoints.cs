@@ -42,11 +42,11 @@ public static class VoteEndpoints
         }
 
         // Spans only when the request is sampled: an unsampled vote allocates none.
-        using var validating = Metrics.StartVoteValidation();
+        using var validating = LiveVoteTelemetry.StartVoteValidation();
         var (tokenError, token) = await ingress.Tokens.ValidateHeaderAsync(context.Request.Headers.Authorization);
         if (tokenError != TokenError.None)
         {
-            Metrics.VoteRefused("unauthorized");
+            LiveVoteTelemetry.VoteRefused("unauthorized");
             return Problems.Unauthorized(TokenMessage(tokenError));
         }
 
@@ -57,7 +57,7 @@ public static class VoteEndpoints
             poll = await ingress.PollLookup.RefreshAsync(pollId, context.RequestAborted);
             if (poll is null or { Status: PollStatus.Draft })
             {
-                Metrics.VoteRefused("poll-not-found");
+                LiveVoteTelemetry.VoteRefused("poll-not-found");
                 return Problems.PollNotFound(pollId);
             }
         }
@@ -65,7 +65,7 @@ public static class VoteEndpoints
         var optionIndex = request.OptionId is null ? -1 : poll.IndexOfOption(request.OptionId);
         if (optionIndex < 0)
         {
-            Metrics.VoteRefused("unknown-option");
+            LiveVoteTelemetry.VoteRefused("unknown-option");
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.UnknownOption, "No such option.",
                 $"Poll '{pollId}' has no option '{Truncate(request.OptionId)}'.");
         }
@@ -78,21 +78,21 @@ public static class VoteEndpoints
 
         validating?.Stop();
         var completion = ingress.Completions.Rent();
-        var enqueue = Metrics.StartVoteEnqueue();
+        var enqueue = LiveVoteTelemetry.StartVoteEnqueue();
         completion.Trace = enqueue?.Context ?? default;
         var queued = ingress.Router.TryEnqueueVote(WriterCommand.Vote(poll, optionIndex, voterKey, completion, withheld: refused is not null));
         enqueue?.Dispose();
         if (!queued)
         {
             ingress.Completions.Return(completion);
-            Metrics.VoteRefused("overloaded");
+            LiveVoteTelemetry.VoteRefused("overloaded");
             return Problems.Unavailable(context, ErrorCodes.Overloaded, "Too many votes are waiting to be stored; send the same vote again shortly.",
                 ingress.RetryAfterSeconds);
         }
 
         var result = await completion.Task;
         ingress.Completions.Return(completion);
-        Metrics.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
+        LiveVoteTelemetry.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
             VoteOutcome.Accepted => TypedResults.Created((string?)null, Response(VoteStatuses.Accepted, result)),

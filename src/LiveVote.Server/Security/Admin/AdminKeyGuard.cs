@@ -32,7 +32,7 @@ internal sealed class AdminKeyGuard(RequestDelegate next, ServerSecrets secrets,
         var client = ClientNetwork.Of(context);
         if (lockout.IsLockedOut(client.Network, out var remaining))
         {
-            Metrics.AdminLockoutRefused();
+            LiveVoteTelemetry.AdminLockoutRefused();
             return Refuse(context, remaining);
         }
 
@@ -42,14 +42,14 @@ internal sealed class AdminKeyGuard(RequestDelegate next, ServerSecrets secrets,
             return next(context);
         }
 
-        Metrics.AdminKeyFailed();
+        LiveVoteTelemetry.AdminKeyFailed();
         var step = lockout.RecordFailure(client.Network);
         if (!step.LockedNow)
         {
             return next(context);
         }
 
-        Metrics.AdminLockedOut();
+        LiveVoteTelemetry.AdminLockedOut();
         notes.Post(new AuditNote(AuditKinds.AdminLockout, null, null, AuditNoteData.AdminLockout(step.Failures, step.Lockout, client.NetworkText())));
         return Refuse(context, step.Lockout);
     }

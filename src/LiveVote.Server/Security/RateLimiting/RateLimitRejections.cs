@@ -25,10 +25,10 @@ internal static class RateLimitRejections
         var rejection = context.Features.Get<RateLimitRejection>();
         var limit = rejection?.Limit ?? LimitName.Concurrency;
         var seconds = rejection?.RetryAfter is { } after ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : busyRetryAfterSeconds;
-        Metrics.RateLimited(Name(limit));
+        LiveVoteTelemetry.RateLimited(Name(limit));
         if (limit is LimitName.VotePerViewer or LimitName.VotePerIp or LimitName.VotePerNetwork)
         {
-            Metrics.VoteRefused(ErrorCodes.RateLimited);
+            LiveVoteTelemetry.VoteRefused(ErrorCodes.RateLimited);
         }
 
         return Write(context, seconds, ErrorCodes.RateLimited, "Too many requests.",

@@ -119,8 +119,8 @@ internal sealed class VoteRiskGate
                 Decide(CaptchaRequired, assessment, client, pollId, voterKey);
                 return CaptchaNeeded();
             default:
-                Metrics.RiskDecided(CaptchaFailed, RiskSignals.Name(assessment.MainSignal));
-                Metrics.VoteRefused(CaptchaFailed);
+                LiveVoteTelemetry.RiskDecided(CaptchaFailed, RiskSignals.Name(assessment.MainSignal));
+                LiveVoteTelemetry.VoteRefused(CaptchaFailed);
                 return CaptchaProblems.For(outcome, _captcha.Provider, context);
         }
     }
@@ -147,10 +147,10 @@ internal sealed class VoteRiskGate
 
     private void Decide(string action, in RiskAssessment assessment, in ClientNetwork client, string pollId, VoterKey voterKey)
     {
-        Metrics.RiskDecided(action, RiskSignals.Name(assessment.MainSignal));
+        LiveVoteTelemetry.RiskDecided(action, RiskSignals.Name(assessment.MainSignal));
         if (action != CaptchaPassed)
         {
-            Metrics.VoteRefused(action);
+            LiveVoteTelemetry.VoteRefused(action);
         }
 
         var repeatKey = KeyHasher.Combine(

@@ -19,7 +19,7 @@ internal sealed partial class ReplicationLagMonitor(NpgsqlDataSource dataSource,
             try
             {
                 await Task.Delay(Interval, time, stoppingToken);
-                Metrics.ReplicationLagMeasured(await ReadAsync(dataSource, stoppingToken));
+                LiveVoteTelemetry.ReplicationLagMeasured(await ReadAsync(dataSource, stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

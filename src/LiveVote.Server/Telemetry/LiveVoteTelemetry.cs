@@ -1,20 +1,31 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LiveVote.Server.Ingest;
+using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Telemetry;
 
 /// <summary>
-/// The server's one ActivitySource and one Meter (named <c>LiveVote.Server</c>), with OpenTelemetry-style names and
-/// units. Instruments are static so the hot path pays one call, no lookup.
+/// The server's telemetry, in one place: its ActivitySource and every instrument of its meter (both named
+/// <c>LiveVote.Server</c>), with OpenTelemetry-style names and units.
+/// <para>
+/// The rule: every instrument named under <c>LiveVote.Server</c> is declared in this class and nowhere else; a feature
+/// never creates an instrument, it calls one of the methods here (<c>LiveVoteTelemetry.VoteDecided(...)</c>). What
+/// features record (counters, histograms, and the two gauges fed by the writer and the lag monitor) lives in static
+/// fields of one process-wide <see cref="Meter"/>, so the hot path pays one call, no lookup and no allocation. What is
+/// read from a server's own components (queue, polls, results, SSE) is a gauge of <see cref="ServerGauges"/>, created
+/// on the Meter of that host's <see cref="IMeterFactory"/>: several servers in one process (the tests run many) each
+/// export their own values instead of a sum.
+/// </para>
 /// </summary>
-public static class Metrics
+internal static partial class LiveVoteTelemetry
 {
     public const string Name = "LiveVote.Server";
 
     public static readonly ActivitySource Source = new(Name);
 
+    /// <summary>The process-wide meter of what features record; each server's gauges are on <see cref="ServerGauges.Meter"/>.</summary>
     internal static readonly Meter Meter = new(Name);
 
     private static readonly Counter<long> Votes = Meter.CreateCounter<long>(
@@ -56,28 +67,16 @@ public static class Metrics
     private static readonly Counter<long> Registrations = Meter.CreateCounter<long>(
         "livevote.registrations", "{registration}", "Viewers registered (tokens issued), by kind: public (after a CAPTCHA) or backend (admin key).");
 
+    private static readonly Counter<long> CaptchaVerifications = Meter.CreateCounter<long>(
+        "livevote.captcha.verifications", "{verification}", "CAPTCHA solutions checked at registration, by provider and outcome.");
+
     private static readonly Histogram<double> VoteDuration = Meter.CreateHistogram<double>(
         "livevote.vote.duration", "s", "End-to-end time of a vote request that reached the writer, from the handler's start to its durable answer, by outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5] });
 
-    // Gauges read the live components of the running server(s) through HostGauges: observed when exported, never
-    // maintained on the hot path.
-    private static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
-        "livevote.queue.depth", HostGauges.QueueDepth, "{item}", "Items waiting in the ingest queue in front of the writer.");
-
-    private static readonly ObservableGauge<long> QueueCapacity = Meter.CreateObservableGauge(
-        "livevote.queue.capacity", HostGauges.QueueCapacity, "{item}", "Size of the ingest queue: votes beyond it are refused with 503 overloaded.");
-
-    private static readonly ObservableGauge<double> ResultsAge = Meter.CreateObservableGauge(
-        "livevote.results.age", HostGauges.ResultsAgeSeconds, "s",
-        "How far the published results trail committed votes: 0 when every poll's newest totals are published, else the age of the published snapshot.");
-
-    private static readonly ObservableGauge<long> SseSubscribers = Meter.CreateObservableGauge(
-        "livevote.sse.subscribers", HostGauges.SseSubscribers, "{subscriber}", "Open results streams (SSE).");
-
-    private static readonly ObservableGauge<long> OpenPolls = Meter.CreateObservableGauge(
-        "livevote.polls.open", HostGauges.OpenPolls, "{poll}", "Polls open for voting.");
-
+    // These two gauges read state the writer and the lag monitor hand over through static calls, so they are
+    // process-wide like the counters (one server per process in production; in a test process the newest commit and
+    // the latest report of any server). The gauges of a server's own components are in ServerGauges.
     private static readonly ObservableGauge<double> LastCommitAge = Meter.CreateObservableGauge(
         "livevote.batch.last_commit.age", () => Stopwatch.GetElapsedTime(Volatile.Read(ref s_lastCommit)).TotalSeconds, "s",
         "Time since the writer last committed a batch (since start before the first).");
@@ -98,10 +97,15 @@ public static class Metrics
     private static readonly KeyValuePair<string, object?>[][] OutcomeTags =
         [.. Enum.GetValues<VoteOutcome>().Select(o => new[] { new KeyValuePair<string, object?>("outcome", OutcomeName(o)) })];
 
-    /// <summary>
-    /// Creates the instruments now if nothing has touched them yet: the gauges must exist from start, not from the
-    /// first vote (static field initialisers run only when a field is first read).
-    /// </summary>
+    private static readonly KeyValuePair<string, object?>[][][] CaptchaTags =
+    [
+        .. Enum.GetValues<CaptchaProvider>().Select(provider => Enum.GetValues<CaptchaOutcome>().Select(outcome => new KeyValuePair<string, object?>[]
+        {
+            new("provider", provider.ToString().ToLowerInvariant()),
+            new("outcome", CaptchaOutcomeName(outcome)),
+        }).ToArray()),
+    ];
+
     /// <summary>Replaces the standby lags with the primary's latest report (a standby gone from it is dropped).</summary>
     public static void ReplicationLagMeasured(IReadOnlyDictionary<string, double> lagByStandby)
     {
@@ -116,7 +120,11 @@ public static class Metrics
         }
     }
 
-    public static void EnsureInstruments() => System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Metrics).TypeHandle);
+    /// <summary>
+    /// Creates the static instruments now if nothing has touched them yet: the gauges must exist from start, not from
+    /// the first vote (static field initialisers run only when a field is first read).
+    /// </summary>
+    public static void EnsureInstruments() => System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(LiveVoteTelemetry).TypeHandle);
 
     public static void VoteDecided(VoteOutcome outcome) => Votes.Add(1, OutcomeTags[(int)outcome]);
 
@@ -190,6 +198,10 @@ public static class Metrics
 
     public static void AdminLockoutRefused() => AdminLockedOutRequests.Add(1);
 
+    /// <summary>One CAPTCHA solution checked: a wave of replays or wrong numbers (a bot at work) shows next to the votes.</summary>
+    public static void CaptchaVerified(CaptchaProvider provider, CaptchaOutcome outcome) =>
+        CaptchaVerifications.Add(1, CaptchaTags[(int)provider][(int)outcome]);
+
     public static void AuditNoteQueued(string kind) => AuditNotes.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public static void AuditNotesDropped(int count)
@@ -209,5 +221,19 @@ public static class Metrics
         VoteOutcome.Withheld => "withheld",
         VoteOutcome.StoreFailed => "store-failed",
         _ => "unknown",
+    };
+
+    public static string CaptchaOutcomeName(CaptchaOutcome outcome) => outcome switch
+    {
+        CaptchaOutcome.Passed => "passed",
+        CaptchaOutcome.Missing => "missing",
+        CaptchaOutcome.Malformed => "malformed",
+        CaptchaOutcome.WrongNumber => "wrong-number",
+        CaptchaOutcome.BadSignature => "bad-signature",
+        CaptchaOutcome.Expired => "expired",
+        CaptchaOutcome.Replayed => "replayed",
+        CaptchaOutcome.SplicedSalt => "spliced-salt",
+        CaptchaOutcome.Rejected => "rejected",
+        _ => "unavailable",
     };
 }
