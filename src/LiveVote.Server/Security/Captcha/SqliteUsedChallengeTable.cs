@@ -8,7 +8,8 @@ namespace LiveVote.Server.Security.Captcha;
 /// <c>used_challenges</c> in the embedded node's SQLite file (created by <see cref="SqliteSchema"/>, which the vote
 /// store applies when it opens the file at start). Each call opens its own short-lived connection: the vote store's
 /// lock file keeps other processes out, not other connections of this one, and a connection held between calls would
-/// keep the WAL open after the vote store's clean stop. SQLite has one writer at a time, so a batch waits (busy
+/// keep the WAL open after the vote store's clean stop. The file is in WAL mode (the vote store sets it, and it stays
+/// with the file), so readers never wait for these writes; SQLite has one writer at a time, so a batch waits (busy
 /// timeout) while the vote writer commits, and commits with <c>synchronous=FULL</c> like the votes.
 /// </summary>
 internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options) : IUsedChallengeTable
