@@ -1,5 +1,6 @@
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
+using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Storage.Sqlite;
 using Microsoft.Extensions.Options;
@@ -31,15 +32,17 @@ public static class StorageSetup
             services.AddSingleton<IVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
             services.AddSingleton<ISharedVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
             services.AddSingleton<IPollLookup, SharedPollLookup>();
+            services.AddSingleton<IUsedChallengeTable, PostgresUsedChallengeTable>();
             services.AddHostedService<SharedStateRefresher>();
             services.AddHostedService<AuditCheckpointWriter>();
             services.AddHostedService<ReplicationLagMonitor>();
 
-            // Every node of a fleet must issue and honour the same tokens and derive the same voter keys: a node must
-            // not quietly generate secrets of its own.
+            // Every node of a fleet must issue and honour the same tokens and CAPTCHA challenges and derive the same voter
+            // keys: a node must not quietly generate secrets of its own.
             services.AddOptions<SecretsOptions>()
-                .Validate(s => !string.IsNullOrEmpty(s.AdminKey) && !string.IsNullOrEmpty(s.TokenSigningKey) && !string.IsNullOrEmpty(s.VoterKeySecret),
-                    "With LiveVote:Storage=Postgres configure LiveVote:AdminKey, LiveVote:TokenSigningKey and LiveVote:VoterKeySecret (the same on every node).")
+                .Validate(s => !string.IsNullOrEmpty(s.AdminKey) && !string.IsNullOrEmpty(s.TokenSigningKey) && !string.IsNullOrEmpty(s.VoterKeySecret) &&
+                               !string.IsNullOrEmpty(s.CaptchaHmacKey),
+                    "With LiveVote:Storage=Postgres configure LiveVote:AdminKey, LiveVote:TokenSigningKey, LiveVote:VoterKeySecret and LiveVote:CaptchaHmacKey (the same on every node).")
                 .ValidateOnStart();
         }
         else
@@ -49,6 +52,7 @@ public static class StorageSetup
                 .ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton<IVoteStore, SqliteVoteStore>();
             services.AddSingleton<IPollLookup, RegistryPollLookup>();
+            services.AddSingleton<IUsedChallengeTable, SqliteUsedChallengeTable>();
         }
 
         return builder;

@@ -16,6 +16,9 @@ public sealed class LiveVoteServer : WebApplicationFactory<Program>
     public const string AdminKey = "test-admin-key-0123456789";
     public const string TokenSigningKey = "test-token-signing-key-0123456789abcdef";
     public const string VoterKeySecret = "test-voter-key-secret-0123456789abcdef";
+
+    // Configured like the other secrets: a PostgreSQL node refuses to start without it, and nodes of one fleet share it.
+    public const string CaptchaHmacKey = "test-captcha-hmac-key-0123456789abcdef";
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
 
@@ -32,6 +35,7 @@ public sealed class LiveVoteServer : WebApplicationFactory<Program>
             ["LiveVote:AdminKey"] = AdminKey,
             ["LiveVote:TokenSigningKey"] = TokenSigningKey,
             ["LiveVote:VoterKeySecret"] = VoterKeySecret,
+            ["LiveVote:CaptchaHmacKey"] = CaptchaHmacKey,
             ["LiveVote:Demo:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };

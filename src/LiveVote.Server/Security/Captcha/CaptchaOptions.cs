@@ -35,9 +35,11 @@ public sealed class CaptchaOptions
     public TimeSpan ChallengeExpiry { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Most used ALTCHA challenges remembered at once (about 100 bytes each). When full of unexpired ones, registrations
-    /// get 503 <c>captcha-unavailable</c> rather than letting a solution count twice; size it for peak registrations per
-    /// second times <see cref="ChallengeExpiry"/> (the default covers 3 300 per second for 5 minutes).
+    /// Most used ALTCHA challenges <see cref="InMemoryUsedChallenges"/> remembers at once (about 100 bytes each). When
+    /// full of unexpired ones, registrations get 503 <c>captcha-unavailable</c> rather than letting a solution count
+    /// twice; size it for peak registrations per second times <see cref="ChallengeExpiry"/> (the default covers 3 300 per
+    /// second for 5 minutes). The server's stores do not use it: their <c>used_challenges</c> table holds one row per
+    /// challenge used within <see cref="ChallengeExpiry"/> (plus a minute), and is bounded by that and the rate limits.
     /// </summary>
     public int UsedChallengeCapacity { get; set; } = 1_000_000;
 

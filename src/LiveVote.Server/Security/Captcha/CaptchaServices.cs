@@ -15,8 +15,11 @@ public static class CaptchaServices
             .ValidateOnStart();
         builder.Services.AddSingleton<AltchaChallenges>();
 
-        // One process's memory. A fleet registers its shared store (see IUsedChallenges) after this call: the last one wins.
-        builder.Services.AddSingleton<IUsedChallenges, InMemoryUsedChallenges>();
+        // Used challenges are kept in the store's own database (the table StorageSetup registers: the SQLite file, or the
+        // PostgreSQL database the fleet shares), so a solution counts once across nodes and restarts. The purge needs the
+        // table too: a host without one fails at start, not at its first registration.
+        builder.Services.AddSingleton<IUsedChallenges, StoredUsedChallenges>();
+        builder.Services.AddHostedService<UsedChallengePurge>();
         builder.Services.AddHttpClient(HostedCaptchaVerifier.HttpClientName).ConfigureHttpClient((services, client) =>
         {
             client.Timeout = services.GetRequiredService<IOptions<CaptchaOptions>>().Value.VerifyTimeout;

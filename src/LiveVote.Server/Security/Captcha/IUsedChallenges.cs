@@ -14,10 +14,10 @@ public enum UsedChallengeMark
 
 /// <summary>
 /// Remembers which ALTCHA challenges have been used, until they expire (after that the expiry check refuses them
-/// anyway). A single server uses <see cref="InMemoryUsedChallenges"/>. A fleet behind a load balancer must share one
-/// store, or a solution could be spent once per node: implement this with an atomic set-if-absent that expires
-/// (Redis <c>SET captcha:&lt;challenge&gt; 1 NX PXAT &lt;expires ms&gt;</c>, or an INSERT into a table keyed by challenge)
-/// and register it as the <see cref="IUsedChallenges"/> singleton; nothing else changes.
+/// anyway): an atomic set-if-absent that expires. The server keeps it in its store's database
+/// (<see cref="StoredUsedChallenges"/> over <see cref="IUsedChallengeTable"/>: the SQLite file of the embedded node, the
+/// PostgreSQL database of a fleet), so a solution counts once across nodes and restarts. <see cref="InMemoryUsedChallenges"/>
+/// is one process's memory, for a host without a database.
 /// </summary>
 public interface IUsedChallenges
 {

@@ -8,7 +8,9 @@ namespace LiveVote.Server.Security.Captcha;
 /// The used-challenge set of one process: a bounded map from challenge to expiry. Expired entries are swept out at most
 /// every few seconds, by whichever request comes first; when the map is full of live ones, new solutions are refused
 /// (<see cref="UsedChallengeMark.Unavailable"/>) instead of forgetting old ones, which would let those be replayed.
-/// Only verified solutions reach it, so filling it costs an attacker one solved proof of work per entry.
+/// Only verified solutions reach it, so filling it costs an attacker one solved proof of work per entry. The server does
+/// not use it (its stores keep a table, <see cref="StoredUsedChallenges"/>): it forgets everything at a restart and
+/// knows nothing of other nodes, so it suits only a host without a database.
 /// </summary>
 public sealed class InMemoryUsedChallenges(IOptions<CaptchaOptions> options, TimeProvider time) : IUsedChallenges
 {

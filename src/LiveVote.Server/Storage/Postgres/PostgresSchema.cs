@@ -97,5 +97,15 @@ internal static class PostgresSchema
         """
         ALTER TABLE audit ADD COLUMN txid bigint NOT NULL DEFAULT 0;
         """,
+
+        // 5: used ALTCHA challenges, so a CAPTCHA solution counts once in the whole fleet (docs/design.md, 7.5): the key
+        // settles first use across nodes (INSERT ... ON CONFLICT DO NOTHING); rows are deleted by expiry (Unix ms).
+        """
+        CREATE TABLE used_challenges (
+            challenge bytea PRIMARY KEY,
+            expires_at bigint NOT NULL
+        );
+        CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
+        """,
     ];
 }

@@ -59,6 +59,16 @@ internal static class SqliteSchema
         ALTER TABLE polls ADD COLUMN frozen_at INTEGER;
         ALTER TABLE polls ADD COLUMN results_revision INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 4: used ALTCHA challenges, so a CAPTCHA solution counts once, also after a restart (docs/design.md, 7.5); rows
+        // are deleted by expiry (Unix ms).
+        """
+        CREATE TABLE used_challenges (
+            challenge BLOB NOT NULL PRIMARY KEY,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
