@@ -102,6 +102,9 @@ public static class ErrorCodes
     public const string AdminLockedOut = "admin-locked-out";
     public const string SuspectedBot = "suspected-bot";
 
+    // A results stream over the node's or the client network's limit of open streams (429 with Retry-After).
+    public const string TooManyStreams = "too-many-streams";
+
     // Registration CAPTCHA (POST /v1/viewers without an admin key).
     public const string CaptchaRequired = "captcha-required";
     public const string CaptchaMalformed = "captcha-malformed";

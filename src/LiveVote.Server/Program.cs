@@ -16,6 +16,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 // Services: AddX registers feature X's services and options, nothing else.
 builder.AddHttp();
+builder.AddConnectionLimits();
+builder.AddManagementPort();
 builder.AddTelemetry();
 builder.AddHardening();
 builder.AddStorage();
@@ -36,6 +38,7 @@ var app = builder.Build();
 // Middleware, in the order a request passes it (routing runs first, so each one knows the matched endpoint).
 app.UseHardening();
 app.UseLiveVoteProblemDetails();
+app.UseManagementPort();
 app.UseAdminKeyGuard();
 app.UseRateLimits();
 app.UseRiskSignals();

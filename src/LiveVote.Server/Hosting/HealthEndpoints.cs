@@ -8,12 +8,15 @@ namespace LiveVote.Server.Hosting;
 
 public static class HealthEndpoints
 {
+    public const string LivePath = "/healthz";
+    public const string ReadyPath = "/readyz";
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
         // Alive: the process answers. Cheap on purpose: orchestrators call it often. Neither probe is limited: an
         // overloaded node must still say how it is.
-        routes.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("alive", null))).WithTags("Health").WithRequestKind(RequestKind.Exempt);
-        routes.MapGet("/readyz", ReadyAsync).WithTags("Health").WithRequestKind(RequestKind.Exempt);
+        routes.MapGet(LivePath, () => TypedResults.Ok(new HealthDto("alive", null))).WithTags("Health").WithRequestKind(RequestKind.Exempt);
+        routes.MapGet(ReadyPath, ReadyAsync).WithTags("Health").WithRequestKind(RequestKind.Exempt);
         return routes;
     }
 

@@ -109,6 +109,8 @@ public static partial class LiveVoteServices
     {
         builder.Services.AddOptions<ResultsOptions>().BindConfiguration(ResultsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ResultsHub>();
+        builder.Services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StreamLimiter>();
         builder.Services.AddHostedService<ResultsPublisher>();
         return builder;
     }

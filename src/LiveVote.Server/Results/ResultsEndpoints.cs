@@ -1,6 +1,8 @@
+using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security.RateLimiting;
+using LiveVote.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -15,7 +17,8 @@ public static class ResultsEndpoints
         var group = poll.MapGroup("/results").WithTags("Results");
         group.MapGet("/", GetResults);
 
-        // A stream lives as long as its viewer watches: it must not hold a slot of the concurrency limit.
+        // A stream lives as long as its viewer watches: it must not hold a slot of the concurrency limit. Streams are
+        // counted by a limiter of their own (StreamLimiter), node-wide and per network.
         group.MapGet("/stream", Stream).WithRequestKind(RequestKind.Exempt);
         group.MapResultsFreeze();
         return group;
@@ -42,14 +45,14 @@ public static class ResultsEndpoints
     }
 
     private static Results<ServerSentEventsResult, ProblemHttpResult> Stream(
-        string pollId, ResultsHub hub, PollRegistry polls, IOptions<ResultsOptions> options)
+        string pollId, ResultsHub hub, PollRegistry polls, StreamLimiter limiter, IOptions<ResultsOptions> options)
     {
         if (!TryFind(pollId, hub, polls, out _, out var problem))
         {
             return problem;
         }
 
-        return new ServerSentEventsResult(hub, pollId, TimeSpan.FromSeconds(options.Value.KeepAliveSeconds));
+        return new ServerSentEventsResult(hub, limiter, pollId, TimeSpan.FromSeconds(options.Value.KeepAliveSeconds));
     }
 
     private static bool TryFind(string pollId, ResultsHub hub, PollRegistry polls, out ResultsSnapshot snapshot, out ProblemHttpResult problem)
@@ -68,9 +71,10 @@ public static class ResultsEndpoints
 
 /// <summary>
 /// <c>text/event-stream</c> of a poll's results: the current snapshot on connect, then each newer one (at most one per
-/// publish interval), with keep-alive comments so proxies keep the connection open.
+/// publish interval), with keep-alive comments so proxies keep the connection open. The stream holds a place of the
+/// <see cref="StreamLimiter"/> from its first byte to its end; without one it is 429 <c>too-many-streams</c>.
 /// </summary>
-public sealed class ServerSentEventsResult(ResultsHub hub, string pollId, TimeSpan keepAlive) : IResult
+internal sealed class ServerSentEventsResult(ResultsHub hub, StreamLimiter limiter, string pollId, TimeSpan keepAlive) : IResult
 {
     private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
 
@@ -78,6 +82,32 @@ public sealed class ServerSentEventsResult(ResultsHub hub, string pollId, TimeSp
     private static readonly byte[] RetryHint = "retry: 1000\n\n"u8.ToArray();
 
     public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        // Taken and given back here, around the stream's whole life, so no path can leak a place.
+        if (limiter.TryOpen(ClientNetwork.Of(httpContext), out var place) is { } full)
+        {
+            await RefuseAsync(httpContext, full);
+            return;
+        }
+
+        using (place)
+        {
+            await StreamAsync(httpContext);
+        }
+    }
+
+    private Task RefuseAsync(HttpContext httpContext, StreamLimit full)
+    {
+        var limit = StreamLimiter.Name(full);
+        LiveVoteTelemetry.RateLimited(limit);
+        return RateLimitRejections.Write(httpContext, limiter.RetryAfterSeconds, ErrorCodes.TooManyStreams, "Too many results streams.",
+            full == StreamLimit.Node
+                ? "This server serves as many results streams as it can; connect again after Retry-After seconds, or read GET .../results."
+                : "Your network holds as many results streams as one network may; connect again after Retry-After seconds, or read GET .../results.",
+            limit);
+    }
+
+    private async Task StreamAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
         response.ContentType = "text/event-stream";

@@ -16,7 +16,8 @@ internal static partial class LiveVoteTelemetry
     /// </summary>
     internal sealed class ServerGauges
     {
-        public ServerGauges(IMeterFactory meterFactory, IngestQueue queue, ResultsHub results, PollRegistry polls, TimeProvider time)
+        public ServerGauges(
+            IMeterFactory meterFactory, IngestQueue queue, ResultsHub results, PollRegistry polls, Hosting.ConnectionGate connections, TimeProvider time)
         {
             // The process-wide gauges must exist from start too, not from the first vote.
             EnsureInstruments();
@@ -32,6 +33,8 @@ internal static partial class LiveVoteTelemetry
                 "livevote.sse.subscribers", () => (long)results.SubscriberCount, "{subscriber}", "Open results streams (SSE).");
             Meter.CreateObservableGauge(
                 "livevote.polls.open", () => (long)polls.All().Count(p => p.Status == PollStatus.Open), "{poll}", "Polls open for voting.");
+            Meter.CreateObservableGauge(
+                "livevote.connections.open", () => (long)connections.Open, "{connection}", "Connections open on the public listeners.");
         }
 
         /// <summary>This server's Meter: what its listeners pick, by reference, among the meters named <c>LiveVote.Server</c>.</summary>

@@ -46,6 +46,12 @@ internal static partial class LiveVoteTelemetry
         "livevote.risk.decisions", "{decision}",
         "Votes the risk score challenged (captcha-required), refused (suspected-bot) or let through after a CAPTCHA (captcha-passed, captcha-failed), by action and main signal.");
 
+    private static readonly Counter<long> ConnectionRejections = Meter.CreateCounter<long>(
+        "livevote.connections.rejected", "{connection}", "Connections closed on accept because a connection limit was full, by limit (node, network, management).");
+
+    private static readonly KeyValuePair<string, object?>[][] ConnectionRefusalTags =
+        [.. Enum.GetValues<Hosting.ConnectionRefusal>().Select(r => new[] { new KeyValuePair<string, object?>("limit", r.ToString().ToLowerInvariant()) })];
+
     private static readonly Counter<long> RateLimitRejections = Meter.CreateCounter<long>(
         "livevote.ratelimit.rejections", "{request}", "Requests refused with 429 by a rate limit, by limit.");
 
@@ -190,6 +196,9 @@ internal static partial class LiveVoteTelemetry
         RiskDecisions.Add(1, new KeyValuePair<string, object?>("action", action), new KeyValuePair<string, object?>("reason", reason));
 
     /// <param name="limit">One of the fixed limit names (vote-per-ip, concurrency, ...).</param>
+    /// <summary>A connection closed as soon as it was accepted: a flood from one network, or a node at its limit.</summary>
+    public static void ConnectionRefused(Hosting.ConnectionRefusal refusal) => ConnectionRejections.Add(1, ConnectionRefusalTags[(int)refusal]);
+
     public static void RateLimited(string limit) => RateLimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     public static void AdminKeyFailed() => AdminKeyFailures.Add(1);

@@ -16,10 +16,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Uri> _managementListening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string? _managementHost;
 
-    private ServerProcess(Process process)
+    private ServerProcess(Process process, string? managementHost)
     {
         _process = process;
+        _managementHost = managementHost;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -28,6 +31,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>Where the server listens, known once it logged its address (see <see cref="StartAsync"/>).</summary>
     public Uri BaseAddress => _listening.Task.IsCompletedSuccessfully ? _listening.Task.Result : throw new InvalidOperationException("The server is not listening yet.");
+
+    /// <summary>
+    /// Where the management listener listens, when <c>LiveVote__Management__Urls</c> names one (its first URL): the
+    /// operator's endpoints, readiness included, answer only there.
+    /// </summary>
+    public Uri ManagementAddress => _managementListening.Task.IsCompletedSuccessfully
+        ? _managementListening.Task.Result
+        : throw new InvalidOperationException("The server has no management listener (yet).");
 
     public int ProcessId => _process.Id;
 
@@ -141,13 +152,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        return new ServerProcess(process);
+        var management = start.Environment.TryGetValue("LiveVote__Management__Urls", out var urls) && !string.IsNullOrEmpty(urls)
+            ? new Uri(urls.Split(';')[0]).Host
+            : null;
+        return new ServerProcess(process, management);
     }
 
     private async Task WaitReadyAsync()
     {
         var deadline = Stopwatch.StartNew();
-        var listening = _listening.Task;
+        Task listening = _managementHost is null ? _listening.Task : Task.WhenAll(_listening.Task, _managementListening.Task);
         if (await Task.WhenAny(listening, _process.WaitForExitAsync(), Task.Delay(ReadyTimeout)) != listening)
         {
             throw new InvalidOperationException(_process.HasExited
@@ -155,7 +169,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
                 : $"The server did not listen within {ReadyTimeout}:\n{Output}");
         }
 
-        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        // With a management listener, readiness answers only there.
+        using var client = new HttpClient { BaseAddress = _managementHost is null ? BaseAddress : ManagementAddress, Timeout = TimeSpan.FromSeconds(5) };
         while (deadline.Elapsed < ReadyTimeout)
         {
             if (_process.HasExited)
@@ -202,8 +217,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             _listening.TrySetResult(new Uri(match.Groups[1].Value));
         }
+
+        if (_managementHost is not null && AnyListeningOn().Match(line) is { Success: true } any && new Uri(any.Groups[1].Value).Host == _managementHost)
+        {
+            _managementListening.TrySetResult(new Uri(any.Groups[1].Value));
+        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:[0-9]+)")]
     private static partial Regex ListeningOn();
+
+    [GeneratedRegex(@"Now listening on: (https?://[^\s""]+)")]
+    private static partial Regex AnyListeningOn();
 }
