@@ -50,6 +50,11 @@ public static class VoteEndpoints
             return Problems.Unauthorized(TokenMessage(tokenError));
         }
 
+        if (ingress.ViewerLimit.TryTake(context, token.ViewerId) is { } limited)
+        {
+            return limited;
+        }
+
         if (!ingress.Polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
         {
             // With a shared store another node may have created or opened the poll a moment ago: ask the store before
@@ -132,13 +137,17 @@ internal sealed class VoteIngress(
     VoteCompletionPool completions,
     IOptions<IngestOptions> options,
     VoteRiskGate risk,
-    IPollLookup pollLookup)
+    IPollLookup pollLookup,
+    ViewerVoteLimit viewerLimit)
 {
     public ViewerTokens Tokens { get; } = tokens;
 
     public VoterKeyDeriver VoterKeys { get; } = voterKeys;
 
     public PollRegistry Polls { get; } = polls;
+
+    /// <summary>Votes per viewer, keyed on the validated viewer id.</summary>
+    public ViewerVoteLimit ViewerLimit { get; } = viewerLimit;
 
     /// <summary>Asked before a poll the registry does not know (or holds as a draft) is refused.</summary>
     public IPollLookup PollLookup { get; } = pollLookup;

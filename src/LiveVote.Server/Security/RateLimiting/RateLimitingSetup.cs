@@ -11,6 +11,7 @@ public static class RateLimitingSetup
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RequestLimiter>();
+        builder.Services.AddSingleton<ViewerVoteLimit>();
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<RequestLimiter, IOptions<RateLimitOptions>>((options, limiter, limits) =>
         {

@@ -19,14 +19,15 @@ public enum LimitName : byte
 
 /// <summary>
 /// The global limiter of ASP.NET Core's rate limiting middleware: one concurrency limit for every request (except
-/// <see cref="RequestKind.Exempt"/>), then the token buckets of the request's kind, keyed by viewer token, host and
-/// network. Buckets (<see cref="TokenBuckets"/>) are created on first use and dropped once full again, so memory
+/// <see cref="RequestKind.Exempt"/>), then the token buckets of the request's kind, keyed by host and network (votes
+/// per viewer are limited by the vote endpoint once it validated the token: <see cref="ViewerVoteLimit"/>). Buckets (<see cref="TokenBuckets"/>) are created on first use and dropped once full again, so memory
 /// follows the clients active in the last seconds. Verified admin-key requests skip the buckets (<see cref="AdminKey.IsVerified"/>).
 /// </summary>
 internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
 {
     // Widest first: a flood from one network is stopped before it creates a bucket per forged token or per host.
-    private static readonly LimitName[] VoteLimits = [LimitName.VotePerNetwork, LimitName.VotePerIp, LimitName.VotePerViewer];
+    // The per-viewer bucket needs the validated viewer, which only the vote endpoint has: ViewerVoteLimit.
+    private static readonly LimitName[] VoteLimits = [LimitName.VotePerNetwork, LimitName.VotePerIp];
     private static readonly LimitName[] RegisterLimits = [LimitName.RegisterPerNetwork, LimitName.RegisterPerIp];
     private static readonly LimitName[] ChallengeLimits = [LimitName.ChallengePerIp];
 
@@ -40,7 +41,7 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
         _enabled = o.Enabled;
         _concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = o.MaxConcurrentRequests, QueueLimit = 0 });
 
-        // Indexed by LimitName; the concurrency slot is never used as a bucket.
+        // Indexed by LimitName; the concurrency and per-viewer slots are never used as buckets here.
         var limits = new TokenBucketLimit[Enum.GetValues<LimitName>().Length];
         limits[(int)LimitName.Concurrency] = o.VotePerViewer;
         limits[(int)LimitName.VotePerViewer] = o.VotePerViewer;
@@ -108,12 +109,7 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
         var client = ClientNetwork.Of(context);
         foreach (var limit in limits)
         {
-            if (KeyFor(limit, context, client) is not { } key)
-            {
-                continue;
-            }
-
-            if (!_buckets.TryTake((int)limit, key.Key, out var retryAfter))
+            if (!_buckets.TryTake((int)limit, KeyFor(limit, client).Key, out var retryAfter))
             {
                 held.Dispose();
                 return Refuse(context, limit, retryAfter);
@@ -123,28 +119,11 @@ internal sealed class RequestLimiter : PartitionedRateLimiter<HttpContext>
         return held;
     }
 
-    private static LimitKey? KeyFor(LimitName limit, HttpContext context, in ClientNetwork client) => limit switch
+    private static LimitKey KeyFor(LimitName limit, in ClientNetwork client) => limit switch
     {
-        LimitName.VotePerViewer => ViewerKey(context),
         LimitName.VotePerIp or LimitName.RegisterPerIp or LimitName.ChallengePerIp => new LimitKey(limit, client.Host),
         _ => new LimitKey(limit, client.Network),
     };
-
-    /// <summary>
-    /// Per viewer token, hashed: the token is not validated here (the endpoint does that), so a forged token only
-    /// limits its forger. A request without one is refused by the endpoint; the per-IP bucket still counts it.
-    /// </summary>
-    private static LimitKey? ViewerKey(HttpContext context)
-    {
-        var authorization = context.Request.Headers.Authorization;
-        if (authorization.Count != 1 || string.IsNullOrEmpty(authorization[0]))
-        {
-            return null;
-        }
-
-        var value = authorization[0].AsSpan();
-        return new LimitKey(LimitName.VotePerViewer, KeyHasher.Hash(value[..Math.Min(value.Length, 4096)], (ulong)LimitName.VotePerViewer));
-    }
 
     private static RateLimitLease Refuse(HttpContext context, LimitName limit, RateLimitLease lease) =>
         Refuse(context, limit, lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : (TimeSpan?)null);

@@ -44,6 +44,41 @@ public sealed class RateLimitTests
         Assert.Equal(VoteStatuses.Duplicate, (await Api.ReadVoteAsync(recovered)).Status);
     }
 
+    /// <summary>
+    /// The bucket is the validated viewer's, not the Authorization text's: the same token sent as "bearer", "BEARER" or
+    /// with extra spaces is the same viewer and shares one bucket.
+    /// </summary>
+    [Fact]
+    public async Task VotesOfOneViewer_WrittenWithOtherSchemeCaseOrSpaces_ShareOneBucket()
+    {
+        await using var server = new LiveVoteServer(new()
+        {
+            ["LiveVote:RateLimits:VotePerViewer:TokenLimit"] = "3",
+            ["LiveVote:RateLimits:VotePerViewer:TokensPerPeriod"] = "1",
+            ["LiveVote:RateLimits:VotePerViewer:Period"] = "01:00:00",
+        });
+        using var admin = server.AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin);
+        var viewer = await Api.RegisterAsync(admin);
+        var client = server.Client();
+        string[] spellings = ["Bearer " + viewer.Token, "bearer " + viewer.Token, "BEARER " + viewer.Token, "Bearer    " + viewer.Token + "  "];
+
+        var answers = new List<HttpResponseMessage>();
+        foreach (var authorization in spellings)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/polls/{poll.Id}/votes")
+            {
+                Content = new StringContent("""{"optionId":"a"}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            answers.Add(await client.SendAsync(request));
+        }
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.OK], answers.Take(3).Select(a => a.StatusCode));
+        var problem = await ProblemAssert.IsAsync(answers[3], HttpStatusCode.TooManyRequests, ErrorCodes.RateLimited);
+        Assert.Equal("vote-per-viewer", problem.GetProperty("limit").GetString());
+    }
+
     [Fact]
     public async Task VotesOfOneNetwork_OverItsBucket_Get429_WhileAnotherNetworkVotes_AndTheyRecover()
     {
