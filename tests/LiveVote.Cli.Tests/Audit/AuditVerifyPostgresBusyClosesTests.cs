@@ -19,7 +19,7 @@ public sealed class AuditVerifyPostgresBusyClosesTests(ITestOutputHelper output)
     private const int Closes = 6;
     private const int Viewers = 600;
     private const int Workers = 24;
-    private static readonly TimeSpan Skew = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Skew = TimeSpan.FromMilliseconds(250);
     private PostgresServer? _postgres;
     private LiveVoteServer? _steady;
     private LiveVoteServer? _ahead;
@@ -102,7 +102,7 @@ public sealed class AuditVerifyPostgresBusyClosesTests(ITestOutputHelper output)
             await Task.WhenAll(load);
 
             var report = PostgresAuditVerifier.Verify(_postgres!.ConnectionString());
-            output.WriteLine($"close {round}: {accepted[0]} votes accepted on the steady node, {accepted[1]} on the one {Skew.TotalSeconds:F0} s ahead, " +
+            output.WriteLine($"close {round}: {accepted[0]} votes accepted on the steady node, {accepted[1]} on the one {Skew.TotalMilliseconds:F0} ms ahead, " +
                 $"{viewers.Length - Math.Min(next, viewers.Length)} viewers left unused; verify {(report.Ok ? "passed" : $"FAILED with {report.Problems.Count} problems, first: {report.Problems[0]}")}");
             if (!report.Ok)
             {
