@@ -19,8 +19,8 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 public sealed class PostgresConcurrentBatchesTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Rounds = 40;
-    private const int SharedVoters = 160;
-    private const int OwnVoters = 40;
+    private const int SharedVoters = 1000;
+    private const int OwnVoters = 100;
     private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
     private readonly List<IVoteStore> _stores = [];
     private readonly List<NpgsqlDataSource> _dataSources = [];
