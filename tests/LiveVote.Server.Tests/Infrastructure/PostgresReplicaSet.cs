@@ -110,6 +110,27 @@ public sealed class PostgresReplicaSet : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops every standby (<c>pg_ctl stop -m fast</c>): the primary's commits then wait for a synchronous standby
+    /// (wait event <c>SyncRep</c> in <c>pg_stat_activity</c>) until <see cref="StartStandbysAsync"/>.
+    /// </summary>
+    public async Task StopStandbysAsync()
+    {
+        foreach (var standby in Members.Where(m => m != Primary && !_dead.Contains(m)))
+        {
+            await RunAsync("pg_ctl", $"-D {standby.DataDirectory} -m fast -w -t 60 stop");
+        }
+    }
+
+    /// <summary>Starts the standbys <see cref="StopStandbysAsync"/> stopped; they catch up from the primary's kept WAL.</summary>
+    public async Task StartStandbysAsync()
+    {
+        foreach (var standby in Members.Where(m => m != Primary && !_dead.Contains(m)))
+        {
+            await StartMemberAsync(standby);
+        }
+    }
+
     /// <summary>Waits until <paramref name="count"/> standbys stream from the primary, with the expected sync state.</summary>
     public async Task WaitForStreamingStandbysAsync(int count, TimeSpan timeout)
     {
