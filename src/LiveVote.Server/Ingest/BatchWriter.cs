@@ -71,9 +71,20 @@ internal sealed partial class BatchWriter(
     {
         // Requests in flight were drained by Kestrel before this runs; what is queued still gets committed.
         queue.Complete();
-        if (_loop is not null)
+        if (_loop is null)
+        {
+            return;
+        }
+
+        try
         {
             await _loop.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A commit still waiting (e.g. for a synchronous standby that is gone) when the host's shutdown time runs
+            // out is left to the store: its requests were answered 503 at their deadline, and retries settle them.
+            LogStoppedWithCommitInFlight(logger);
         }
     }
 
@@ -225,11 +236,37 @@ internal sealed partial class BatchWriter(
 
             // A failing disk or database fails every batch alike; pause briefly instead of spinning on it.
             await Task.Delay(TimeSpan.FromMilliseconds(50), time);
+            await ReconnectAsync();
             return;
         }
 
         LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started));
         AnswerBatch(now);
+    }
+
+    /// <summary>
+    /// After a failed batch, an empty commit until one succeeds or votes arrive (they reconnect the store themselves):
+    /// a store whose connection was lost, or whose commit's outcome is unknown, is not ready until its writer has
+    /// reconnected, and a node out of the load balancer gets no vote to make it. Backs off to 5 s between tries.
+    /// </summary>
+    private async Task ReconnectAsync()
+    {
+        var reader = queue.Reader;
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (reader.Count == 0 && !reader.Completion.IsCompleted)
+        {
+            try
+            {
+                await WithinDeadlineAsync(store.CommitAsync(_batch, _chain!));
+                return;
+            }
+            catch (Exception e)
+            {
+                LogReconnectFailed(logger, e);
+                await Task.Delay(pause, time);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
     }
 
     private void AnswerBatch(DateTimeOffset now)
@@ -312,6 +349,12 @@ internal sealed partial class BatchWriter(
         _pendingPolls.Clear();
         _touched.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped with a commit still in flight: its outcome is settled by the clients' retries")]
+    private static partial void LogStoppedWithCommitInFlight(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reconnecting the store failed; trying again")]
+    private static partial void LogReconnectFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store opened: {Polls} polls, {Votes} votes, audit head seq {Seq}")]
     private static partial void LogOpened(ILogger logger, int polls, long votes, long seq);

@@ -40,7 +40,7 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
     private PostgresNotice? _commitWarning;
     private bool _committing;
 
-    // Set when a commit's outcome was unknown; cleared once a fresh connection answers as primary (readiness).
+    // Set when a commit's outcome was unknown; cleared once the writer has reconnected (readiness).
     private volatile bool _unsettled;
 
     public async Task<StoreState> OpenAsync(CancellationToken cancellationToken)
@@ -91,7 +91,10 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
             _needsNewChain = true;
             if (_connection is not null)
             {
+                // Closed for good, not handed back to the pool: the backend of an abandoned commit (and any session
+                // lock it held) must go away, and no other reader may pick it up.
                 _connection.Notice -= OnNotice;
+                dataSource.Clear();
                 await _connection.DisposeAsync();
                 _connection = null;
             }
@@ -114,22 +117,15 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
     }
 
     /// <summary>
-    /// Ready: the cluster's primary answers. After a commit of unknown outcome, not ready until a fresh connection does
-    /// (the writer then reconnects on its next batch).
+    /// Ready: the cluster's primary answers, and no commit's outcome is unknown: after one, not ready until the writer
+    /// has reconnected and registered anew (which commits through the synchronous standby).
     /// </summary>
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         try
         {
             await using var command = dataSource.CreateCommand("SELECT pg_is_in_recovery()");
-            var primary = await command.ExecuteScalarAsync(cancellationToken) is false;
-            if (primary && _unsettled)
-            {
-                _unsettled = false;
-                return false;
-            }
-
-            return primary;
+            return await command.ExecuteScalarAsync(cancellationToken) is false && !_unsettled;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -254,7 +250,8 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
     /// </summary>
     private void OnNotice(object sender, NpgsqlNoticeEventArgs e)
     {
-        if (_committing && e.Notice.Severity is "WARNING")
+        // InvariantSeverity: Severity is translated by the server's lc_messages ("WARNUNG").
+        if (_committing && e.Notice.InvariantSeverity is "WARNING")
         {
             _commitWarning = e.Notice;
         }
