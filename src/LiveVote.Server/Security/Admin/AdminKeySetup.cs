@@ -5,11 +5,16 @@ namespace LiveVote.Server.Security.Admin;
 
 public static class AdminKeySetup
 {
-    /// <summary>The admin-key lockout (its settings are <c>LiveVote:RateLimits:Admin*</c>) and the audit notes it writes.</summary>
+    /// <summary>
+    /// The admin-key lockout (its settings are <c>LiveVote:RateLimits:Admin*</c>), the audit notes it writes and the
+    /// caps on what wrong keys may add to the audit trail and the log.
+    /// </summary>
     public static WebApplicationBuilder AddAdminKey(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<AdminLockout>();
+        builder.Services.AddSingleton<AdminLockoutNotes>();
+        builder.Services.AddSingleton<RefusedAdminLogQuota>();
         builder.Services.TryAddSingleton<AuditNotes>();
         return builder;
     }
