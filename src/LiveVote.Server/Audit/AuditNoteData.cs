@@ -34,14 +34,21 @@ internal static class AuditNoteData
         });
     }
 
-    /// <summary><c>{"action":"admin-lockout","reason","failures","lockoutSeconds","network"}</c>.</summary>
-    public static string AdminLockout(int failures, TimeSpan lockout, string network) => Write(writer =>
+    /// <summary>
+    /// <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","network"}</c>, plus <c>"suppressed"</c> when
+    /// lockouts before this one were left out of the trail by the hourly cap (<c>Security/Admin/AdminLockoutNotes</c>).
+    /// </summary>
+    public static string AdminLockout(int failures, TimeSpan lockout, string network, long suppressed = 0) => Write(writer =>
     {
         writer.WriteString("action", "admin-lockout");
         writer.WriteString("reason", "wrong-admin-key");
         writer.WriteNumber("failures", failures);
         writer.WriteNumber("lockoutSeconds", (long)Math.Ceiling(lockout.TotalSeconds));
         writer.WriteString("network", network);
+        if (suppressed > 0)
+        {
+            writer.WriteNumber("suppressed", suppressed);
+        }
     });
 
     private static string Write(Action<Utf8JsonWriter> members)

@@ -35,8 +35,8 @@ public static class SecurityHeaders
     }
 
     /// <summary>
-    /// First in the pipeline: forwarded headers (if trusted proxies are set), security headers, the request charset
-    /// check, CORS (if origins are set).
+    /// First in the pipeline: forwarded headers (if trusted proxies are set), security headers, the HEAD method case
+    /// and request charset checks, CORS (if origins are set).
     /// </summary>
     public static WebApplication UseHardening(this WebApplication app)
     {
@@ -62,6 +62,7 @@ public static class SecurityHeaders
         }
 
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseMiddleware<HeadMethodCaseGuard>();
         app.UseMiddleware<RequestCharsetGuard>();
         if (app.Services.GetRequiredService<IOptions<CorsOriginsOptions>>().Value.AllowedOrigins.Count > 0)
         {

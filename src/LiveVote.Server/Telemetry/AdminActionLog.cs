@@ -8,19 +8,21 @@ namespace LiveVote.Server.Telemetry;
 /// One log line per producer action (a request with the admin key that changes something: create, open, close a poll),
 /// with its answer. Back-end viewer registrations carry the admin key too but are viewer traffic, not producer actions,
 /// so they are left out, as votes are (known by the <see cref="RequestKind"/> their endpoint declares). The client is
-/// logged as its network only (IPv4 /24, IPv6 /48). Wrong keys are logged too: the line is about who tried what.
+/// logged as its network only (IPv4 /24, IPv6 /48). Wrong keys are logged too: the line is about who tried what; but
+/// anyone can send them, so their lines are capped (<see cref="RefusedAdminLogQuota"/>).
 /// </summary>
 internal static partial class AdminActionLog
 {
     public static IApplicationBuilder UseAdminActionLog(this IApplicationBuilder app)
     {
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("LiveVote.Server.Admin");
+        var refusedLines = app.ApplicationServices.GetRequiredService<RefusedAdminLogQuota>();
         return app.Use(async (context, next) =>
         {
             await next(context);
             var request = context.Request;
             if (request.Headers.ContainsKey(AdminKey.Header) && IsChange(request.Method) && !IsViewerTraffic(context)
-                && logger.IsEnabled(LogLevel.Information))
+                && logger.IsEnabled(LogLevel.Information) && (AdminKey.IsVerified(context) || refusedLines.TryTake()))
             {
                 // Untraced requests have no Activity (hosting's per-request one is off, see TelemetrySetup): the line
                 // gets a trace id of its own, so every producer action can still be quoted and found by its id.

@@ -52,6 +52,14 @@ internal static partial class LiveVoteTelemetry
     private static readonly KeyValuePair<string, object?>[][] ConnectionRefusalTags =
         [.. Enum.GetValues<Hosting.ConnectionRefusal>().Select(r => new[] { new KeyValuePair<string, object?>("limit", r.ToString().ToLowerInvariant()) })];
 
+    private static readonly Counter<long> AdminLockoutNotesSuppressed = Meter.CreateCounter<long>(
+        "livevote.admin.lockout.notes.suppressed", "{note}",
+        "Admin lockouts not written to the audit trail because the hourly cap of admin-lockout entries was reached (the lockout itself still holds).");
+
+    private static readonly Counter<long> AdminLogLinesSuppressed = Meter.CreateCounter<long>(
+        "livevote.admin.log.suppressed", "{line}",
+        "Admin action log lines of requests with a wrong admin key not written because the per-minute cap was reached.");
+
     private static readonly Counter<long> RateLimitRejections = Meter.CreateCounter<long>(
         "livevote.ratelimit.rejections", "{request}", "Requests refused with 429 by a rate limit, by limit.");
 
@@ -198,6 +206,12 @@ internal static partial class LiveVoteTelemetry
     /// <param name="limit">One of the fixed limit names (vote-per-ip, concurrency, ...).</param>
     /// <summary>A connection closed as soon as it was accepted: a flood from one network, or a node at its limit.</summary>
     public static void ConnectionRefused(Hosting.ConnectionRefusal refusal) => ConnectionRejections.Add(1, ConnectionRefusalTags[(int)refusal]);
+
+    /// <summary>An admin lockout left out of the audit trail by its hourly cap (the lockout itself holds).</summary>
+    public static void AdminLockoutNoteSuppressed() => AdminLockoutNotesSuppressed.Add(1);
+
+    /// <summary>A wrong-admin-key log line left out by its per-minute cap.</summary>
+    public static void AdminLogLineSuppressed() => AdminLogLinesSuppressed.Add(1);
 
     public static void RateLimited(string limit) => RateLimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
 

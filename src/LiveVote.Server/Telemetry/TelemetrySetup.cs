@@ -91,6 +91,13 @@ public static class TelemetrySetup
         {
             builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         }
+
+        // The static files middleware warns of every Range it cannot satisfy: a client's mistake that anyone can send
+        // as often as they like (found by the hostile-input test), so only its errors reach the log.
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore.StaticFiles"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore.StaticFiles", LogLevel.Error);
+        }
     }
 
     /// <summary>

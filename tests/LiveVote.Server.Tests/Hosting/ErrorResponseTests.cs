@@ -6,7 +6,7 @@ using LiveVote.Server.Tests.Infrastructure;
 
 namespace LiveVote.Server.Tests.Hosting;
 
-/// <summary>Errors the framework produces itself (no route, wrong method) are problem+json with a code too.</summary>
+/// <summary>Errors the framework produces itself (no route, wrong method) are problem+json with a code too, whatever the request accepts.</summary>
 public sealed class ErrorResponseTests(PopulatedServer fixture) : IClassFixture<PopulatedServer>
 {
     [Theory]
@@ -18,6 +18,21 @@ public sealed class ErrorResponseTests(PopulatedServer fixture) : IClassFixture<
         var response = await fixture.Server.Client().SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ErrorCodes.NotFound);
+    }
+
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/xml")]
+    [InlineData("image/png, text/plain;q=0.5")]
+    public async Task Errors_AreProblemJson_WhateverTheRequestAccepts(string accept)
+    {
+        using var client = fixture.Server.Client();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Accept", accept);
+
+        await ProblemAssert.IsAsync(await client.GetAsync("/v1/nothing-here"), HttpStatusCode.NotFound, ErrorCodes.NotFound);
+        await ProblemAssert.IsAsync(await client.DeleteAsync("/v1/polls"), HttpStatusCode.MethodNotAllowed, ErrorCodes.MethodNotAllowed);
+        await ProblemAssert.IsAsync(await Api.SendRawAsync(client, HttpMethod.Post, "/v1/viewers", "{\"displayName\":"), HttpStatusCode.BadRequest, ErrorCodes.InvalidRequest);
+        await ProblemAssert.IsAsync(await Api.SendRawAsync(client, HttpMethod.Post, "/v1/viewers", new string('x', 5000)), HttpStatusCode.RequestEntityTooLarge, ErrorCodes.PayloadTooLarge);
     }
 
     [Theory]

@@ -9,7 +9,7 @@ public static class AdminKey
 {
     public const string Header = "X-Admin-Key";
 
-    /// <summary>Whether the request carried the right admin key (and its network is not locked out).</summary>
+    /// <summary>Whether the request carried the right admin key (whether or not its network is locked out).</summary>
     public static bool IsVerified(HttpContext context) => context.Features.Get<VerifiedAdmin>() is not null;
 
     internal static void MarkVerified(HttpContext context) => context.Features.Set(VerifiedAdmin.Instance);

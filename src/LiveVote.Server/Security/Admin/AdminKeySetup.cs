@@ -3,11 +3,16 @@ namespace LiveVote.Server.Security.Admin;
 
 public static class AdminKeySetup
 {
-    /// <summary>The admin-key lockout (its settings are <c>LiveVote:RateLimits:Admin*</c>); its notes go through <c>AddAudit</c>'s AuditNotes.</summary>
+    /// <summary>
+    /// The admin-key lockout (its settings are <c>LiveVote:RateLimits:Admin*</c>) and the caps on what wrong keys may
+    /// add to the audit trail (through <c>AddAudit</c>'s AuditNotes) and the log.
+    /// </summary>
     public static WebApplicationBuilder AddAdminKey(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<AdminLockout>();
+        builder.Services.AddSingleton<AdminLockoutNotes>();
+        builder.Services.AddSingleton<RefusedAdminLogQuota>();
         return builder;
     }
 

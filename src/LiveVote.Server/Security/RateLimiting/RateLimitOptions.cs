@@ -66,9 +66,10 @@ public sealed class RateLimitOptions : IValidatableObject
 
     /// <summary>
     /// Wrong admin keys from one client network (IPv4 /24, IPv6 /48) within <see cref="AdminFailureWindow"/> before
-    /// that network is locked out of every admin-key request. A 16+ character random key cannot be guessed online
-    /// anyway; the lockout stops a weak or leaked-prefix key from being ground down and makes the attempt visible
-    /// (metric + audit entry). 50 stays within NIST SP 800-63B's "no more than 100 consecutive failures" while a
+    /// that network's wrong keys are refused outright (429); the right key always passes, so a producer behind a
+    /// shared NAT is never locked out by someone else's guesses. A 16+ character random key cannot be guessed online
+    /// anyway (that, not the lockout, is what protects it); the lockout makes the attempt visible (metric + audit
+    /// entry) and cheap to refuse. 50 stays within NIST SP 800-63B's "no more than 100 consecutive failures" while a
     /// producer who mistypes the key a few times is never locked out.
     /// </summary>
     [Range(1, 1_000_000)]
@@ -85,6 +86,24 @@ public sealed class RateLimitOptions : IValidatableObject
     /// <see cref="AdminLockout"/>.
     /// </summary>
     public TimeSpan AdminMaxLockout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Admin-lockout audit entries written in any hour at most, whatever the number of networks locked out
+    /// (Security/Admin/AdminLockoutNotes). Each network adds at most one per lockout, but an attacker holding many
+    /// networks could otherwise grow the public trail without bound. Lockouts over the cap still hold and are counted;
+    /// the next entry written says how many were left out. 60: one a minute on average, far more than mistyped keys
+    /// produce, and at most 1,440 such entries a day.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int AdminLockoutNotesPerHour { get; set; } = 60;
+
+    /// <summary>
+    /// Admin action log lines of requests with a wrong admin key written in any minute at most
+    /// (Security/Admin/RefusedAdminLogQuota); verified admins' lines are never capped. 10 a minute names the
+    /// networks that are trying while a storm of wrong keys adds at most 14,400 lines a day.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int AdminRefusalLogLinesPerMinute { get; set; } = 10;
 
     /// <summary>Retry-After, in seconds, when the concurrency limit refuses a request (it has no refill time of its own).</summary>
     [Range(1, 60)]

@@ -43,6 +43,9 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
     // Set when a commit's outcome was unknown; cleared once the writer has reconnected (readiness).
     private volatile bool _unsettled;
 
+    // A commit (or the writer's registration) is running on the writer's connection.
+    private volatile bool _busy;
+
     public async Task<StoreState> OpenAsync(CancellationToken cancellationToken)
     {
         await MigrateAsync(cancellationToken);
@@ -52,6 +55,7 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
 
     public async ValueTask CommitAsync(WriteBatch batch, AuditChain chain)
     {
+        _busy = true;
         try
         {
             if (_connection is null)
@@ -100,6 +104,10 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
             }
 
             throw;
+        }
+        finally
+        {
+            _busy = false;
         }
     }
 
@@ -153,7 +161,9 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
     /// <summary>Closes the writer's connection; the data source belongs to whoever made it (the service container).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection is not null)
+        // A commit still waiting (for a synchronous standby that is gone) at shutdown keeps its connection: disposing it
+        // would wait for that commit; the process ending closes it.
+        if (_connection is not null && !_busy)
         {
             await _connection.DisposeAsync();
             _connection = null;

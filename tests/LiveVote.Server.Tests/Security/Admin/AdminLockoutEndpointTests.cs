@@ -5,11 +5,14 @@ using LiveVote.Server.Tests.Infrastructure;
 
 namespace LiveVote.Server.Tests.Security.Admin;
 
-/// <summary>Repeated wrong admin keys lock the client's network out of admin-key requests, visibly and temporarily.</summary>
+/// <summary>
+/// Repeated wrong admin keys lock the client's network out, visibly and temporarily: its wrong keys are refused at once,
+/// while the right key still passes (a producer behind the same NAT is never locked out by someone else's guesses).
+/// </summary>
 public sealed class AdminLockoutEndpointTests
 {
     [Fact]
-    public async Task WrongAdminKeys_LockTheNetworkOut_EvenForTheRightKey_AuditedAndCounted_AndTheLockoutEnds()
+    public async Task WrongAdminKeys_LockTheNetworksWrongKeysOut_NotTheRightKey_AuditedAndCounted_AndTheLockoutEnds()
     {
         using var lockouts = new MetricRecorder("livevote.admin.lockouts");
         await using var server = new LiveVoteServer(new()
@@ -31,11 +34,15 @@ public sealed class AdminLockoutEndpointTests
         await ProblemAssert.IsAsync(third, HttpStatusCode.TooManyRequests, ErrorCodes.AdminLockedOut);
         Assert.Equal("2", third.Headers.GetValues("Retry-After").Single());
 
-        var lockedOutAdmin = await admin.GetAsync("/v1/polls");
-        await ProblemAssert.IsAsync(lockedOutAdmin, HttpStatusCode.TooManyRequests, ErrorCodes.AdminLockedOut);
-        Assert.True(lockedOutAdmin.Headers.Contains("Retry-After"));
+        // The right key from the locked-out network (the producer behind the same NAT) is never refused by the lockout.
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/v1/polls")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Api.SendRawAsync(admin, HttpMethod.Post, "/v1/polls",
+            "{\"title\":\"t\",\"options\":[{\"id\":\"a\",\"label\":\"A\"},{\"id\":\"b\",\"label\":\"B\"}]}")).StatusCode);
+        var stillLockedOut = await guesser.GetAsync("/v1/polls");
+        await ProblemAssert.IsAsync(stillLockedOut, HttpStatusCode.TooManyRequests, ErrorCodes.AdminLockedOut);
+        Assert.True(stillLockedOut.Headers.Contains("Retry-After"));
 
-        // Only admin-key requests of that network: the public API and other networks' admins carry on.
+        // Only wrong-key requests of that network: the public API and other networks' admins carry on.
         Assert.Equal(HttpStatusCode.OK, (await server.Client().GetAsync("/v1/polls")).StatusCode);
         using var otherNetwork = LoopbackClients.From(server, "127.11.0.1");
         otherNetwork.DefaultRequestHeaders.Add("X-Admin-Key", LiveVoteServer.AdminKey);
@@ -59,12 +66,40 @@ public sealed class AdminLockoutEndpointTests
         IndependentAudit.AssertChainVerifies(StoreFile.ReadAudit(server.DatabasePath));
         Assert.True(lockouts.Sum() >= 1);
 
+        // When the lockout ends a wrong key is answered as before: the request goes on (401 on an admin route).
         var after = await UntilAsync(async () =>
         {
-            var response = await admin.GetAsync("/v1/polls");
+            var response = await guesser.PostAsync("/v1/polls/nope/open", null);
             return response.StatusCode == HttpStatusCode.TooManyRequests ? null : response;
         });
-        Assert.Equal(HttpStatusCode.OK, after!.StatusCode);
+        await ProblemAssert.IsAsync(after!, HttpStatusCode.Unauthorized, ErrorCodes.AdminKeyRequired);
+    }
+
+    [Fact]
+    public async Task RightAdminKey_FromALockedOutNetwork_RunsTheShow_WhileTheGuessersThereAreRefused()
+    {
+        await using var server = new LiveVoteServer(new() { ["LiveVote:RateLimits:AdminFailuresBeforeLockout"] = "5" });
+        using var guesser = LoopbackClients.From(server, LoopbackClients.Address(60, 1));
+        guesser.DefaultRequestHeaders.Add("X-Admin-Key", "guess-0123456789-guess");
+        using var producer = LoopbackClients.From(server, LoopbackClients.Address(60, 2));
+        producer.DefaultRequestHeaders.Add("X-Admin-Key", LiveVoteServer.AdminKey);
+        for (var i = 0; i < 5; i++)
+        {
+            await guesser.PostAsync("/v1/polls", null);
+        }
+
+        await ProblemAssert.IsAsync(await guesser.GetAsync("/v1/admin/stats"), HttpStatusCode.TooManyRequests, ErrorCodes.AdminLockedOut);
+
+        // Mid-show, the same /24 as the guesser: create, open, read live results and stats, register a viewer, close.
+        var poll = await Api.CreateOpenPollAsync(producer, "a", "b");
+        Assert.Equal(HttpStatusCode.OK, (await producer.GetAsync($"/v1/polls/{poll.Id}/results/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await producer.GetAsync("/v1/admin/stats")).StatusCode);
+        var viewer = await Api.RegisterAsync(producer);
+        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(server.Client(), poll.Id, viewer.Token, "a")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Api.ClosePollAsync(producer, poll.Id)).StatusCode);
+
+        await ProblemAssert.IsAsync(await guesser.PostAsync($"/v1/polls/{poll.Id}/close", null), HttpStatusCode.TooManyRequests, ErrorCodes.AdminLockedOut);
+        Assert.Single(StoreFile.ReadAudit(server.DatabasePath), r => r.Kind == "admin-lockout");
     }
 
     [Fact]

@@ -53,6 +53,25 @@ public sealed class AdminLockoutTests
     }
 
     [Fact]
+    public void FailuresDuringALockout_NeverLockAgain_SoANetworkHasAtMostOneLockoutPerLockoutPeriod()
+    {
+        var lockout = Create(threshold: 2);
+        lockout.RecordFailure(Network);
+        Assert.True(lockout.RecordFailure(Network).LockedNow);
+
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.False(lockout.RecordFailure(Network).LockedNow);
+            _time.Advance(TimeSpan.FromMilliseconds(59));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(lockout.IsLockedOut(Network, out _));
+        Assert.False(lockout.RecordFailure(Network).LockedNow);
+        Assert.True(lockout.RecordFailure(Network).LockedNow);
+    }
+
+    [Fact]
     public void RepeatedLockouts_DoubleUpToTheMaximum()
     {
         var lockout = Create(threshold: 1);
