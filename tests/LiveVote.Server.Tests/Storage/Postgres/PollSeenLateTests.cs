@@ -10,33 +10,16 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// below reaches a node that has not seen the change yet: it must ask the store before it refuses, never answer from a
 /// stale view (a 404 for a poll just opened, a 409 for a release of results just frozen).
 /// </summary>
-public sealed class PollSeenLateTests : IAsyncLifetime
+public sealed class PollSeenLateTests() : FleetTestBase(new Dictionary<string, string?> { ["LiveVote:Postgres:RefreshIntervalMs"] = "5000" })
 {
-    private PostgresFleet? _fleet;
-    private IReadOnlyList<LiveVoteServer> _nodes = [];
-
-    public async Task InitializeAsync()
-    {
-        _fleet = await PostgresFleet.StartAsync(settings: new Dictionary<string, string?> { ["LiveVote:Postgres:RefreshIntervalMs"] = "5000" });
-        _nodes = _fleet.Nodes;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_fleet is not null)
-        {
-            await _fleet.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task VotesRightAfterTheOpenOnAnotherNode_AreAcceptedExactlyOnce_NeverNotFound()
     {
-        var viewer = await Api.RegisterAsync(_nodes[1].AdminClient());
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient());
+        var viewer = await Api.RegisterAsync(Nodes[1].AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient());
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            Api.VoteAsync(_nodes[i % 3].Client(), poll.Id, viewer.Token, "a")));
+            Api.VoteAsync(Nodes[i % 3].Client(), poll.Id, viewer.Token, "a")));
 
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
@@ -47,9 +30,9 @@ public sealed class PollSeenLateTests : IAsyncLifetime
     [Fact]
     public async Task VoteForAPollNoNodeHas_IsStillNotFound()
     {
-        var viewer = await Api.RegisterAsync(_nodes[0].AdminClient());
+        var viewer = await Api.RegisterAsync(Nodes[0].AdminClient());
 
-        var response = await Api.VoteAsync(_nodes[2].Client(), "no-such-poll", viewer.Token, "a");
+        var response = await Api.VoteAsync(Nodes[2].Client(), "no-such-poll", viewer.Token, "a");
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ErrorCodes.PollNotFound);
     }
@@ -57,11 +40,11 @@ public sealed class PollSeenLateTests : IAsyncLifetime
     [Fact]
     public async Task ReleaseAndClose_RightAfterAFreezeOnAnotherNode_AreApplied()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient());
-        (await PresentationApi.FreezeAsync(_nodes[0].AdminClient(), poll.Id)).EnsureSuccessStatusCode();
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient());
+        (await PresentationApi.FreezeAsync(Nodes[0].AdminClient(), poll.Id)).EnsureSuccessStatusCode();
 
-        var released = await PresentationApi.ReleaseAsync(_nodes[1].AdminClient(), poll.Id);
-        var closed = await Api.ClosePollAsync(_nodes[2].AdminClient(), poll.Id);
+        var released = await PresentationApi.ReleaseAsync(Nodes[1].AdminClient(), poll.Id);
+        var closed = await Api.ClosePollAsync(Nodes[2].AdminClient(), poll.Id);
 
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
         Assert.False((await PresentationApi.ReadPollAsync(released)).ResultsFrozen);
@@ -69,6 +52,6 @@ public sealed class PollSeenLateTests : IAsyncLifetime
         Assert.Equal("closed", (await PresentationApi.ReadPollAsync(closed)).Status);
 
         // A change that really is refused stays refused after the store was asked.
-        await ProblemAssert.IsAsync(await Api.ClosePollAsync(_nodes[1].AdminClient(), poll.Id), HttpStatusCode.Conflict, ErrorCodes.InvalidTransition);
+        await ProblemAssert.IsAsync(await Api.ClosePollAsync(Nodes[1].AdminClient(), poll.Id), HttpStatusCode.Conflict, ErrorCodes.InvalidTransition);
     }
 }

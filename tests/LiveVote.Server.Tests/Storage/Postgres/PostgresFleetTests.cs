@@ -7,34 +7,17 @@ using Npgsql;
 namespace LiveVote.Server.Tests.Storage.Postgres;
 
 /// <summary>Several LiveVote nodes on one real PostgreSQL: exactly-once across nodes and converging results.</summary>
-public sealed class PostgresFleetTests : IAsyncLifetime
+public sealed class PostgresFleetTests() : FleetTestBase(new Dictionary<string, string?> { ["LiveVote:Postgres:CheckpointIntervalSeconds"] = "1" })
 {
-    private PostgresFleet? _fleet;
-    private IReadOnlyList<LiveVoteServer> _nodes = [];
-
-    public async Task InitializeAsync()
-    {
-        _fleet = await PostgresFleet.StartAsync(settings: new Dictionary<string, string?> { ["LiveVote:Postgres:CheckpointIntervalSeconds"] = "1" });
-        _nodes = _fleet.Nodes;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_fleet is not null)
-        {
-            await _fleet.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Vote_SameViewerOnThreeNodesAtOnce_IsAcceptedExactlyOnce()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient());
         await WaitUntilAllNodesSeeOpenAsync(poll.Id);
-        var viewer = await Api.RegisterAsync(_nodes[1].AdminClient());
+        var viewer = await Api.RegisterAsync(Nodes[1].AdminClient());
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            Api.VoteAsync(_nodes[i % 3].Client(), poll.Id, viewer.Token, "a")));
+            Api.VoteAsync(Nodes[i % 3].Client(), poll.Id, viewer.Token, "a")));
 
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
@@ -42,10 +25,10 @@ public sealed class PostgresFleetTests : IAsyncLifetime
         Assert.Single(votes.Select(v => v!.VoteId).Distinct());
         Assert.Single(votes.Select(v => v!.Receipt).Distinct());
 
-        var second = await Api.VoteAsync(_nodes[2].Client(), poll.Id, viewer.Token, "b");
+        var second = await Api.VoteAsync(Nodes[2].Client(), poll.Id, viewer.Token, "b");
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         Assert.Equal(1, await CountAsync("SELECT count(*) FROM votes"));
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var results = await Api.ResultsWhenAsync(node.Client(), poll.Id, r => r.Total == 1);
             Assert.Equal(1, results.Totals["a"]);
@@ -56,12 +39,12 @@ public sealed class PostgresFleetTests : IAsyncLifetime
     [Fact]
     public async Task Votes_SpreadOverThreeNodes_AreCountedExactlyAndEveryNodeConverges()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient(), "a", "b", "c");
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient(), "a", "b", "c");
         await WaitUntilAllNodesSeeOpenAsync(poll.Id);
-        var admin = _nodes[0].AdminClient();
+        var admin = Nodes[0].AdminClient();
         var viewers = await Task.WhenAll(Enumerable.Range(0, 600).Select(_ => Api.RegisterAsync(admin)));
         string[] options = ["a", "b", "c"];
-        var clients = _nodes.Select(n => n.Client()).ToArray();
+        var clients = Nodes.Select(n => n.Client()).ToArray();
 
         var responses = await Task.WhenAll(viewers.Select((v, i) => Api.VoteAsync(clients[i % 3], poll.Id, v.Token, options[i % 3 == 0 ? 0 : i % 7 % 3])));
 
@@ -88,19 +71,19 @@ public sealed class PostgresFleetTests : IAsyncLifetime
     [Fact]
     public async Task Close_OnOneNode_StopsVotesOnEveryNode()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient());
         await WaitUntilAllNodesSeeOpenAsync(poll.Id);
-        var admin = _nodes[0].AdminClient();
+        var admin = Nodes[0].AdminClient();
         var early = await Api.RegisterAsync(admin);
-        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(_nodes[2].Client(), poll.Id, early.Token, "a")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(Nodes[2].Client(), poll.Id, early.Token, "a")).StatusCode);
 
-        (await _nodes[1].AdminClient().PostAsync($"/v1/polls/{poll.Id}/close", null)).EnsureSuccessStatusCode();
+        (await Nodes[1].AdminClient().PostAsync($"/v1/polls/{poll.Id}/close", null)).EnsureSuccessStatusCode();
 
         // Right after the close another node may still think the poll open; the store refuses the vote all the same.
         var late = await Api.RegisterAsync(admin);
-        var response = await Api.VoteAsync(_nodes[2].Client(), poll.Id, late.Token, "a");
+        var response = await Api.VoteAsync(Nodes[2].Client(), poll.Id, late.Token, "a");
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        var results = await Api.ResultsWhenAsync(_nodes[2].Client(), poll.Id, r => r.Status == "closed");
+        var results = await Api.ResultsWhenAsync(Nodes[2].Client(), poll.Id, r => r.Status == "closed");
         Assert.Equal("closed", results.Status);
         Assert.Equal(1, results.Total);
     }
@@ -108,13 +91,13 @@ public sealed class PostgresFleetTests : IAsyncLifetime
     [Fact]
     public async Task Audit_OfEveryWriter_IsAnIntactChain()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient());
         await WaitUntilAllNodesSeeOpenAsync(poll.Id);
-        var admin = _nodes[0].AdminClient();
+        var admin = Nodes[0].AdminClient();
         var viewers = await Task.WhenAll(Enumerable.Range(0, 90).Select(_ => Api.RegisterAsync(admin)));
-        await Task.WhenAll(viewers.Select((v, i) => Api.VoteAsync(_nodes[i % 3].Client(), poll.Id, v.Token, "b")));
+        await Task.WhenAll(viewers.Select((v, i) => Api.VoteAsync(Nodes[i % 3].Client(), poll.Id, v.Token, "b")));
 
-        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
+        await using var connection = new NpgsqlConnection(Fleet.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash FROM audit ORDER BY writer_id, seq", connection);
@@ -144,11 +127,11 @@ public sealed class PostgresFleetTests : IAsyncLifetime
     [Fact]
     public async Task Checkpoints_BindTheHeadsOfEveryChain_InTheirOwnHashChain()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient());
         await WaitUntilAllNodesSeeOpenAsync(poll.Id);
-        var admin = _nodes[0].AdminClient();
+        var admin = Nodes[0].AdminClient();
         var viewers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => Api.RegisterAsync(admin)));
-        await Task.WhenAll(viewers.Select((v, i) => Api.VoteAsync(_nodes[i % 3].Client(), poll.Id, v.Token, "c")));
+        await Task.WhenAll(viewers.Select((v, i) => Api.VoteAsync(Nodes[i % 3].Client(), poll.Id, v.Token, "c")));
 
         // The heads as they stand now; a checkpoint written after the votes must name exactly these.
         var heads = string.Join(';', await ReadRowsAsync("""
@@ -177,7 +160,7 @@ public sealed class PostgresFleetTests : IAsyncLifetime
 
     private async Task<List<string>> ReadRowsAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
+        await using var connection = new NpgsqlConnection(Fleet.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -192,7 +175,7 @@ public sealed class PostgresFleetTests : IAsyncLifetime
 
     private async Task WaitUntilAllNodesSeeOpenAsync(string pollId)
     {
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var results = await Api.ResultsWhenAsync(node.Client(), pollId, r => r.Status == "open");
             Assert.Equal("open", results.Status);
@@ -201,7 +184,7 @@ public sealed class PostgresFleetTests : IAsyncLifetime
 
     private async Task<long> CountAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
+        await using var connection = new NpgsqlConnection(Fleet.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);

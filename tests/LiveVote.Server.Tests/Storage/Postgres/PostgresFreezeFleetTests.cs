@@ -9,31 +9,14 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// must hold the public results on every node (it lives in the shared polls row), while votes cast on yet another
 /// node go on being counted; a release on a second node lets every node catch up.
 /// </summary>
-public sealed class PostgresFreezeFleetTests : IAsyncLifetime
+public sealed class PostgresFreezeFleetTests : FleetTestBase
 {
-    private PostgresFleet? _fleet;
-    private IReadOnlyList<LiveVoteServer> _nodes = [];
-
-    public async Task InitializeAsync()
-    {
-        _fleet = await PostgresFleet.StartAsync();
-        _nodes = _fleet.Nodes;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_fleet is not null)
-        {
-            await _fleet.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Freeze_OnOneNode_HoldsThePublicResultsOnEveryNode_ReleaseOnAnotherLetsThemCatchUp()
     {
-        var (first, second, third) = (_nodes[0].AdminClient(), _nodes[1].AdminClient(), _nodes[2].AdminClient());
+        var (first, second, third) = (Nodes[0].AdminClient(), Nodes[1].AdminClient(), Nodes[2].AdminClient());
         var poll = await Api.CreateOpenPollAsync(first, "a", "b");
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             Assert.Equal("open", (await Api.ResultsWhenAsync(node.Client(), poll.Id, r => r.Status == "open")).Status);
         }
@@ -44,7 +27,7 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
         (await FreezeAsync(first, poll.Id)).EnsureSuccessStatusCode();
 
         // The second node serves the snapshot taken on the first, from the shared row.
-        var frozenOnSecond = await Api.ResultsWhenAsync(_nodes[1].Client(), poll.Id, r => r.Frozen);
+        var frozenOnSecond = await Api.ResultsWhenAsync(Nodes[1].Client(), poll.Id, r => r.Frozen);
         Assert.True(frozenOnSecond.Frozen, "The second node never served the frozen results.");
         Assert.Equal(2, frozenOnSecond.Totals["a"]);
         Assert.Equal(2, frozenOnSecond.Total);
@@ -52,7 +35,7 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
 
         await CastAsync(third, poll.Id, "b", "b", "b");
         Assert.Equal(5, (await LiveWhenAsync(second, poll.Id, r => r.Total == 5)).Total);
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var held = await Api.ResultsWhenAsync(node.Client(), poll.Id, r => r.Frozen);
             Assert.True(held.Frozen);
@@ -66,7 +49,7 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
         var released = await ReadPollAsync(await ReleaseAsync(second, poll.Id));
 
         Assert.False(released.ResultsFrozen);
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var caughtUp = await Api.ResultsWhenAsync(node.Client(), poll.Id, r => !r.Frozen && r.Total == 5);
             Assert.False(caughtUp.Frozen);
@@ -81,14 +64,14 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
     [Fact]
     public async Task ViewerResultsSetting_ChangedOnOneNode_IsSeenByEveryNode()
     {
-        var poll = await Api.CreateOpenPollAsync(_nodes[0].AdminClient(), "a", "b");
+        var poll = await Api.CreateOpenPollAsync(Nodes[0].AdminClient(), "a", "b");
 
         // Nodes learn of a poll another node created within a refresh interval (design.md, section 7.4); the change is
         // made on the second node once it has.
-        await Api.ResultsWhenAsync(_nodes[1].Client(), poll.Id, r => r.Status == "open");
-        (await SetViewerResultsAsync(_nodes[1].AdminClient(), poll.Id, true)).EnsureSuccessStatusCode();
+        await Api.ResultsWhenAsync(Nodes[1].Client(), poll.Id, r => r.Status == "open");
+        (await SetViewerResultsAsync(Nodes[1].AdminClient(), poll.Id, true)).EnsureSuccessStatusCode();
 
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             var deadline = Environment.TickCount64 + 10_000;
             while (!(await Api.PollAsync(node.Client(), poll.Id)).ShowResultsToViewers && Environment.TickCount64 < deadline)
@@ -102,7 +85,7 @@ public sealed class PostgresFreezeFleetTests : IAsyncLifetime
 
     private async Task<string?> FrozenTotalsAsync(string pollId)
     {
-        await using var connection = new NpgsqlConnection(_fleet!.Postgres.ConnectionString());
+        await using var connection = new NpgsqlConnection(Fleet.Postgres.ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT frozen_totals FROM polls WHERE id = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = pollId });
