@@ -27,7 +27,17 @@ internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollReg
         }
 
         var seen = polls.TryGet(pollId, out var held) ? held : null;
-        var stored = await lookup.RefreshAsync(pollId, cancellationToken);
+        Poll? stored;
+        try
+        {
+            stored = await lookup.RefreshAsync(pollId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The store cannot say now whether this node is behind: the producer gets 503 and presses again.
+            return new PollCommandResult(PollCommandStatus.StoreFailed, null);
+        }
+
         return stored is null || ReferenceEquals(stored, seen)
             ? result
             : await SendAsync(new PollCommand(kind, pollId, null), cancellationToken);

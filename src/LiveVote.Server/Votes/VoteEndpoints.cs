@@ -59,7 +59,18 @@ public static class VoteEndpoints
         {
             // With a shared store another node may have created or opened the poll a moment ago: ask the store before
             // a 404, which clients take as final.
-            poll = await ingress.PollLookup.RefreshAsync(pollId, context.RequestAborted);
+            try
+            {
+                poll = await ingress.PollLookup.RefreshAsync(pollId, context.RequestAborted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The store cannot say now: a 404 would be taken as final, so ask for the same vote again shortly.
+                LiveVoteTelemetry.VoteRefused(ErrorCodes.StoreUnavailable);
+                return Problems.Unavailable(context, ErrorCodes.StoreUnavailable, "The poll could not be looked up; send the same vote again shortly.",
+                    ingress.RetryAfterSeconds);
+            }
+
             if (poll is null or { Status: PollStatus.Draft })
             {
                 LiveVoteTelemetry.VoteRefused("poll-not-found");
