@@ -14,39 +14,14 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// the pages it read hold every entry exactly once. Two nodes on one real PostgreSQL; node a's commits can be held open
 /// after their audit rows are inserted (<see cref="PostgresCommitPause"/>).
 /// </summary>
-public sealed class PostgresAuditPagingTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresAuditPagingTests(ITestOutputHelper output) : PausableNodesTestBase("node-a", "node-b")
 {
-    private readonly List<LiveVoteServer> _nodes = [];
-    private PostgresServer? _postgres;
-
-    private string ConnectionString => _postgres!.ConnectionString();
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await PostgresServer.StartAsync();
-        _nodes.Add(PostgresNode.Start(ConnectionString + ";" + PostgresCommitPause.ConnectionOption, "node-a"));
-        _nodes.Add(PostgresNode.Start(ConnectionString, "node-b"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task AuditPages_ReadWhileAnEarlierCommitIsStillOpen_SkipNoEntryOnceItCommits()
     {
-        var (a, b) = (_nodes[0], _nodes[1]);
+        var (a, b) = (Nodes[0], Nodes[1]);
         var poll = await Api.CreateOpenPollAsync(b.AdminClient());
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             Assert.Equal("open", (await Api.ResultsWhenAsync(node.Client(), poll.Id, r => r.Status == "open")).Status);
         }

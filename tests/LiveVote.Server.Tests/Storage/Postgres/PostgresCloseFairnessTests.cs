@@ -14,39 +14,12 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// finds the poll closed. Three nodes (a, b, c) on one real PostgreSQL; node a's commits can be held open mid-transaction
 /// (<see cref="PostgresCommitPause"/>).
 /// </summary>
-public sealed class PostgresCloseFairnessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresCloseFairnessTests(ITestOutputHelper output) : PausableNodesTestBase("node-a", "node-b", "node-c")
 {
-    private static readonly string[] Names = ["node-a", "node-b", "node-c"];
-    private readonly List<LiveVoteServer> _nodes = [];
-    private PostgresServer? _postgres;
-
-    private string ConnectionString => _postgres!.ConnectionString();
-
-    public async Task InitializeAsync()
-    {
-        _postgres = await PostgresServer.StartAsync();
-        _nodes.Add(PostgresNode.Start(ConnectionString + ";" + PostgresCommitPause.ConnectionOption, Names[0]));
-        _nodes.Add(PostgresNode.Start(ConnectionString, Names[1]));
-        _nodes.Add(PostgresNode.Start(ConnectionString, Names[2]));
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Vote_SentWhileACloseWaitsBehindAnotherNodesBatch_QueuesBehindTheCloseAndIsRefused()
     {
-        var (a, b, c) = (_nodes[0], _nodes[1], _nodes[2]);
+        var (a, b, c) = (Nodes[0], Nodes[1], Nodes[2]);
         var poll = await Api.CreateOpenPollAsync(b.AdminClient());
         await WaitUntilAllNodesSeeAsync(poll.Id, "open");
         var early = PostgresNode.ViewerToken("fair-close-early");
@@ -94,9 +67,9 @@ public sealed class PostgresCloseFairnessTests(ITestOutputHelper output) : IAsyn
     public async Task Close_UnderFullLoadFromThreeNodes_IsAnsweredWhileTheLoadRuns()
     {
         const int Workers = 48;
-        var poll = await Api.CreateOpenPollAsync(_nodes[1].AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Nodes[1].AdminClient());
         await WaitUntilAllNodesSeeAsync(poll.Id, "open");
-        var clients = _nodes.Select(n => new HttpClient { BaseAddress = n.Client().BaseAddress, Timeout = TimeSpan.FromMinutes(2) }).ToArray();
+        var clients = Nodes.Select(n => new HttpClient { BaseAddress = n.Client().BaseAddress, Timeout = TimeSpan.FromMinutes(2) }).ToArray();
         var answers = new ConcurrentQueue<(long SentAt, long AnsweredAt, HttpStatusCode Status)>();
         var clock = Stopwatch.StartNew();
         var stopAt = long.MaxValue;
@@ -129,7 +102,7 @@ public sealed class PostgresCloseFairnessTests(ITestOutputHelper output) : IAsyn
         }
 
         var pressedAt = clock.ElapsedMilliseconds;
-        using var close = await Api.ClosePollAsync(_nodes[0].AdminClient(), poll.Id);
+        using var close = await Api.ClosePollAsync(Nodes[0].AdminClient(), poll.Id);
         var answeredAt = clock.ElapsedMilliseconds;
         var loadStillRan = !stop.IsCancellationRequested;
         Volatile.Write(ref stopAt, answeredAt + 500);
@@ -161,7 +134,7 @@ public sealed class PostgresCloseFairnessTests(ITestOutputHelper output) : IAsyn
 
     private async Task WaitUntilAllNodesSeeAsync(string pollId, string status)
     {
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             Assert.Equal(status, (await Api.ResultsWhenAsync(node.Client(), pollId, r => r.Status == status)).Status);
         }
