@@ -152,17 +152,25 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
             // A clean stop leaves one self-contained file: every committed page moved from the WAL into the database
             // and the WAL emptied, and no pooled read connection left holding it open.
             SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
-            try
-            {
-                Execute("PRAGMA wal_checkpoint(TRUNCATE);");
-            }
-            catch (SqliteException)
-            {
-                // A reader still holds the WAL: it stays beside the file and SQLite replays it at the next open.
-            }
-
+            await TruncateWalAsync(_connection);
             await _connection.DisposeAsync();
             _connection = null;
+
+            // Closing the last connection normally deletes the WAL; one left with frames (a connection of this process
+            // still open at that moment) is emptied from a fresh connection, so the file alone carries every vote.
+            var wal = new FileInfo(_path + "-wal");
+            if (wal.Exists && wal.Length > 0)
+            {
+                await using var last = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+                await last.OpenAsync();
+                await using (var wait = last.CreateCommand())
+                {
+                    wait.CommandText = "PRAGMA busy_timeout = 5000;";
+                    await wait.ExecuteNonQueryAsync();
+                }
+
+                await TruncateWalAsync(last);
+            }
         }
 
         if (_lock is not null)
@@ -394,6 +402,36 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
         }
 
         return command;
+    }
+
+    /// <summary>
+    /// Moves every committed page from the WAL into the database and empties the WAL. A reader still inside a query
+    /// makes SQLite report "busy" (it then copies what it can and leaves the WAL as it is), so a few short retries
+    /// let in-flight reads end; if they never do, the WAL stays beside the file and SQLite replays it at the next open.
+    /// </summary>
+    private static async Task TruncateWalAsync(SqliteConnection connection)
+    {
+        // Reads take milliseconds; ten tries 50 ms apart outlast any read at stop without holding the stop up for long.
+        const int Attempts = 10;
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            try
+            {
+                await using var checkpoint = connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                await using var result = await checkpoint.ExecuteReaderAsync();
+                if (await result.ReadAsync() && result.GetInt64(0) == 0)
+                {
+                    return;
+                }
+            }
+            catch (SqliteException)
+            {
+                // Busy or locked by another connection of this process: try again below.
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     private void Execute(string sql)
