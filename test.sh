@@ -11,13 +11,28 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# The high-availability tests run real Patroni members over etcd behind HAProxy, and cut zones off with network
+# namespaces (iproute2's `ip`).
+[ -x /usr/bin/patroni ] || missing+=(patroni)
+[ -x /usr/bin/etcd ] || missing+=(etcd-server)
+[ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # etcd-server's and haproxy's install scripts start their daemons; there is no init system here and the tests start
+  # their own, so a temporary policy-rc.d (exit 101: "action forbidden") keeps the package scripts from starting any.
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && placed_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" || { [ -z "$placed_policy" ] || $sudo rm -f "$policy"; exit 1; }
+  [ -z "$placed_policy" ] || $sudo rm -f "$policy"
 fi
 
 # axe-core for the browser tests' accessibility checks: a test-only npm package, pinned by its lock file (the pages
