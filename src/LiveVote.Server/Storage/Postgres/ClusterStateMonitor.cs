@@ -36,8 +36,10 @@ internal sealed partial class ClusterStateMonitor(NpgsqlDataSource dataSource, T
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e)
             {
+                // Whatever failed, the store was not read: that is the state to report. A monitor that threw would
+                // stop the host (a BackgroundService's exception does), the opposite of what a node mid-failover needs.
                 Update(null, e);
                 try
                 {
