@@ -9,20 +9,20 @@ internal static class MarkdownReport
     public static string Summary(IReadOnlyList<SimReport> runs)
     {
         var text = new StringBuilder();
-        text.AppendLine("| clusters | nodes | failover | votes | peak load per cluster | 503 rate, all requests | 503 rate, failed cluster (its voters who saw one) | 503 rate, other clusters (max) | write p50 | write p99, healthy clusters (max) | write p99, failed cluster | max queue depth per node, healthy / failed | every vote in after |");
+        text.AppendLine("| clusters | nodes | failover | votes | peak load per cluster | 503 rate, all requests | 503 rate, failed clusters (max; share of their voters who saw one) | 503 rate, other clusters (max) | write p50 | write p99, healthy clusters (max) | write p99, failed clusters (max) | max queue depth per node, healthy / failed | every vote in after |");
         text.AppendLine("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var run in runs)
         {
             var s = run.Settings;
-            var failed = s.FailoverCluster is int f ? run.Clusters[f] : null;
-            var healthy = run.Clusters.Where(c => c.Cluster != s.FailoverCluster).ToList();
+            var failed = run.Clusters.Where(c => s.FailsOver(c.Cluster)).ToList();
+            var healthy = run.Clusters.Where(c => !s.FailsOver(c.Cluster)).ToList();
             var capacity = 1 / s.CommitPerVoteSeconds;
             var perCluster = s.Curve.PeakPerSecond / s.Clusters;
-            text.Append(CultureInfo.InvariantCulture, $"| {s.Clusters} | {s.Nodes} | {(failed is null ? "none" : $"cluster {failed.Cluster}, {s.FailoverSeconds:0.#} s at t={s.FailoverAtSeconds:0.#} s")} ");
+            text.Append(CultureInfo.InvariantCulture, $"| {s.Clusters} | {s.Nodes} | {Failover(s)} ");
             text.Append(CultureInfo.InvariantCulture, $"| {run.Votes:N0} | {perCluster:N0}/s ({perCluster / capacity:P0} of {capacity:N0}) | {run.RefusedRate:P2} ");
-            text.Append(CultureInfo.InvariantCulture, $"| {(failed is null ? "-" : $"{failed.RefusedRate:P1} ({(double)failed.VotersRefused / failed.Votes:P1})")} | {healthy.Max(c => c.RefusedRate):P2} ");
-            text.Append(CultureInfo.InvariantCulture, $"| {run.P50Ms:N0} ms | {healthy.Max(c => c.P99Ms):N0} ms | {(failed is null ? "-" : $"{failed.P99Ms:N0} ms")} ");
-            text.Append(CultureInfo.InvariantCulture, $"| {healthy.Max(c => c.MaxQueueDepth):N0} / {(failed is null ? "-" : failed.MaxQueueDepth.ToString("N0", CultureInfo.InvariantCulture))} ");
+            text.Append(CultureInfo.InvariantCulture, $"| {(failed.Count == 0 ? "-" : $"{failed.Max(c => c.RefusedRate):P1} ({failed.Max(c => (double)c.VotersRefused / c.Votes):P1})")} | {(healthy.Count == 0 ? "-" : healthy.Max(c => c.RefusedRate).ToString("P2", CultureInfo.InvariantCulture))} ");
+            text.Append(CultureInfo.InvariantCulture, $"| {run.P50Ms:N0} ms | {(healthy.Count == 0 ? "-" : $"{healthy.Max(c => c.P99Ms):N0} ms")} | {(failed.Count == 0 ? "-" : $"{failed.Max(c => c.P99Ms):N0} ms")} ");
+            text.Append(CultureInfo.InvariantCulture, $"| {(healthy.Count == 0 ? "-" : healthy.Max(c => c.MaxQueueDepth).ToString("N0", CultureInfo.InvariantCulture))} / {(failed.Count == 0 ? "-" : failed.Max(c => c.MaxQueueDepth).ToString("N0", CultureInfo.InvariantCulture))} ");
             text.Append(CultureInfo.InvariantCulture, $"| {run.LastAnswerSeconds:N1} s |");
             text.AppendLine();
         }
@@ -34,7 +34,7 @@ internal static class MarkdownReport
     {
         var s = run.Settings;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{s.Clusters} clusters, {s.Nodes} nodes, failover: {(s.FailoverCluster is int f ? $"cluster {f} for {s.FailoverSeconds:0.#} s at t={s.FailoverAtSeconds:0.#} s" : "none")}, seed {s.Seed}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{s.Clusters} clusters, {s.Nodes} nodes, failover: {Failover(s)}, seed {s.Seed}");
         text.AppendLine();
         text.AppendLine("| cluster | votes | stored | 201 | 200 | requests | 503 | 503 rate | voters who saw a 503 | write p50 | write p99 | write max | max queue depth per node | last answer |");
         text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -47,4 +47,11 @@ internal static class MarkdownReport
 
         return text.ToString();
     }
+
+    private static string Failover(SimSettings s) => s.FailoverClusters switch
+    {
+        0 => "none",
+        1 => string.Create(CultureInfo.InvariantCulture, $"cluster 0, {s.FailoverSeconds:0.#} s at t={s.FailoverAtSeconds:0.#} s"),
+        var n => string.Create(CultureInfo.InvariantCulture, $"clusters 0-{n - 1} at once, {s.FailoverSeconds:0.#} s at t={s.FailoverAtSeconds:0.#} s"),
+    };
 }

@@ -4,7 +4,7 @@ using LiveVote.ShowSim;
 
 // Runs the show simulation for each cluster count, without and with one cluster failing over, and prints Markdown.
 // Usage (all optional): --clusters 8,10,12 --nodes 12 --failover-seconds 25 --failover-at 5 --seed 1 --peak 250000
-//   --fixed-ms 11.7 --per-vote-us 28.7 --jitter 0.5 --per-cluster --out path.md
+//   --fixed-ms 11.7 --per-vote-us 28.7 --jitter 0.5 --zone-loss --per-cluster --out path.md
 var defaults = new SimSettings();
 var clusterCounts = Text("--clusters", "8,10,12").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
 var baseSettings = defaults with
@@ -22,10 +22,12 @@ var baseSettings = defaults with
 var runs = new List<SimReport>();
 foreach (var clusters in clusterCounts)
 {
-    foreach (var failover in new int?[] { null, 0 })
+    // No failover, one cluster failing over, and (with --zone-loss) a third of them at once: a zone's primaries.
+    var failovers = args.Contains("--zone-loss") ? new[] { 0, 1, (clusters + 2) / 3 } : [0, 1];
+    foreach (var failing in failovers.Distinct())
     {
-        var settings = baseSettings with { Clusters = clusters, FailoverCluster = failover };
-        Console.Error.WriteLine($"simulating {clusters} clusters, failover {(failover is null ? "none" : "cluster 0")}...");
+        var settings = baseSettings with { Clusters = clusters, FailoverClusters = failing };
+        Console.Error.WriteLine($"simulating {clusters} clusters, {failing} failing over...");
         runs.Add(new ShowSimulation(settings).Run());
     }
 }

@@ -41,7 +41,7 @@ internal sealed class ShowSimulation
         _counters = new ClusterCounters[settings.Clusters];
         for (var c = 0; c < settings.Clusters; c++)
         {
-            _primaries[c] = new ClusterPrimary(settings, settings.FailoverCluster == c);
+            _primaries[c] = new ClusterPrimary(settings, settings.FailsOver(c));
             _counters[c] = new ClusterCounters();
         }
     }

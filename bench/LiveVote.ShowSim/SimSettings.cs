@@ -52,8 +52,11 @@ internal sealed record SimSettings
     /// </summary>
     public double CommitPerVoteSeconds { get; init; } = 1.0 / 34_812;
 
-    /// <summary>The cluster that fails over, or null for none.</summary>
-    public int? FailoverCluster { get; init; }
+    /// <summary>
+    /// How many clusters fail over at once: clusters 0 .. n-1 (voters are hashed uniformly, so which ones does not
+    /// matter). 0: none; 1: one primary lost; N/3: a zone lost, when primaries are spread evenly over three zones.
+    /// </summary>
+    public int FailoverClusters { get; init; }
 
     /// <summary>When its primary is lost, seconds after the poll opens (default: in the middle of the spike).</summary>
     public double FailoverAtSeconds { get; init; } = 5;
@@ -66,6 +69,8 @@ internal sealed record SimSettings
 
     public int Seed { get; init; } = 1;
 
+    public bool FailsOver(int cluster) => cluster < FailoverClusters;
+
     public void Validate()
     {
         Curve.Validate();
@@ -75,7 +80,7 @@ internal sealed record SimSettings
         Require(CommitDeadlineSeconds > 0 && RetryAfterSeconds > 0 && RetryJitter >= 0 && FailedCommitPauseSeconds >= 0,
             "deadline and Retry-After must be > 0, jitter and pause >= 0");
         Require(CommitFixedSeconds >= 0 && CommitPerVoteSeconds > 0, "commit cost must be positive");
-        Require(FailoverCluster is null || (FailoverCluster >= 0 && FailoverCluster < Clusters), "failover cluster out of range");
+        Require(FailoverClusters >= 0 && FailoverClusters <= Clusters, "failover clusters must be 0 .. clusters");
         Require(FailoverAtSeconds >= 0 && FailoverSeconds >= 0, "failover time must be >= 0");
     }
 

@@ -6,7 +6,7 @@ public class ClusterPrimaryTests
     {
         CommitFixedSeconds = 0.010,
         CommitPerVoteSeconds = 0.001,
-        FailoverCluster = 0,
+        FailoverClusters = 1,
         FailoverAtSeconds = 10,
         FailoverSeconds = 5,
     };

@@ -34,7 +34,7 @@ public class ShowSimulationTests
     [Fact]
     public void Overload_EveryVoteIsStoredAndAnsweredExactlyOnce()
     {
-        var report = new ShowSimulation(Overloaded with { FailoverCluster = 1, FailoverAtSeconds = 1, FailoverSeconds = 2 }).Run();
+        var report = new ShowSimulation(Overloaded with { FailoverClusters = 1, FailoverAtSeconds = 1, FailoverSeconds = 2 }).Run();
 
         Assert.All(report.Clusters, c =>
         {
@@ -69,18 +69,22 @@ public class ShowSimulationTests
         Assert.Contains(report.Clusters, c => c.MaxQueueDepth == Overloaded.QueueCapacity);
     }
 
-    [Fact]
-    public void Failover_RefusesOnlyTheFailedClustersVoters_UntilItEnds()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Failover_RefusesOnlyTheFailedClustersVoters_UntilItEnds(int failing)
     {
-        var settings = SmallShow with { FailoverCluster = 2, FailoverAtSeconds = 1, FailoverSeconds = 3 };
+        var settings = SmallShow with { FailoverClusters = failing, FailoverAtSeconds = 1, FailoverSeconds = 3 };
 
         var report = new ShowSimulation(settings).Run();
 
-        var failed = report.Clusters[2];
-        Assert.True(failed.VotersRefused > 0);
-        Assert.True(failed.LastAnswerSeconds >= settings.FailoverAtSeconds + settings.FailoverSeconds);
-        Assert.Equal(failed.Votes, failed.Stored);
-        Assert.All(report.Clusters.Where(c => c.Cluster != 2), c =>
+        Assert.All(report.Clusters.Take(failing), failed =>
+        {
+            Assert.True(failed.VotersRefused > 0);
+            Assert.True(failed.LastAnswerSeconds >= settings.FailoverAtSeconds + settings.FailoverSeconds);
+            Assert.Equal(failed.Votes, failed.Stored);
+        });
+        Assert.All(report.Clusters.Skip(failing), c =>
         {
             Assert.Equal(0, c.Refused);
             Assert.Equal(c.Votes, c.Created);
@@ -90,7 +94,7 @@ public class ShowSimulationTests
     [Fact]
     public void SameSeed_SameReport_OtherSeed_OtherVoters()
     {
-        var settings = Overloaded with { FailoverCluster = 0 };
+        var settings = Overloaded with { FailoverClusters = 1 };
 
         var first = new ShowSimulation(settings).Run();
         var again = new ShowSimulation(settings).Run();
