@@ -9,8 +9,8 @@ internal static class MarkdownReport
     public static string Summary(IReadOnlyList<SimReport> runs)
     {
         var text = new StringBuilder();
-        text.AppendLine("| clusters | nodes | failover | votes | peak load per cluster | 503 rate, all requests | 503 rate, failed clusters (max; share of their voters who saw one) | 503 rate, other clusters (max) | write p50 | write p99, healthy clusters (max) | write p99, failed clusters (max) | max queue depth per node, healthy / failed | every vote in after |");
-        text.AppendLine("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine("| clusters | nodes | failover | votes | peak load per cluster | 503 rate, all requests | 503 rate, failed clusters (max; share of their voters who saw one) | 503 rate, other clusters (max) | write p50 | write p99, healthy clusters (max) | write p99, failed clusters (max) | max queue depth per node, healthy / failed | last retried vote in at | every vote in at |");
+        text.AppendLine("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var run in runs)
         {
             var s = run.Settings;
@@ -23,7 +23,8 @@ internal static class MarkdownReport
             text.Append(CultureInfo.InvariantCulture, $"| {(failed.Count == 0 ? "-" : $"{failed.Max(c => c.RefusedRate):P1} ({failed.Max(c => (double)c.VotersRefused / c.Votes):P1})")} | {(healthy.Count == 0 ? "-" : healthy.Max(c => c.RefusedRate).ToString("P2", CultureInfo.InvariantCulture))} ");
             text.Append(CultureInfo.InvariantCulture, $"| {run.P50Ms:N0} ms | {(healthy.Count == 0 ? "-" : $"{healthy.Max(c => c.P99Ms):N0} ms")} | {(failed.Count == 0 ? "-" : $"{failed.Max(c => c.P99Ms):N0} ms")} ");
             text.Append(CultureInfo.InvariantCulture, $"| {(healthy.Count == 0 ? "-" : healthy.Max(c => c.MaxQueueDepth).ToString("N0", CultureInfo.InvariantCulture))} / {(failed.Count == 0 ? "-" : failed.Max(c => c.MaxQueueDepth).ToString("N0", CultureInfo.InvariantCulture))} ");
-            text.Append(CultureInfo.InvariantCulture, $"| {run.LastAnswerSeconds:N1} s |");
+            var retried = run.Clusters.Max(c => c.LastRetriedAnswerSeconds);
+            text.Append(CultureInfo.InvariantCulture, $"| {(retried == 0 ? "-" : $"t={retried:N1} s")} | t={run.LastAnswerSeconds:N1} s |");
             text.AppendLine();
         }
 
@@ -36,12 +37,12 @@ internal static class MarkdownReport
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"{s.Clusters} clusters, {s.Nodes} nodes, failover: {Failover(s)}, seed {s.Seed}");
         text.AppendLine();
-        text.AppendLine("| cluster | votes | stored | 201 | 200 | requests | 503 | 503 rate | voters who saw a 503 | write p50 | write p99 | write max | max queue depth per node | last answer |");
-        text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine("| cluster | votes | stored | 201 | 200 | requests | 503 | 503 rate | voters who saw a 503 | write p50 | write p99 | write max | max queue depth per node | last retried vote in at | last answer at |");
+        text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var c in run.Clusters)
         {
             text.Append(CultureInfo.InvariantCulture, $"| {c.Cluster} | {c.Votes:N0} | {c.Stored:N0} | {c.Created:N0} | {c.Duplicates:N0} | {c.Attempts:N0} | {c.Refused:N0} | {c.RefusedRate:P2} ");
-            text.Append(CultureInfo.InvariantCulture, $"| {c.VotersRefused:N0} | {c.P50Ms:N0} ms | {c.P99Ms:N0} ms | {c.MaxMs:N0} ms | {c.MaxQueueDepth:N0} | {c.LastAnswerSeconds:N1} s |");
+            text.Append(CultureInfo.InvariantCulture, $"| {c.VotersRefused:N0} | {c.P50Ms:N0} ms | {c.P99Ms:N0} ms | {c.MaxMs:N0} ms | {c.MaxQueueDepth:N0} | {(c.LastRetriedAnswerSeconds == 0 ? "-" : $"t={c.LastRetriedAnswerSeconds:N1} s")} | t={c.LastAnswerSeconds:N1} s |");
             text.AppendLine();
         }
 

@@ -205,6 +205,10 @@ internal sealed class ShowSimulation
                 var latencyMs = (now - _votes.FirstSendOf(vote)) * 1000;
                 counters.LatenciesMs.Add(latencyMs);
                 counters.LastAnswer = Math.Max(counters.LastAnswer, now);
+                if (_votes.WasRefused(vote))
+                {
+                    counters.LastRetriedAnswer = Math.Max(counters.LastRetriedAnswer, now);
+                }
             }
         }
 
@@ -257,7 +261,7 @@ internal sealed class ShowSimulation
             clusters.Add(new ClusterReport(c, counters.Votes, counters.Stored, counters.Created, counters.Duplicates,
                 counters.Attempts, counters.Refused, counters.VotersRefused, Percentile(counters.LatenciesMs, 0.50),
                 Percentile(counters.LatenciesMs, 0.99), counters.LatenciesMs.Count == 0 ? 0 : counters.LatenciesMs[^1],
-                maxDepth, counters.LastAnswer));
+                maxDepth, counters.LastAnswer, counters.LastRetriedAnswer));
         }
 
         all.Sort();
@@ -287,6 +291,8 @@ internal sealed class ShowSimulation
         public long VotersRefused { get; set; }
 
         public double LastAnswer { get; set; }
+
+        public double LastRetriedAnswer { get; set; }
 
         public List<double> LatenciesMs { get; } = [];
     }

@@ -3,7 +3,8 @@ namespace LiveVote.ShowSim;
 /// <summary>
 /// What one cluster's voters saw. Stored: votes a commit stored (the unique key counts each once). Created / Duplicates:
 /// final answers 201 / 200 (a retry whose earlier try was stored by a commit that outlived its deadline). Latency: from
-/// a vote's first send to its final answer.
+/// a vote's first send to its final answer. LastRetriedAnswerSeconds: when the last vote that had seen a 503 got its
+/// final answer (0 if none did): the moment the backlog of retries is gone.
 /// </summary>
 internal sealed record ClusterReport(
     int Cluster,
@@ -18,7 +19,8 @@ internal sealed record ClusterReport(
     double P99Ms,
     double MaxMs,
     int MaxQueueDepth,
-    double LastAnswerSeconds)
+    double LastAnswerSeconds,
+    double LastRetriedAnswerSeconds)
 {
     /// <summary>503 answers per request sent (first sends and retries).</summary>
     public double RefusedRate => Attempts == 0 ? 0 : (double)Refused / Attempts;

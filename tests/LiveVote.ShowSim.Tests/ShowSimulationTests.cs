@@ -81,12 +81,13 @@ public class ShowSimulationTests
         Assert.All(report.Clusters.Take(failing), failed =>
         {
             Assert.True(failed.VotersRefused > 0);
-            Assert.True(failed.LastAnswerSeconds >= settings.FailoverAtSeconds + settings.FailoverSeconds);
+            Assert.True(failed.LastRetriedAnswerSeconds >= settings.FailoverAtSeconds + settings.FailoverSeconds);
             Assert.Equal(failed.Votes, failed.Stored);
         });
         Assert.All(report.Clusters.Skip(failing), c =>
         {
             Assert.Equal(0, c.Refused);
+            Assert.Equal(0, c.LastRetriedAnswerSeconds);
             Assert.Equal(c.Votes, c.Created);
         });
     }
