@@ -14,7 +14,7 @@ namespace LiveVote.Server.Votes;
 /// </summary>
 public static class VoterPartitioner
 {
-    /// <summary>Most partitions a poll can be spread over: far beyond the 3-4 clusters 250k votes/s needs.</summary>
+    /// <summary>Most partitions a poll can be spread over: far beyond the 12 clusters the capacity model (design.md section 11) sizes for 250k votes/s.</summary>
     public const int MaxPartitions = 1024;
 
     /// <summary>The partition, 0 .. <paramref name="partitionCount"/> - 1, that owns <paramref name="key"/>.</summary>
