@@ -73,7 +73,30 @@ public sealed record AuditEntryDto(
 
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next);
 
-public sealed record HealthDto(string Status, string? Detail);
+/// <param name="Store">The database's state as this node last read it (<see cref="StoreStateDto"/>); null on <c>/healthz</c>.</param>
+public sealed record HealthDto(string Status, string? Detail, StoreStateDto? Store = null);
+
+/// <summary>
+/// The store as a node sees it (readiness, <c>GET /v1/admin/stats</c>). With the embedded SQLite store only
+/// <see cref="Status"/> <c>embedded</c>; with PostgreSQL what the node last read through its connection (HAProxy).
+/// </summary>
+/// <param name="Status">embedded, unknown (not read yet), primary, no-sync-standby (writes wait) or no-primary (failover in progress or database down).</param>
+/// <param name="Summary">One line for people, e.g. "primary 10.0.1.5:5432, timeline 3, sync standby zone_b".</param>
+/// <param name="Primary">The writable primary reached (address:port), or null.</param>
+/// <param name="Timeline">The last primary's timeline: it grows by one with each promotion.</param>
+/// <param name="SyncStandbys">The primary's synchronous standbys (Patroni member names).</param>
+/// <param name="Failovers">Timeline changes this node has seen since it started.</param>
+/// <param name="Since">When the state last changed.</param>
+/// <param name="ReadAt">When the node last read it.</param>
+public sealed record StoreStateDto(
+    string Status,
+    string Summary,
+    string? Primary,
+    long? Timeline,
+    IReadOnlyList<string> SyncStandbys,
+    long Failovers,
+    DateTimeOffset? Since,
+    DateTimeOffset? ReadAt);
 
 /// <summary>Machine-readable error codes carried in the problem+json <c>code</c> member. They are part of the API.</summary>
 public static class ErrorCodes
@@ -137,4 +160,5 @@ public static class VoteStatuses
 [JsonSerializable(typeof(ResultsDto))]
 [JsonSerializable(typeof(AuditPageDto))]
 [JsonSerializable(typeof(HealthDto))]
+[JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

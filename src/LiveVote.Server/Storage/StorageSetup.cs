@@ -12,7 +12,7 @@ public static class StorageSetup
 {
     /// <summary>
     /// Registers the configured store (<c>LiveVote:Storage</c>): the SQLite file, or the PostgreSQL cluster's one data
-    /// source with the store, the refresher that publishes summed totals, the checkpoint writer and the lag monitor.
+    /// source with the store, the refresher that publishes summed totals, the checkpoint writer and the store state monitor.
     /// </summary>
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
@@ -35,7 +35,8 @@ public static class StorageSetup
             services.AddSingleton<IUsedChallengeTable, PostgresUsedChallengeTable>();
             services.AddHostedService<SharedStateRefresher>();
             services.AddHostedService<AuditCheckpointWriter>();
-            services.AddHostedService<ReplicationLagMonitor>();
+            services.AddSingleton<ClusterStateMonitor>();
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterStateMonitor>());
 
             // Every node of a fleet must issue and honour the same tokens and CAPTCHA challenges and derive the same voter
             // keys: a node must not quietly generate secrets of its own.

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using LiveVote.Contracts;
+using LiveVote.Server.Storage.Postgres;
 
 namespace LiveVote.Server.Telemetry;
 
@@ -6,7 +8,7 @@ namespace LiveVote.Server.Telemetry;
 /// The producer console's figures, read from the server's own meter with a <see cref="MeterListener"/>: the same
 /// measurements Prometheus and OTLP export, no second bookkeeping in the vote path. Totals count from this server's
 /// start (the counters are process-wide: in a test process running several servers they add up); the queue figures
-/// are this server's own gauges.
+/// are this server's own gauges, and the store's state is what its monitor last read.
 /// </summary>
 internal sealed class LiveStats : IDisposable
 {
@@ -15,6 +17,7 @@ internal sealed class LiveStats : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly TimeProvider _time;
+    private readonly ClusterStateMonitor? _store;
     private readonly Lock _rateLock = new();
     private readonly long[] _acceptedInSecond = new long[RateWindowSeconds + 1];
     private readonly long[] _secondOfSlot = new long[RateWindowSeconds + 1];
@@ -26,9 +29,10 @@ internal sealed class LiveStats : IDisposable
     private long _queueDepth;
     private long _queueCapacity;
 
-    public LiveStats(TimeProvider time, LiveVoteTelemetry.ServerGauges gauges)
+    public LiveStats(TimeProvider time, LiveVoteTelemetry.ServerGauges gauges, ClusterStateMonitor? store = null)
     {
         _time = time;
+        _store = store;
         Array.Fill(_secondOfSlot, -1);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -81,7 +85,8 @@ internal sealed class LiveStats : IDisposable
             Interlocked.Read(ref _flagged),
             depth,
             capacity,
-            _time.GetUtcNow());
+            _time.GetUtcNow(),
+            StoreReadiness.Describe(_store?.Current));
     }
 
     public void Dispose() => _listener.Dispose();
@@ -173,6 +178,7 @@ internal sealed class LiveStats : IDisposable
 /// <param name="DuplicatesRefused">Votes not counted because the voter had already voted (same option again, or another).</param>
 /// <param name="Throttled">Requests refused by a rate limit (429).</param>
 /// <param name="Flagged">Votes the risk score challenged with a CAPTCHA or refused as a suspected bot.</param>
+/// <param name="Store">The store's state as this server last read it (status embedded with SQLite).</param>
 internal sealed record AdminStats(
     double VotesPerSecond,
     long TotalAccepted,
@@ -181,4 +187,5 @@ internal sealed record AdminStats(
     long Flagged,
     long QueueDepth,
     long QueueCapacity,
-    DateTimeOffset AsOf);
+    DateTimeOffset AsOf,
+    StoreStateDto Store);

@@ -12,9 +12,9 @@ namespace LiveVote.Server.Telemetry;
 /// <para>
 /// The rule: every instrument named under <c>LiveVote.Server</c> is declared in this class and nowhere else; a feature
 /// never creates an instrument, it calls one of the methods here (<c>LiveVoteTelemetry.VoteDecided(...)</c>). What
-/// features record (counters, histograms, and the two gauges fed by the writer and the lag monitor) lives in static
+/// features record (counters, histograms, and the gauge fed by the writer) lives in static
 /// fields of one process-wide <see cref="Meter"/>, so the hot path pays one call, no lookup and no allocation. What is
-/// read from a server's own components (queue, polls, results, SSE) is a gauge of <see cref="ServerGauges"/>, created
+/// read from a server's own components (queue, polls, results, SSE, store state) is a gauge of <see cref="ServerGauges"/>, created
 /// on the Meter of that host's <see cref="IMeterFactory"/>: several servers in one process (the tests run many) each
 /// export their own values instead of a sum.
 /// </para>
@@ -88,22 +88,14 @@ internal static partial class LiveVoteTelemetry
         "livevote.vote.duration", "s", "End-to-end time of a vote request that reached the writer, from the handler's start to its durable answer, by outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5] });
 
-    // These two gauges read state the writer and the lag monitor hand over through static calls, so they are
-    // process-wide like the counters (one server per process in production; in a test process the newest commit and
-    // the latest report of any server). The gauges of a server's own components are in ServerGauges.
+    // This gauge reads what the writer hands over through a static call, so it is process-wide like the counters (one
+    // server per process in production; in a test process the newest commit of any server). The gauges of a server's
+    // own components and of its store state are in ServerGauges.
     private static readonly ObservableGauge<double> LastCommitAge = Meter.CreateObservableGauge(
         "livevote.batch.last_commit.age", () => Stopwatch.GetElapsedTime(Volatile.Read(ref s_lastCommit)).TotalSeconds, "s",
         "Time since the writer last committed a batch (since start before the first).");
 
     private static long s_lastCommit = Stopwatch.GetTimestamp();
-
-    // Standby name -> replay lag in seconds, as last read from the primary; bounded by the number of standbys.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> StandbyLag = new(StringComparer.Ordinal);
-
-    private static readonly ObservableGauge<double> ReplicationLag = Meter.CreateObservableGauge(
-        "livevote.store.replication.lag",
-        () => StandbyLag.Select(kv => new Measurement<double>(kv.Value, new KeyValuePair<string, object?>("standby", kv.Key))),
-        "s", "Replay lag of each PostgreSQL standby as the primary reports it (pg_stat_replication); absent with SQLite.");
 
     /// <summary>Links kept on one batch span: enough to follow the sampled requests, bounded whatever the batch size.</summary>
     public const int MaxBatchLinks = 128;
@@ -119,20 +111,6 @@ internal static partial class LiveVoteTelemetry
             new("outcome", CaptchaOutcomeName(outcome)),
         }).ToArray()),
     ];
-
-    /// <summary>Replaces the standby lags with the primary's latest report (a standby gone from it is dropped).</summary>
-    public static void ReplicationLagMeasured(IReadOnlyDictionary<string, double> lagByStandby)
-    {
-        foreach (var standby in StandbyLag.Keys.Except(lagByStandby.Keys))
-        {
-            StandbyLag.TryRemove(standby, out _);
-        }
-
-        foreach (var (standby, lag) in lagByStandby)
-        {
-            StandbyLag[standby] = lag;
-        }
-    }
 
     /// <summary>
     /// Creates the static instruments now if nothing has touched them yet: the gauges must exist from start, not from

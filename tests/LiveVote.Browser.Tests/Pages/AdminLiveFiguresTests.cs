@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 
 namespace LiveVote.Browser.Tests.Pages;
 
-/// <summary>The producer desk's live figures (GET /v1/admin/stats about once a second) and its votes-per-second chart.</summary>
+/// <summary>The producer desk's live figures (GET /v1/admin/stats about once a second), its votes-per-second chart and database line.</summary>
 public sealed class AdminLiveFiguresTests(BrowserFixture browser) : PageTestBase(browser)
 {
     [Fact]
@@ -16,6 +16,12 @@ public sealed class AdminLiveFiguresTests(BrowserFixture browser) : PageTestBase
         await SignInAsync(page);
         await Expect(page.Locator("#stat-total")).ToHaveTextAsync("0");
         await Expect(page.Locator("#stat-queue")).ToContainTextAsync(" / ");
+
+        // The database status line: this test's server runs the embedded SQLite store, which has no replicas to describe.
+        var store = page.Locator("#store-state");
+        await Expect(store).ToHaveTextAsync("Database: embedded (SQLite)");
+        await Expect(store).ToHaveAttributeAsync("data-status", "embedded");
+        await Expect(store).ToHaveAttributeAsync("role", "status");
         var chart = page.Locator("#votes-chart svg");
         await Expect(chart).ToHaveAttributeAsync("data-peak", "0");
 

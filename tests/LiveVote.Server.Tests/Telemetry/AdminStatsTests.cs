@@ -68,6 +68,22 @@ public sealed class AdminStatsTests
         Assert.True(stats.GetProperty("totalAccepted").GetInt64() >= votes, stats.ToString());
     }
 
+    /// <summary>With the embedded SQLite store there is no cluster to describe: the console and readiness say so.</summary>
+    [Fact]
+    public async Task AdminStatsAndReadiness_WithSqlite_SayTheStoreIsEmbedded()
+    {
+        await using var server = new LiveVoteServer();
+
+        var stats = await StatsAsync(server.AdminClient());
+        using var ready = await server.Client().GetAsync("/readyz");
+        var health = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal("embedded", stats.GetProperty("store").GetProperty("status").GetString());
+        Assert.Equal(0, stats.GetProperty("store").GetProperty("syncStandbys").GetArrayLength());
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("embedded", health.GetProperty("store").GetProperty("status").GetString());
+    }
+
     private static async Task<JsonElement> StatsAsync(HttpClient admin)
     {
         using var response = await admin.GetAsync("/v1/admin/stats");

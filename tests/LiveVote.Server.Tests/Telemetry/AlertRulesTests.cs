@@ -16,6 +16,23 @@ public sealed class AlertRulesTests
         Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The store-state alerts fire on the series the PostgreSQL store exports, after their hold time, and clear again:
+    /// promtool evaluates them over scripted series (deploy/observability/livevote-alerts.test.yml).
+    /// </summary>
+    [Fact]
+    public async Task StoreStateAlerts_PassTheirPromtoolUnitTests()
+    {
+        var tests = await File.ReadAllTextAsync(ObservabilityFiles.AlertRuleTests);
+        Assert.Contains("alertname: LiveVoteNoSyncStandby", tests, StringComparison.Ordinal);
+        Assert.Contains("alertname: LiveVoteFailoverInProgress", tests, StringComparison.Ordinal);
+
+        var (exit, output) = await RunPromtoolAsync("test", "rules", ObservabilityFiles.AlertRuleTests);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ExamplePrometheusConfig_PassesPromtoolCheckConfigWithItsRules()
     {
@@ -33,7 +50,7 @@ public sealed class AlertRulesTests
         foreach (var alert in new[]
                  {
                      "LiveVoteHttp5xx", "LiveVoteStoreErrors", "LiveVoteWriteLatencyHigh", "LiveVoteQueueNearlyFull", "LiveVoteNoCommit",
-                     "LiveVoteResultsStale", "LiveVoteStandbyLag",
+                     "LiveVoteResultsStale", "LiveVoteStandbyLag", "LiveVoteNoSyncStandby", "LiveVoteFailoverInProgress",
                  })
         {
             Assert.Contains($"alert: {alert}\n", rules, StringComparison.Ordinal);

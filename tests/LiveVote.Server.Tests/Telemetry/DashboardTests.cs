@@ -5,12 +5,17 @@ namespace LiveVote.Server.Tests.Telemetry;
 public sealed class DashboardTests
 {
     /// <summary>
-    /// Names the dashboard may read before the server exports them, each with its reason. Nothing else: a panel on a
-    /// misspelled or renamed metric fails here.
+    /// Names the dashboard may read that the SQLite server of this test does not export, each with its reason (the
+    /// PostgreSQL tests read them by these names: ClusterStateMonitorTests, ReplicationLagMetricTests). Nothing else: a
+    /// panel on a misspelled or renamed metric fails here.
     /// </summary>
     private static readonly Dictionary<string, string> NotYetExported = new(StringComparer.Ordinal)
     {
-        ["livevote_store_replication_lag_seconds"] = "exported by the PostgreSQL store (issue 5), which is not built yet",
+        ["livevote_store_replication_lag_seconds"] = "exported only by the PostgreSQL store (this test runs SQLite)",
+        ["livevote_store_primary_reachable"] = "exported only by the PostgreSQL store (this test runs SQLite)",
+        ["livevote_store_sync_standbys"] = "exported only by the PostgreSQL store (this test runs SQLite)",
+        ["livevote_store_timeline"] = "exported only by the PostgreSQL store (this test runs SQLite)",
+        ["livevote_store_failovers_total"] = "exported only by the PostgreSQL store (this test runs SQLite)",
     };
 
     [Fact]
@@ -44,7 +49,8 @@ public sealed class DashboardTests
                  {
                      "livevote_votes_total", "livevote_vote_duration_seconds_bucket", "livevote_queue_depth", "livevote_queue_capacity",
                      "livevote_batch_commit_duration_seconds_bucket", "livevote_results_age_seconds", "livevote_sse_subscribers",
-                     "livevote_store_replication_lag_seconds",
+                     "livevote_store_replication_lag_seconds", "livevote_store_primary_reachable", "livevote_store_sync_standbys",
+                     "livevote_store_timeline", "livevote_store_failovers_total",
                  })
         {
             Assert.Contains(metric, all, StringComparison.Ordinal);

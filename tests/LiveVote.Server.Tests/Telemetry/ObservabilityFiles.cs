@@ -12,6 +12,9 @@ public static partial class ObservabilityFiles
 
     public static string AlertRules => Path.Combine(Directory, "livevote-alerts.yml");
 
+    /// <summary>promtool unit tests of the alert rules (<c>promtool test rules</c>).</summary>
+    public static string AlertRuleTests => Path.Combine(Directory, "livevote-alerts.test.yml");
+
     public static string PrometheusConfig => Path.Combine(Directory, "prometheus.yml");
 
     /// <summary>Every panel's PromQL (rows' nested panels included), with the panel's title.</summary>

@@ -1,6 +1,6 @@
 // The producer's live figures: GET /v1/admin/stats about once a second while the tab is visible (a hidden tab asks
 // nothing: nobody is looking, and a desk left open all night should not load the server), drawn into the figures
-// panel and the votes-per-second chart.
+// panel, the votes-per-second chart and the database status line.
 
 import { ApiError, adminApi } from './api.js';
 import { byId, formatNumber } from './dom.js';
@@ -80,7 +80,18 @@ export class LiveFigures {
     byId('stat-flagged').textContent = formatNumber(stats.flagged);
     byId('stat-queue').textContent = `${formatNumber(stats.queueDepth)} / ${formatNumber(stats.queueCapacity)}`;
     byId('stat-queue-meter').value = stats.queueCapacity > 0 ? stats.queueDepth / stats.queueCapacity : 0;
+    this.showStore(stats.store);
     byId('figures-state').textContent = `Updated ${new Date(stats.asOf).toLocaleTimeString('en-GB')}`;
     this.chart.add(Date.parse(stats.asOf) || Date.now(), stats.votesPerSecond);
+  }
+
+  // The database as this server last read it: which primary and synchronous standby, or what is missing. The line is a
+  // polite live region, so it is written only when it changes: a screen reader hears a failover, not a tick a second.
+  showStore(store) {
+    if (!store) return;
+    const line = byId('store-state');
+    if (line.dataset.status !== store.status) line.dataset.status = store.status;
+    const summary = byId('store-summary');
+    if (summary.textContent !== store.summary) summary.textContent = store.summary;
   }
 }
