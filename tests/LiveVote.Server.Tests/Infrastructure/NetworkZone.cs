@@ -48,5 +48,8 @@ internal sealed class NetworkZone(string name, string namespaceName, IPAddress a
         return start;
     }
 
+    /// <summary>This zone as the high-availability fixtures take it: its address, and every process started inside it.</summary>
+    public ZoneHost ToZoneHost() => ZoneHost.InNetworkNamespace(Name, Address.ToString(), Namespace);
+
     public override string ToString() => $"{Name} ({Address} in {Namespace})";
 }

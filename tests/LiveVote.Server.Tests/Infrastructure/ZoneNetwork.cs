@@ -41,6 +41,9 @@ internal sealed partial class ZoneNetwork : IAsyncDisposable
 
     public string BridgeNamespace => $"{_prefix}-bridge";
 
+    /// <summary>The zones' /24 (e.g. <c>10.83.7.0/24</c>): every zone and the host's end of the bridge are inside it.</summary>
+    public string Cidr => _subnet.ToString();
+
     public NetworkZone this[string zone] =>
         _zones.SingleOrDefault(z => z.Name == zone) ?? throw new ArgumentException($"No zone {zone}; zones: {string.Join(", ", _zones)}", nameof(zone));
 

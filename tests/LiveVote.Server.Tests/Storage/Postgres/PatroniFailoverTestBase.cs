@@ -31,7 +31,7 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
 
     public async Task InitializeAsync()
     {
-        Cluster = await PatroniCluster.StartAsync();
+        Cluster = await StartClusterAsync();
         Output.WriteLine($"cluster {Cluster.Scope} writable through HAProxy after {Cluster.BootTime.TotalSeconds:F1}s: {await Cluster.StateAsync()}");
         for (var i = 0; i < 2; i++)
         {
@@ -52,16 +52,29 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
 
     public async Task DisposeAsync()
     {
-        foreach (var node in _nodes)
+        try
         {
-            await node.DisposeAsync();
-        }
+            foreach (var node in _nodes)
+            {
+                await node.DisposeAsync();
+            }
 
-        if (Cluster is not null)
+            if (Cluster is not null)
+            {
+                await Cluster.DisposeAsync();
+            }
+        }
+        finally
         {
-            await Cluster.DisposeAsync();
+            await DisposeAfterClusterAsync();
         }
     }
+
+    /// <summary>Boots the cluster the scenario runs on: three zones on loopback unless a scenario places them elsewhere.</summary>
+    protected virtual Task<PatroniCluster> StartClusterAsync() => PatroniCluster.StartAsync();
+
+    /// <summary>Runs once the cluster is gone (also after a failed start): what a scenario built around it is torn down here.</summary>
+    protected virtual ValueTask DisposeAfterClusterAsync() => ValueTask.CompletedTask;
 
     /// <summary>
     /// Runs the load, calls <paramref name="kill"/> on the leader after a few seconds, waits for a writable primary
@@ -156,7 +169,8 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
 
     /// <summary>
     /// Polls every member's <c>GET /primary</c> (what HAProxy checks) every 100 ms from the kill on: when no member
-    /// answered 200 for the first time, and when one did again.
+    /// answered 200 for the first time, and when one did again. Each member has a loop of its own: a member cut off
+    /// from the network answers nothing until the HTTP timeout (3 s), which must not delay seeing another one lead.
     /// </summary>
     private sealed class PrimaryWatch : IDisposable
     {
@@ -198,30 +212,44 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
 
         private async Task LoopAsync(PatroniCluster cluster, Stopwatch clock)
         {
-            while (!_stop.IsCancellationRequested)
+            // Each member's last answer; judged only once every member answered (or timed out) at least once.
+            var primary = new bool?[cluster.Members.Count];
+            await Task.WhenAll(cluster.Members.Select((member, i) => Task.Run(async () =>
             {
-                var up = false;
-                foreach (var member in cluster.Members)
+                while (!_stop.IsCancellationRequested)
                 {
-                    up |= await cluster.IsPrimaryAsync(member);
-                }
+                    var answer = await cluster.IsPrimaryAsync(member);
+                    lock (primary)
+                    {
+                        primary[i] = answer;
+                        Judge(primary, clock);
+                    }
 
-                if (!up)
-                {
-                    WentDown = true;
+                    try
+                    {
+                        await Task.Delay(100, _stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
                 }
-                else if (WentDown && UpAgainAt is null)
-                {
-                    UpAgainAt = clock.Elapsed.TotalSeconds;
-                }
+            })));
+        }
 
-                try
-                {
-                    await Task.Delay(100, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+        private void Judge(bool?[] primary, Stopwatch clock)
+        {
+            if (primary.Any(answer => answer is null))
+            {
+                return;
+            }
+
+            if (!primary.Any(answer => answer == true))
+            {
+                WentDown = true;
+            }
+            else if (WentDown && UpAgainAt is null)
+            {
+                UpAgainAt = clock.Elapsed.TotalSeconds;
             }
         }
     }

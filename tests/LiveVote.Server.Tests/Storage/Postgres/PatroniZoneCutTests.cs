@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using LiveVote.Server.Tests.Infrastructure;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace LiveVote.Server.Tests.Storage.Postgres;
+
+/// <summary>
+/// A whole zone lost to the network, as Patroni sees it in production: each zone's etcd member and Patroni member (with
+/// its PostgreSQL) run inside that zone's network namespace (<see cref="ZoneNetwork"/>); HAProxy and the two API nodes
+/// run on the host and reach the zones over the bridge. Under vote load the leader's zone is cut off: its PostgreSQL
+/// keeps running, but its Patroni reaches only its own etcd member, which has no quorum, and no other member, so it
+/// demotes itself; HAProxy cannot reach it and marks it down; the other two zones elect the synchronous standby. After
+/// the heal the old leader rejoins as a replica (pg_rewind or re-clone). Besides what every scenario checks
+/// (<see cref="PatroniFailoverTestBase"/>), the isolated primary must have gone read-only on its own, and none of the
+/// rows only it holds was ever acknowledged.
+/// </summary>
+public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailoverTestBase(output)
+{
+    private static readonly TimeSpan IsolatedCheckInterval = TimeSpan.FromMilliseconds(500);
+    private ZoneNetwork? _network;
+
+    [Fact]
+    public async Task ZoneCut_LeadersZoneIsolated_OtherZonesTakeOver_IsolatedPrimaryAcknowledgesNothing_RejoinsAfterHeal()
+    {
+        var network = _network!;
+        Task<double>? readOnlyAfter = null;
+        var markedDownAfter = 0.0;
+        var readOnlySeconds = 0.0;
+        Dictionary<(string PollId, string VoterKey), (int Writer, long Seq)>? onIsolated = null;
+        var outcome = await RunAsync(
+            "zone-cut",
+            async leader =>
+            {
+                var cut = Stopwatch.StartNew();
+                await network.CutAsync(leader.Name);
+                readOnlyAfter = WaitReadOnlyInsideZoneAsync(network[leader.Name], leader, cut);
+                await Cluster.WaitMarkedDownAsync(leader, Recovery);
+                markedDownAfter = cut.Elapsed.TotalSeconds;
+            },
+            afterRecovery: async old =>
+            {
+                // Still cut off, a new leader elsewhere: the old primary must have stepped down by itself.
+                readOnlySeconds = await readOnlyAfter!;
+                onIsolated = await ReadVotesInsideZoneAsync(network[old.Name], old);
+                await network.HealAsync(old.Name);
+                await Cluster.WaitForReplicaAsync(old, Recovery);
+            });
+
+        var isolated = outcome.OldLeader;
+        Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"zone {isolated.Name} cut: HAProxy marked it down after {markedDownAfter:F2}s, its Patroni had it read-only after {readOnlySeconds:F2}s"));
+        Assert.NotEqual(isolated.Name, outcome.Leader.Name);
+        Assert.True(outcome.Timeline > outcome.OldTimeline, $"timeline {outcome.OldTimeline} -> {outcome.Timeline}");
+        Assert.True(outcome.PrimaryWentDown, "HAProxy's check never saw the cluster without a primary");
+
+        // What only the isolated member holds was never acknowledged: every answered vote is on the new primary under
+        // the id it was answered with (checked by RunAsync), and none matches a row the new primary does not have.
+        await using (var primary = new NpgsqlConnection(Cluster.ConnectionString(outcome.Leader)))
+        {
+            await primary.OpenAsync();
+            var onPrimary = await StoredVotes.ReadVotesAsync(primary);
+            var isolatedOnly = onIsolated!
+                .Where(row => !onPrimary.TryGetValue(row.Key, out var kept) || (kept.Writer, kept.Seq) != row.Value)
+                .ToDictionary();
+            foreach (var answer in outcome.Answers)
+            {
+                var key = (outcome.Load.Polls[answer.Poll].Id, TestTokens.VoterKey(outcome.Load.Viewers[answer.Viewer].ViewerId));
+                Assert.False(isolatedOnly.TryGetValue(key, out var row) && $"{row.Writer}-{row.Seq}" == answer.VoteId,
+                    $"vote {answer.VoteId} was acknowledged from the isolated old primary only");
+            }
+
+            Output.WriteLine($"isolated {isolated.Name}: {onIsolated!.Count} vote rows while cut off, {isolatedOnly.Count} of them not on the new primary (none acknowledged); {onPrimary.Count} on the new primary");
+        }
+
+        // Healed and rewound (or re-cloned), the old leader holds exactly what the new primary holds.
+        await Cluster.WaitForReplicaAsync(isolated, Recovery);
+        await Cluster.WaitForReplayAsync(isolated, outcome.Leader, Recovery);
+        await StoredVotes.AssertExactlyOnceAsync(Cluster.ConnectionString(isolated), outcome.Load, outcome.Answers, $"the rejoined {isolated.Name}");
+        Output.WriteLine($"after the heal: {await Cluster.StateAsync()}");
+    }
+
+    protected override async Task<PatroniCluster> StartClusterAsync()
+    {
+        _network = await ZoneNetwork.CreateAsync("zone_a", "zone_b", "zone_c");
+        Output.WriteLine($"zones {string.Join(", ", _network.Zones)}; host {_network.HostAddress} in {_network.Cidr}");
+
+        // HAProxy stays on the host's loopback (the default client side); pg_hba admits the zones' /24, which holds
+        // every member and the host's end of the bridge (HAProxy's and the test's connections come from there).
+        try
+        {
+            return await PatroniCluster.StartAsync(_network.Zones.Select(zone => zone.ToZoneHost()).ToList(), allowedCidr: _network.Cidr);
+        }
+        catch
+        {
+            // The cluster cleaned up after itself; the namespaces are ours to remove (dispose may not follow a failed start).
+            await _network.DisposeAsync();
+            throw;
+        }
+    }
+
+    protected override async ValueTask DisposeAfterClusterAsync()
+    {
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// From inside the cut zone (nothing else reaches it): waits until the member's Patroni answers <c>GET /primary</c>
+    /// with something other than 200 and its PostgreSQL is in recovery (read-only). Returns the seconds since the cut.
+    /// </summary>
+    private async Task<double> WaitReadOnlyInsideZoneAsync(NetworkZone zone, PatroniMember member, Stopwatch sinceCut)
+    {
+        const string Script = "import json,sys,urllib.request,urllib.error\n"
+            + "try:\n code=urllib.request.urlopen(sys.argv[1]+'primary',timeout=3).status\n"
+            + "except urllib.error.HTTPError as e:\n code=e.code\n"
+            + "role=json.load(urllib.request.urlopen(sys.argv[1]+'patroni',timeout=3)).get('role')\nprint(code,role)\n";
+        var lastRest = "";
+        var lastRecovery = "";
+        while (sinceCut.Elapsed < Recovery)
+        {
+            var rest = await ToolRun.RunAsync(zone.Wrap(ToolRun.Start("/usr/bin/python3", "-c", Script, member.RestUrl.ToString())));
+            var recovery = await PsqlInsideZoneAsync(zone, member, "SELECT pg_is_in_recovery()");
+            (lastRest, lastRecovery) = (rest.ToString(), recovery.ToString());
+            if (rest.Succeeded && !rest.Output.StartsWith("200", StringComparison.Ordinal) && recovery.Succeeded && recovery.Output.Trim() == "t")
+            {
+                Output.WriteLine($"isolated {member.Name}, seen from inside its zone: GET /primary and role {rest.Output.Trim()}, in recovery");
+                return sinceCut.Elapsed.TotalSeconds;
+            }
+
+            await Task.Delay(IsolatedCheckInterval);
+        }
+
+        throw new TimeoutException($"The isolated primary {member.Name} was still writable {Recovery.TotalSeconds:F0} s after the cut: " +
+            $"REST {lastRest}; pg_is_in_recovery {lastRecovery}\n{Cluster.Diagnostics()}");
+    }
+
+    /// <summary>The isolated member's votes (poll, voter key in hex) -> (writer, seq), read from inside its zone.</summary>
+    private async Task<Dictionary<(string PollId, string VoterKey), (int Writer, long Seq)>> ReadVotesInsideZoneAsync(NetworkZone zone, PatroniMember member)
+    {
+        var result = await PsqlInsideZoneAsync(zone, member, "SELECT poll_id, encode(voter_key, 'hex'), writer_id, seq FROM votes");
+        Assert.True(result.Succeeded, $"reading the isolated member's votes: {result}");
+        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('|'))
+            .ToDictionary(f => (f[0], f[1]), f => (int.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture)));
+    }
+
+    private Task<ToolResult> PsqlInsideZoneAsync(NetworkZone zone, PatroniMember member, string sql)
+    {
+        var start = ToolRun.Start(Path.Combine(PostgresServer.BinDirectory, "psql"),
+            "-h", member.Zone.Address, "-p", member.PostgresPort.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
+            "-d", PatroniCluster.Database, "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql);
+        start.Environment["PGPASSWORD"] = new NpgsqlConnectionStringBuilder(Cluster.ConnectionString(member)).Password;
+        start.Environment["PGCONNECT_TIMEOUT"] = "3";
+        return ToolRun.RunAsync(zone.Wrap(start), TimeSpan.FromSeconds(20));
+    }
+}
