@@ -29,6 +29,7 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
         var markedDownAfter = 0.0;
         var readOnlySeconds = 0.0;
         Dictionary<(string PollId, string VoterKey), (int Writer, long Seq)>? onIsolated = null;
+        string? electedWhileCut = null;
         var outcome = await RunAsync(
             "zone-cut",
             async leader =>
@@ -44,14 +45,19 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
                 // Still cut off, a new leader elsewhere: the old primary must have stepped down by itself.
                 readOnlySeconds = await readOnlyAfter!;
                 onIsolated = await ReadVotesInsideZoneAsync(network[old.Name], old);
+                electedWhileCut = (await Cluster.WaitForLeaderAsync(Recovery, member => member != old)).Name;
                 await network.HealAsync(old.Name);
-                await Cluster.WaitForReplicaAsync(old, Recovery);
+                await WaitRejoinedAsReplicaAsync(old);
             });
 
         var isolated = outcome.OldLeader;
         Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"zone {isolated.Name} cut: HAProxy marked it down after {markedDownAfter:F2}s, its Patroni had it read-only after {readOnlySeconds:F2}s"));
         Assert.NotEqual(isolated.Name, outcome.Leader.Name);
+
+        // The heal moves nothing: the member the two zones elected still leads (a leader change now would be a
+        // promotion of a member that may lack what the elected one acknowledged).
+        Assert.Equal(electedWhileCut, outcome.Leader.Name);
         Assert.True(outcome.Timeline > outcome.OldTimeline, $"timeline {outcome.OldTimeline} -> {outcome.Timeline}");
         Assert.True(outcome.PrimaryWentDown, "HAProxy's check never saw the cluster without a primary");
 
@@ -136,6 +142,37 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
 
         throw new TimeoutException($"The isolated primary {member.Name} was still writable {Recovery.TotalSeconds:F0} s after the cut: " +
             $"REST {lastRest}; pg_is_in_recovery {lastRecovery}\n{Cluster.Diagnostics()}");
+    }
+
+    /// <summary>
+    /// After the heal: waits until the old leader replicates from the leader the other zones elected, and fails at once
+    /// if it takes the leader key back instead. That happened here in one run of three with Debian's Patroni 3.0.2:
+    /// the rejoining zone's etcd member still served its stale copy (Patroni's etcd3 reads are serializable), which
+    /// named the old leader as lock owner; its Patroni, its lease long expired, took a new lease and wrote the leader
+    /// key unconditionally (etcd3 <c>_update_leader</c> in 3.0.2), promoted its stale PostgreSQL and made the elected
+    /// leader demote: every vote that leader had acknowledged was gone. Upstream made that write conditional
+    /// (patroni/patroni#2689, #2693, after 3.0.2).
+    /// </summary>
+    private async Task WaitRejoinedAsReplicaAsync(PatroniMember old)
+    {
+        var clock = Stopwatch.StartNew();
+        PatroniClusterState? last = null;
+        while (clock.Elapsed < Recovery)
+        {
+            last = await Cluster.StateAsync() ?? last;
+            Assert.False(last?.Leader?.Name == old.Name,
+                $"after the heal the isolated old leader {old.Name} took the leader key back and leads on its stale data " +
+                $"(every vote the elected leader acknowledged since the cut is lost): {last}\n{Cluster.Diagnostics()}");
+            if (last is { Leader: { } leader } && last.Members.Any(m => m.Name == old.Name && m.Role is "replica" or "sync_standby"
+                && m.State is "running" or "streaming" && m.Timeline == leader.Timeline))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{old.Name} did not rejoin as a replica within {Recovery.TotalSeconds:F0} s of the heal: {last}\n{Cluster.Diagnostics()}");
     }
 
     /// <summary>The isolated member's votes (poll, voter key in hex) -> (writer, seq), read from inside its zone.</summary>
