@@ -21,6 +21,12 @@ namespace LiveVote.Server.Tests.Infrastructure;
 public sealed class PatroniCluster : IAsyncDisposable
 {
     public const string Database = "livevote";
+
+    /// <summary>
+    /// A commit that waits for the synchronous standby (it writes WAL), for probes in the <c>postgres</c> database.
+    /// Never ended by a cancel or statement timeout: a cancelled wait returns as a local commit "success".
+    /// </summary>
+    public const string ProbeWrite = "CREATE TABLE IF NOT EXISTS ha_probe (at timestamptz); INSERT INTO ha_probe VALUES (now())";
     private static readonly TimeSpan BootDeadline = TimeSpan.FromMinutes(3);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
     private readonly string _superuserPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
@@ -196,11 +202,15 @@ public sealed class PatroniCluster : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(HaproxyConnectionString.Replace("Pooling=true", "Pooling=false", StringComparison.Ordinal));
+                await using var connection = new NpgsqlConnection(HaproxyConnectionString
+                    .Replace("Pooling=true", "Pooling=false", StringComparison.Ordinal)
+                    .Replace($"Database={Database}", "Database=postgres", StringComparison.Ordinal));
                 await connection.OpenAsync();
-                // txid_current() takes a transaction id, so the statement commits and waits for the synchronous standby.
-                await using var command = new NpgsqlCommand("SET statement_timeout = '5s'; SELECT txid_current()", connection) { CommandTimeout = 10 };
-                await command.ExecuteScalarAsync();
+
+                // A row, not just a transaction id: a transaction that wrote no WAL commits without waiting for the
+                // synchronous standby. The probe table lives in the postgres database, beside LiveVote's.
+                await using var command = new NpgsqlCommand(ProbeWrite, connection) { CommandTimeout = 30 };
+                await command.ExecuteNonQueryAsync();
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)

@@ -20,10 +20,12 @@ public sealed class VoteLoad
     private readonly ConcurrentQueue<InterimAnswer> _interim = new();
     private readonly HttpClient[] _clients;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _thinkTime;
     private Task[] _load = [];
 
-    private VoteLoad(IReadOnlyList<LiveVoteServer> nodes, PollDto[] polls, RegisterViewerResponse[] viewers)
+    private VoteLoad(IReadOnlyList<LiveVoteServer> nodes, PollDto[] polls, RegisterViewerResponse[] viewers, TimeSpan thinkTime)
     {
+        _thinkTime = thinkTime;
         Nodes = nodes;
         Polls = polls;
         Viewers = viewers;
@@ -44,8 +46,11 @@ public sealed class VoteLoad
     /// <summary>Every answer that was not final (the vote was sent again): its status (0: no answer) and Retry-After.</summary>
     public IReadOnlyCollection<InterimAnswer> Interim => _interim;
 
-    /// <summary>Opens <paramref name="pollCount"/> polls (seen open on every node) and registers the viewers.</summary>
-    public static async Task<VoteLoad> PrepareAsync(IReadOnlyList<LiveVoteServer> nodes, int viewerCount, int pollCount)
+    /// <summary>
+    /// Opens <paramref name="pollCount"/> polls (seen open on every node) and registers the viewers. Each viewer
+    /// pauses <paramref name="thinkTime"/> between its votes (none: as fast as the fleet answers).
+    /// </summary>
+    public static async Task<VoteLoad> PrepareAsync(IReadOnlyList<LiveVoteServer> nodes, int viewerCount, int pollCount, TimeSpan thinkTime = default)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         var admin = nodes[0].AdminClient();
@@ -62,7 +67,7 @@ public sealed class VoteLoad
             }
         }
 
-        return new VoteLoad(nodes, polls, await Api.RegisterManyAsync(admin, viewerCount));
+        return new VoteLoad(nodes, polls, await Api.RegisterManyAsync(admin, viewerCount), thinkTime);
     }
 
     public void Start()
@@ -119,6 +124,10 @@ public sealed class VoteLoad
             var poll = (viewer + i) % Polls.Length;
             var optionId = Options[(viewer + poll) % Options.Length];
             _answers.Enqueue(await VoteUntilAnsweredAsync(viewer, poll, optionId));
+            if (_thinkTime > TimeSpan.Zero && !_stop.IsCancellationRequested)
+            {
+                await Task.Delay(_thinkTime);
+            }
         }
     }
 

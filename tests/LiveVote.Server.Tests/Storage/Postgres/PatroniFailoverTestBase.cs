@@ -16,7 +16,11 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int ViewerCount = 300;
-    private const int PollCount = 200;
+    private const int PollCount = 300;
+
+    // A steady load (at most 300 / 0.25 s = 1,200 votes/s) rather than as fast as the fleet answers: the cluster's
+    // Patroni, etcd and HAProxy share the 2 cores, and the viewers must not run out of polls before the rejoin ends.
+    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LoadBeforeKill = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan LoadAfterRecovery = TimeSpan.FromSeconds(4);
 
@@ -86,7 +90,7 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
         string scenario, Func<PatroniMember, Task> kill, bool outage = true, TimeSpan? observe = null, Func<PatroniMember, Task>? afterRecovery = null)
     {
         ArgumentNullException.ThrowIfNull(kill);
-        var load = await VoteLoad.PrepareAsync(_nodes, ViewerCount, PollCount);
+        var load = await VoteLoad.PrepareAsync(_nodes, ViewerCount, PollCount, ThinkTime);
         load.Start();
         await Task.Delay(LoadBeforeKill);
 

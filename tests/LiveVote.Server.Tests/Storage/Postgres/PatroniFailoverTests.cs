@@ -42,15 +42,15 @@ public sealed class PatroniFailoverTests(ITestOutputHelper output) : PatroniFail
     [Fact]
     public async Task ZombiePrimary_KillOfTheLeadersPatroniOnly_TheOldPrimaryAcknowledgesNothingOnceFenced()
     {
-        var markedDownAt = 0.0;
-        VoteLoad? load = null;
+        var markedDownAfter = TimeSpan.Zero;
         var outcome = await RunAsync("zombie-primary", async leader =>
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             Cluster.KillPatroni(leader);
             await Cluster.WaitMarkedDownAsync(leader, Recovery);
+            markedDownAfter = clock.Elapsed;
         });
-        load = outcome.Load;
-        markedDownAt = load.Clock.Elapsed.TotalSeconds;
+        var load = outcome.Load;
 
         var zombie = outcome.OldLeader;
         Assert.NotEqual(zombie.Name, outcome.Leader.Name);
@@ -72,10 +72,33 @@ public sealed class PatroniFailoverTests(ITestOutputHelper output) : PatroniFail
                 $"vote {answer.VoteId} was acknowledged from the fenced old primary only");
         }
 
-        // Its commits after the cut wait for a synchronous standby that now follows the new primary.
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'", connection);
-        Output.WriteLine($"zombie {zombie.Name}: {zombieOnly.Count} rows the new primary does not have (none acknowledged), " +
-            $"{await command.ExecuteScalarAsync()} backends waiting for synchronous replication; {onZombie.Count} rows there, {onPrimary.Count} on the new primary");
+        // And it could acknowledge nothing even to a client that reached it directly: a commit there waits for a
+        // synchronous standby that now follows the new primary. Ended by terminating the backend (the connection
+        // closes, no success), never by a cancel, which would end the wait with a locally committed "success".
+        await using var probe = new NpgsqlConnection(Cluster.ConnectionString(zombie, "postgres"));
+        await probe.OpenAsync();
+        await using var commitCommand = new NpgsqlCommand(PatroniCluster.ProbeWrite, probe) { CommandTimeout = 0 };
+        var commit = commitCommand.ExecuteNonQueryAsync();
+        await using var waits = new NpgsqlCommand($"SELECT wait_event FROM pg_stat_activity WHERE pid = {probe.ProcessID}", connection);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        string? waitEvent = null;
+        while (!commit.IsCompleted && waitEvent != "SyncRep" && clock.Elapsed < Recovery)
+        {
+            waitEvent = await waits.ExecuteScalarAsync() as string;
+            await Task.Delay(100);
+        }
+
+        Assert.False(commit.IsCompletedSuccessfully, "a commit on the fenced old primary returned");
+        Assert.Equal("SyncRep", waitEvent);
+        await using (var terminate = new NpgsqlCommand($"SELECT pg_terminate_backend({probe.ProcessID})", connection))
+        {
+            await terminate.ExecuteScalarAsync();
+        }
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => commit);
+        Output.WriteLine($"HAProxy marked {zombie.Name} down {markedDownAfter.TotalSeconds:F2}s after its Patroni was killed; " +
+            $"{zombieOnly.Count} rows there the new primary does not have (none acknowledged); {onZombie.Count} rows there, {onPrimary.Count} on the new primary; " +
+            "a direct commit there waited for synchronous replication until terminated");
     }
 
     [Fact]
