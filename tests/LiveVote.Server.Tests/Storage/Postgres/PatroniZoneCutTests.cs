@@ -21,6 +21,7 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailoverTestBase(output)
 {
     private static readonly TimeSpan IsolatedCheckInterval = TimeSpan.FromMilliseconds(500);
+    private readonly CancellationTokenSource _testEnded = new();
     private ZoneNetwork? _network;
 
     [Fact]
@@ -110,6 +111,8 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
 
     protected override async ValueTask DisposeAfterClusterAsync()
     {
+        // A check of the isolated zone still running (the scenario failed before awaiting it) stops here, not 2 min later.
+        await _testEnded.CancelAsync();
         if (_network is not null)
         {
             await _network.DisposeAsync();
@@ -128,7 +131,7 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
             + "role=json.load(urllib.request.urlopen(sys.argv[1]+'patroni',timeout=3)).get('role')\nprint(code,role)\n";
         var lastRest = "";
         var lastRecovery = "";
-        while (sinceCut.Elapsed < Recovery)
+        while (sinceCut.Elapsed < Recovery && !_testEnded.IsCancellationRequested)
         {
             var rest = await ToolRun.RunAsync(zone.Wrap(ToolRun.Start("/usr/bin/python3", "-c", Script, member.RestUrl.ToString())));
             var recovery = await PsqlInsideZoneAsync(zone, member, "SELECT pg_is_in_recovery()");
@@ -139,7 +142,13 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
                 return sinceCut.Elapsed.TotalSeconds;
             }
 
-            await Task.Delay(IsolatedCheckInterval);
+            try
+            {
+                await Task.Delay(IsolatedCheckInterval, _testEnded.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         throw new TimeoutException($"The isolated primary {member.Name} was still writable {Recovery.TotalSeconds:F0} s after the cut: " +
