@@ -40,7 +40,7 @@ public sealed record FailoverFigures(
         var line = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["scenario"] = Scenario,
-            ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["at"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["boot_s"] = Math.Round(BootSeconds, 2),
             ["without_primary_s"] = Math.Round(SecondsWithoutPrimary, 2),
             ["first_201_s"] = Math.Round(SecondsToFirst201, 2),
