@@ -35,7 +35,7 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
 
     public async Task InitializeAsync()
     {
-        Cluster = await PatroniCluster.StartAsync();
+        Cluster = await StartClusterAsync();
         Output.WriteLine($"cluster {Cluster.Scope} writable through HAProxy after {Cluster.BootTime.TotalSeconds:F1}s: {await Cluster.StateAsync()}");
         for (var i = 0; i < 2; i++)
         {
@@ -56,16 +56,29 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
 
     public async Task DisposeAsync()
     {
-        foreach (var node in _nodes)
+        try
         {
-            await node.DisposeAsync();
-        }
+            foreach (var node in _nodes)
+            {
+                await node.DisposeAsync();
+            }
 
-        if (Cluster is not null)
+            if (Cluster is not null)
+            {
+                await Cluster.DisposeAsync();
+            }
+        }
+        finally
         {
-            await Cluster.DisposeAsync();
+            await DisposeAfterClusterAsync();
         }
     }
+
+    /// <summary>Boots the cluster the scenario runs on: three zones on loopback unless a scenario places them elsewhere.</summary>
+    protected virtual Task<PatroniCluster> StartClusterAsync() => PatroniCluster.StartAsync();
+
+    /// <summary>Runs once the cluster is gone (also after a failed start): what a scenario built around it is torn down here.</summary>
+    protected virtual ValueTask DisposeAfterClusterAsync() => ValueTask.CompletedTask;
 
     /// <summary>
     /// Runs the load, calls <paramref name="kill"/> on the leader after a few seconds, waits for a writable primary
