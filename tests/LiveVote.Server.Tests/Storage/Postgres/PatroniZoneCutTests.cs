@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using LiveVote.Server.Tests.Infrastructure;
@@ -162,7 +163,8 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
     /// named the old leader as lock owner; its Patroni, its lease long expired, took a new lease and wrote the leader
     /// key unconditionally (etcd3 <c>_update_leader</c> in 3.0.2), promoted its stale PostgreSQL and made the elected
     /// leader demote: every vote that leader had acknowledged was gone. Upstream made that write conditional
-    /// (patroni/patroni#2689, #2693, after 3.0.2).
+    /// (patroni/patroni#2689, #2693, after 3.0.2); the members therefore use Patroni's etcd v2 client, whose renewal is
+    /// a compare-and-swap. This check stays: it is what shows the choice holds.
     /// </summary>
     private async Task WaitRejoinedAsReplicaAsync(PatroniMember old)
     {
@@ -193,18 +195,22 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
         throw new TimeoutException($"{old.Name} did not rejoin as a replica within {Recovery.TotalSeconds:F0} s of the heal: {last}\n{Cluster.Diagnostics()}");
     }
 
-    /// <summary>Who holds Patroni's leader key, by a linearizable read through <paramref name="etcd"/> (null if nobody).</summary>
+    /// <summary>
+    /// Who holds Patroni's leader key (its etcd v2 client keeps it under <c>/v2/keys/namespace/scope/leader</c>), by a
+    /// quorum read through <paramref name="etcd"/> (null if nobody).
+    /// </summary>
     private async Task<string?> LeaderKeyHolderAsync(EtcdMember etcd)
     {
-        var key = Convert.ToBase64String(Encoding.UTF8.GetBytes($"/{Cluster.Namespace}/{Cluster.Scope}/leader"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var response = await http.PostAsync(new Uri($"http://{etcd.ClientEndpoint}/v3/kv/range"),
-            new StringContent($"{{\"key\":\"{key}\"}}", Encoding.UTF8, "application/json"));
+        using var response = await http.GetAsync(new Uri($"http://{etcd.ClientEndpoint}/v2/keys/{Cluster.Namespace}/{Cluster.Scope}/leader?quorum=true"));
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
         response.EnsureSuccessStatusCode();
-        using var range = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return range.RootElement.TryGetProperty("kvs", out var kvs) && kvs.GetArrayLength() > 0
-            ? Encoding.UTF8.GetString(Convert.FromBase64String(kvs[0].GetProperty("value").GetString()!))
-            : null;
+        using var key = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return key.RootElement.GetProperty("node").GetProperty("value").GetString();
     }
 
     /// <summary>The isolated member's votes (poll, voter key in hex) -> (writer, seq), read from inside its zone.</summary>
