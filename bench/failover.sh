@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Failover figures of the Patroni scenarios (tests/LiveVote.Server.Tests/Storage/Postgres/PatroniFailoverTests.cs):
+# Failover figures of the Patroni scenarios (tests/LiveVote.Server.Tests/Storage/Postgres/PatroniFailoverTests.cs and
+# PatroniZoneCutTests.cs):
 # runs them RUNS times (default 3), each run booting real etcd, Patroni, PostgreSQL and HAProxy processes on loopback,
 # with LIVEVOTE_FAILOVER_FIGURES set so every scenario appends one JSON line of figures; then prints, per scenario,
 # the median of each figure as a markdown table (and writes it to bench/results/failover-<date>.md).
@@ -7,7 +8,7 @@
 #
 #   bench/failover.sh [RUNS]
 #
-# Environment (optional): FILTER (default FullyQualifiedName~PatroniFailoverTests; add e.g. &FullyQualifiedName~Zombie),
+# Environment (optional): FILTER (default: both classes; e.g. FullyQualifiedName~Zombie for one scenario),
 #   SKIP_BUILD=1 (use the Release build already there), RESULTS (output file), FIGURES (JSON lines file, kept).
 # Needs patroni, etcd-server, etcd-client and haproxy installed (test.sh installs them). Runs as root: the members
 # run as the postgres user.
@@ -15,7 +16,7 @@ set -euo pipefail
 
 runs=${1:-3}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-filter=${FILTER:-FullyQualifiedName~PatroniFailoverTests}
+filter=${FILTER:-FullyQualifiedName~PatroniFailoverTests|FullyQualifiedName~PatroniZoneCutTests}
 stamp=$(date -u +%Y%m%d-%H%M%S)
 figures=${FIGURES:-/tmp/livevote-failover-figures-$stamp.jsonl}
 results=${RESULTS:-$root/bench/results/failover-$stamp.md}
