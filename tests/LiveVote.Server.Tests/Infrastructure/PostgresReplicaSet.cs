@@ -10,9 +10,10 @@ namespace LiveVote.Server.Tests.Infrastructure;
 /// Three PostgreSQL servers on loopback, one per "zone": a primary (zone_a) and two standbys (zone_b, zone_c) cloned
 /// with <c>pg_basebackup -R</c>, streaming with synchronous replication <c>ANY 1 (zone_b, zone_c)</c>, so a commit is
 /// acknowledged only once a standby has it on disk.
-/// Failover is scripted here rather than run by Patroni + etcd: those need their own network services, REST ports and
-/// a DCS quorum, far more moving parts and start-up time than a test can afford; the script does what Patroni does on
-/// a primary's death (promote the most advanced synchronous standby, repoint the others to it).
+/// Failover is scripted here: the fast variant for tests about the store's own behaviour (a few seconds to boot, a
+/// promotion on demand). Production fails over with Patroni, which <see cref="PatroniCluster"/> runs for the
+/// high-availability scenarios; the script does what Patroni does on a primary's death (promote the most advanced
+/// synchronous standby, repoint the others to it).
 /// As root every server runs as the <c>postgres</c> user (PostgreSQL refuses root).
 /// </summary>
 public sealed class PostgresReplicaSet : IAsyncDisposable

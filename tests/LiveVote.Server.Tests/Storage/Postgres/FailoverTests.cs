@@ -7,7 +7,7 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// <summary>
 /// Three zones (a primary and two synchronous standbys) under steady vote load from two API nodes; the primary is
 /// killed with SIGKILL mid-stream and the most advanced standby promoted by script (see <see cref="PostgresReplicaSet"/>
-/// for why not Patroni). The nodes find the new primary through their multi-host connection string; clients retry the
+/// for why; <see cref="PatroniFailoverTests"/> is how production fails over). The nodes find the new primary through their multi-host connection string; clients retry the
 /// same vote on 503s, lost connections and timeouts (<see cref="VoteLoad"/>). Nothing acknowledged may be lost or counted twice.
 /// The outage and throughput figures are printed, never asserted.
 /// </summary>
