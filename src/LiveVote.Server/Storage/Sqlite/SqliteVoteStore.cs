@@ -156,11 +156,13 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
             await _connection.DisposeAsync();
             _connection = null;
 
-            // Closing the last connection normally deletes the WAL; one left with frames (a connection of this process
-            // still open at that moment) is emptied from a fresh connection, so the file alone carries every vote.
+            // Closing the last connection normally deletes the WAL. A read that began after the pool was cleared (a late
+            // request) leaves a pooled reader open, so the close above was not the last: clear the pool again and close
+            // a fresh connection last, which checkpoints and deletes the WAL, so the file alone carries every vote.
             var wal = new FileInfo(_path + "-wal");
-            if (wal.Exists && wal.Length > 0)
+            if (wal.Exists)
             {
+                SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
                 await using var last = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
                 await last.OpenAsync();
                 await using (var wait = last.CreateCommand())
