@@ -14,36 +14,14 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// <c>ClusterStateMonitor</c> through its own connection. A primary with two synchronous standbys
 /// (<see cref="PostgresReplicaSet"/>) and one node; every wait has a deadline, none is a timing assertion.
 /// </summary>
-public sealed partial class ClusterStateMonitorTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class ClusterStateMonitorTests(ITestOutputHelper output) : ReplicaSetNodeTestBase("state-node")
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
-    private PostgresReplicaSet? _zones;
-    private LiveVoteServer? _node;
-
-    public async Task InitializeAsync()
-    {
-        _zones = await PostgresReplicaSet.StartAsync();
-        _node = PostgresNode.Start(_zones.MultiHostConnectionString, "state-node");
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        if (_zones is not null)
-        {
-            await _zones.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task SyncStandbys_FallToZeroWhenTheStandbysStop_NodeStaysReadyAndSaysWritesWait_ThenTheyComeBack()
     {
-        var zones = _zones!;
-        var client = _node!.Client();
+        var zones = Zones;
+        var client = Server.Client();
         var primary = $"127.0.0.1:{zones.Primary.Port}";
 
         var (status, health) = await ReadinessWhenAsync(client, h => h.Store?.Status == "primary" && h.Store.SyncStandbys.Count == 2);
@@ -62,7 +40,7 @@ public sealed partial class ClusterStateMonitorTests(ITestOutputHelper output) :
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal($"store: primary {primary}, timeline 1, no synchronous standby: writes wait", health.Detail);
         Assert.Empty(health.Store!.SyncStandbys);
-        var stats = await StoreOfStatsAsync(_node.AdminClient());
+        var stats = await StoreOfStatsAsync(Server.AdminClient());
         Assert.Equal("no-sync-standby", stats.Status);
         Assert.Equal(primary, stats.Primary);
         metrics = await MetricsWhenAsync(client, m => Value(m, "livevote_store_sync_standbys") == 0);
@@ -78,8 +56,8 @@ public sealed partial class ClusterStateMonitorTests(ITestOutputHelper output) :
     [Fact]
     public async Task PrimaryLost_NodeIsNotReadyWithTheReason_ThenAPromotionIsSeenAsANewTimelineAndOneFailover()
     {
-        var zones = _zones!;
-        var client = _node!.Client();
+        var zones = Zones;
+        var client = Server.Client();
         var (_, before) = await ReadinessWhenAsync(client, h => h.Store?.Status == "primary");
         var oldPrimary = before.Store!.Primary;
         Assert.Equal($"127.0.0.1:{zones.Primary.Port}", oldPrimary);
@@ -99,7 +77,7 @@ public sealed partial class ClusterStateMonitorTests(ITestOutputHelper output) :
 
         var promoted = await zones.PromoteMostAdvancedStandbyAsync();
         await zones.RepointStandbysAsync();
-        var after = await StoreOfStatsWhenAsync(_node.AdminClient(), s => s.Primary is not null && s.Failovers > 0);
+        var after = await StoreOfStatsWhenAsync(Server.AdminClient(), s => s.Primary is not null && s.Failovers > 0);
         output.WriteLine($"after promoting {promoted}: {after.Summary}");
         Assert.Equal($"127.0.0.1:{promoted.Port}", after.Primary);
         Assert.NotEqual(oldPrimary, after.Primary);

@@ -12,35 +12,13 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// vote must not be answered before the row is on a synchronous standby. A primary with two synchronous standbys
 /// (<see cref="PostgresReplicaSet"/>, <c>ANY 1</c>) and one node.
 /// </summary>
-public sealed class PostgresUnreplicatedCommitTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresUnreplicatedCommitTests(ITestOutputHelper output) : ReplicaSetNodeTestBase(Node)
 {
     private const string Node = "node-a";
-    private PostgresReplicaSet? _zones;
-    private LiveVoteServer? _node;
-
-    public async Task InitializeAsync()
-    {
-        _zones = await PostgresReplicaSet.StartAsync();
-        _node = PostgresNode.Start(_zones.MultiHostConnectionString, Node);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-
-        if (_zones is not null)
-        {
-            await _zones.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Vote_WhoseWaitForTheStandbyIsCancelled_IsAnswered503AndItsRetryIsSettledOnceTheStandbysAreBack()
     {
-        var zones = _zones!;
+        var zones = Zones;
         var primary = PostgresReplicaSet.ConnectionString(zones.Primary);
         var client = NewClient();
         var poll = await CreateOpenPollAsync(client);
@@ -92,7 +70,7 @@ public sealed class PostgresUnreplicatedCommitTests(ITestOutputHelper output) : 
     [Fact]
     public async Task Writer_AfterACommitOfUnknownOutcome_DropsThatConnection()
     {
-        var primary = PostgresReplicaSet.ConnectionString(_zones!.Primary);
+        var primary = PostgresReplicaSet.ConnectionString(Zones.Primary);
         var client = NewClient();
         var poll = await CreateOpenPollAsync(client);
 
@@ -119,7 +97,7 @@ public sealed class PostgresUnreplicatedCommitTests(ITestOutputHelper output) : 
     [Fact]
     public async Task Node_AfterACommitOfUnknownOutcome_IsNotReadyUntilItsWriterReconnects()
     {
-        var zones = _zones!;
+        var zones = Zones;
         var client = NewClient();
         var poll = await CreateOpenPollAsync(client);
         var token = PostgresNode.ViewerToken("unready-viewer");
@@ -168,11 +146,11 @@ public sealed class PostgresUnreplicatedCommitTests(ITestOutputHelper output) : 
         return await Api.VoteWithRetryAsync(client, pollId, token, "b");
     }
 
-    private HttpClient NewClient() => new() { BaseAddress = _node!.Client().BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+    private HttpClient NewClient() => new() { BaseAddress = Server.Client().BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
 
     private async Task<string> CreateOpenPollAsync(HttpClient client)
     {
-        var poll = await Api.CreateOpenPollAsync(_node!.AdminClient());
+        var poll = await Api.CreateOpenPollAsync(Server.AdminClient());
         Assert.Equal("open", (await Api.ResultsWhenAsync(client, poll.Id, r => r.Status == "open")).Status);
         return poll.Id;
     }
@@ -184,8 +162,8 @@ public sealed class PostgresUnreplicatedCommitTests(ITestOutputHelper output) : 
     /// </summary>
     private async Task<(HttpResponseMessage Answer, int Backend)> VoteWhoseWaitIsCancelledAsync(HttpClient client, string pollId, string token)
     {
-        var primary = PostgresReplicaSet.ConnectionString(_zones!.Primary);
-        await _zones.StopStandbysAsync();
+        var primary = PostgresReplicaSet.ConnectionString(Zones.Primary);
+        await Zones.StopStandbysAsync();
         var vote = Api.VoteAsync(client, pollId, token, "b");
         if (await PostgresBackends.WaitForAsync(primary, Node, "IPC", "SyncRep", () => vote.IsCompleted) is not { } waiting)
         {
