@@ -50,6 +50,10 @@ public sealed record VoteResponse(string Status, string VoteId, string Receipt);
 /// True when the producer froze the public results: <paramref name="Totals"/> are the snapshot taken at the freeze and
 /// <paramref name="AsOf"/> its time, while counting goes on behind it. Always false in the admin live view.
 /// </param>
+/// <param name="StalePartitions">
+/// With voters spread over several store clusters: the partitions whose part of the totals is not current (the node
+/// could not read that cluster lately, so its last good totals are shown); null when every part is current.
+/// </param>
 public sealed record ResultsDto(
     string PollId,
     string Status,
@@ -57,7 +61,8 @@ public sealed record ResultsDto(
     long Total,
     long Version,
     DateTimeOffset AsOf,
-    bool Frozen = false);
+    bool Frozen = false,
+    IReadOnlyList<int>? StalePartitions = null);
 
 public sealed record AuditEntryDto(
     long Seq,
@@ -71,10 +76,13 @@ public sealed record AuditEntryDto(
     string Hash,
     int Chain = 0);
 
-public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next);
+/// <param name="Partition">The store partition (cluster) whose trail this page is: each cluster keeps its own chains.</param>
+/// <param name="Partitions">How many partitions the poll's voters are spread over: pages of every one make the whole trail.</param>
+public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next, int Partition = 0, int Partitions = 1);
 
 /// <param name="Store">The database's state as this node last read it (<see cref="StoreStateDto"/>); null on <c>/healthz</c>.</param>
-public sealed record HealthDto(string Status, string? Detail, StoreStateDto? Store = null);
+/// <param name="Partitions">Each store partition's state, in partition order (one entry with one cluster); null on <c>/healthz</c>.</param>
+public sealed record HealthDto(string Status, string? Detail, StoreStateDto? Store = null, IReadOnlyList<StoreStateDto>? Partitions = null);
 
 /// <summary>
 /// The store as a node sees it (readiness, <c>GET /v1/admin/stats</c>). With the embedded SQLite store only
@@ -88,6 +96,7 @@ public sealed record HealthDto(string Status, string? Detail, StoreStateDto? Sto
 /// <param name="Failovers">Timeline changes this node has seen since it started.</param>
 /// <param name="Since">When the state last changed.</param>
 /// <param name="ReadAt">When the node last read it.</param>
+/// <param name="Partition">The store partition (cluster index in <c>LiveVote:Postgres:Partitions</c>) this state is of.</param>
 public sealed record StoreStateDto(
     string Status,
     string Summary,
@@ -96,7 +105,8 @@ public sealed record StoreStateDto(
     IReadOnlyList<string> SyncStandbys,
     long Failovers,
     DateTimeOffset? Since,
-    DateTimeOffset? ReadAt);
+    DateTimeOffset? ReadAt,
+    int Partition = 0);
 
 /// <summary>Machine-readable error codes carried in the problem+json <c>code</c> member. They are part of the API.</summary>
 public static class ErrorCodes

@@ -107,5 +107,19 @@ internal static class PostgresSchema
         );
         CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
         """,
+
+        // 6: which cluster this is, for good (docs/design.md, section 11): a generated id, the partition index the first
+        // node mapped it to, and the fleet's cluster map (the ids of partitions 0, 1, ... joined by ','), which only ever
+        // grows by appending. A node whose configured map disagrees refuses to start (ClusterMapCheck), so no
+        // misconfiguration can put one voter in two clusters.
+        """
+        CREATE TABLE cluster_identity (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            cluster_id uuid NOT NULL,
+            partition_index integer CHECK (partition_index >= 0),
+            map text
+        );
+        INSERT INTO cluster_identity (cluster_id) VALUES (gen_random_uuid());
+        """,
     ];
 }
