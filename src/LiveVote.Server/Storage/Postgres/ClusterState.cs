@@ -108,5 +108,6 @@ internal sealed record ClusterState(
         };
     }
 
-    public StoreStateDto ToDto() => new(Status, Summary(), PrimaryReachable ? Member : null, Timeline, SyncStandbys, Failovers, Since, ReadAt);
+    public StoreStateDto ToDto(int partition = 0) =>
+        new(Status, Summary(), PrimaryReachable ? Member : null, Timeline, SyncStandbys, Failovers, Since, ReadAt, partition);
 }

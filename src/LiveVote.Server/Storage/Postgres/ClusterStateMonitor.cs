@@ -8,7 +8,8 @@ namespace LiveVote.Server.Storage.Postgres;
 /// which synchronous standbys and how far each standby lags. Readiness, the console and the <c>livevote.store.*</c>
 /// gauges read <see cref="Current"/>; a later timeline than before counts as a failover.
 /// </summary>
-internal sealed partial class ClusterStateMonitor(NpgsqlDataSource dataSource, TimeProvider time, ILogger<ClusterStateMonitor> logger) : BackgroundService
+internal sealed partial class ClusterStateMonitor(
+    NpgsqlDataSource dataSource, TimeProvider time, ILogger<ClusterStateMonitor> logger, int partition = 0) : BackgroundService
 {
     /// <summary>
     /// Patroni's loop runs every 2 s (loop_wait) and a node-loss failover takes about 20 s: reading as often shows each
@@ -22,6 +23,9 @@ internal sealed partial class ClusterStateMonitor(NpgsqlDataSource dataSource, T
     private ClusterState _current = ClusterState.NotRead;
 
     public ClusterState Current => Volatile.Read(ref _current);
+
+    /// <summary>The store partition (cluster index) this monitor reads.</summary>
+    public int Partition => partition;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
