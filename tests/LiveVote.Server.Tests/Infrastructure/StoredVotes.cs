@@ -10,8 +10,13 @@ namespace LiveVote.Server.Tests.Infrastructure;
 /// </summary>
 public static class StoredVotes
 {
-    /// <summary>Runs every check against <paramref name="connectionString"/> and returns the audit rows read.</summary>
-    public static async Task<IReadOnlyList<StoredAuditEntry>> AssertExactlyOnceAsync(string connectionString, VoteLoad load, VoteAnswer[] all, string server)
+    /// <summary>
+    /// Runs every check against <paramref name="connectionString"/> and returns the audit rows read. With voters spread
+    /// over several clusters, pass only the answers of that cluster's voters and the partition prefix its vote ids
+    /// carry (<paramref name="voteIdPrefix"/>, e.g. <c>"1."</c>).
+    /// </summary>
+    public static async Task<IReadOnlyList<StoredAuditEntry>> AssertExactlyOnceAsync(
+        string connectionString, VoteLoad load, VoteAnswer[] all, string server, string voteIdPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(all);
@@ -26,7 +31,7 @@ public static class StoredVotes
         {
             var key = (load.Polls[answer.Poll].Id, TestTokens.VoterKey(load.Viewers[answer.Viewer].ViewerId));
             Assert.True(votes.TryGetValue(key, out var row), $"answered vote {answer.VoteId} is missing from {server}");
-            Assert.Equal(answer.VoteId, $"{row.Writer}-{row.Seq}");
+            Assert.Equal(answer.VoteId, $"{voteIdPrefix}{row.Writer}-{row.Seq}");
             Assert.Equal(answer.Receipt, row.Receipt);
             Assert.Equal(answer.OptionId, row.OptionId);
         }

@@ -155,12 +155,12 @@ public sealed class VoteLoad
                     return new VoteAnswer(viewer, poll, optionId, lastStatus, vote?.VoteId, vote?.Receipt, Clock.Elapsed.TotalSeconds, attempt);
                 }
 
-                _interim.Enqueue(new InterimAnswer(lastStatus, response.Headers.RetryAfter is not null, Clock.Elapsed.TotalSeconds));
+                _interim.Enqueue(new InterimAnswer(lastStatus, response.Headers.RetryAfter is not null, Clock.Elapsed.TotalSeconds, viewer, poll));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 lastStatus = 0;
-                _interim.Enqueue(new InterimAnswer(0, false, Clock.Elapsed.TotalSeconds));
+                _interim.Enqueue(new InterimAnswer(0, false, Clock.Elapsed.TotalSeconds, viewer, poll));
             }
 
             if (Clock.Elapsed - started > TimeSpan.FromSeconds(90))
@@ -177,5 +177,8 @@ public sealed class VoteLoad
 /// <summary>A vote's final answer: its status (201 new, 200 duplicate of a vote whose first answer was lost), ids, when.</summary>
 public sealed record VoteAnswer(int Viewer, int Poll, string OptionId, int Status, string? VoteId, string? Receipt, double At, int Attempts);
 
-/// <summary>An answer after which the vote was sent again: 503 (with or without Retry-After) or 0 for no answer at all.</summary>
-public sealed record InterimAnswer(int Status, bool HasRetryAfter, double At);
+/// <summary>
+/// An answer after which the vote was sent again: 503 (with or without Retry-After) or 0 for no answer at all; whose
+/// vote it was (so a multi-cluster test can tell which cluster's voters saw it).
+/// </summary>
+public sealed record InterimAnswer(int Status, bool HasRetryAfter, double At, int Viewer = -1, int Poll = -1);

@@ -1,0 +1,176 @@
+using System.Text;
+using LiveVote.Server.Votes;
+using Npgsql;
+
+namespace LiveVote.Server.Tests.Infrastructure;
+
+/// <summary>
+/// LiveVote nodes (in-process, real Kestrel on loopback) whose voters are spread over several PostgreSQL clusters
+/// (issue 15): every node is configured with <c>LiveVote:Postgres:Partitions:i</c> = cluster i's connection string,
+/// in partition order. For the cheap tests the clusters are databases of one throwaway <see cref="PostgresServer"/>:
+/// each database has its own schema, writer chains, checkpoints and cluster identity, which is all a node can tell
+/// apart. A test that needs a real failover passes its own clusters (a <see cref="PatroniCluster"/>'s HAProxy
+/// address). Rate limits and risk scoring are off so tests drive the nodes hard from one address. <see cref="ClusterRows"/>
+/// reads each cluster straight from its database.
+/// </summary>
+public sealed class MultiClusterFleet : IAsyncDisposable
+{
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly List<LiveVoteServer> _nodes = [];
+    private readonly List<string> _clusters;
+    private readonly int _nodeCount;
+    private int _databases;
+
+    private MultiClusterFleet(PostgresServer? postgres, IEnumerable<string> clusters, int nodeCount, IReadOnlyDictionary<string, string?>? settings)
+    {
+        Postgres = postgres;
+        _clusters = [.. clusters];
+        _nodeCount = nodeCount;
+        _settings = settings ?? new Dictionary<string, string?>();
+        _databases = _clusters.Count;
+    }
+
+    /// <summary>The server holding the clusters' databases, when the fleet made them (null for clusters passed in).</summary>
+    public PostgresServer? Postgres { get; }
+
+    /// <summary>The connection strings the nodes run with, in partition order: cluster i is partition i.</summary>
+    public IReadOnlyList<string> Clusters => _clusters;
+
+    public IReadOnlyList<LiveVoteServer> Nodes => _nodes;
+
+    /// <summary>The voter-key derivation the nodes use: the same class, with the secret the test configuration sets.</summary>
+    public static VoterKeyDeriver VoterKeys { get; } = new(Encoding.UTF8.GetBytes(LiveVoteServer.VoterKeySecret));
+
+    /// <summary><paramref name="clusters"/> databases on one throwaway PostgreSQL, and <paramref name="nodes"/> nodes mapping all of them.</summary>
+    public static async Task<MultiClusterFleet> StartAsync(int clusters, int nodes = 3, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var postgres = await PostgresServer.StartAsync();
+        var fleet = new MultiClusterFleet(postgres, [], nodes, settings);
+        try
+        {
+            for (var i = 0; i < clusters; i++)
+            {
+                fleet._clusters.Add(await fleet.CreateDatabaseAsync());
+            }
+
+            fleet.StartNodes();
+            return fleet;
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary><paramref name="nodes"/> nodes mapping the given clusters (not owned: the caller disposes them after the fleet).</summary>
+    public static async Task<MultiClusterFleet> StartOnAsync(IReadOnlyList<string> clusters, int nodes, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var fleet = new MultiClusterFleet(null, clusters, nodes, settings);
+        try
+        {
+            fleet.StartNodes();
+            return fleet;
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>What a node of a fleet over <paramref name="clusters"/> is configured with (plus <paramref name="settings"/>).</summary>
+    public static Dictionary<string, string?> NodeSettings(IReadOnlyList<string> clusters, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["LiveVote:Storage"] = "Postgres",
+            ["LiveVote:RateLimits:Enabled"] = "false",
+            ["LiveVote:Risk:Enabled"] = "false",
+        };
+        for (var i = 0; i < clusters.Count; i++)
+        {
+            configuration[$"LiveVote:Postgres:Partitions:{i}"] = clusters[i];
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        return configuration;
+    }
+
+    /// <summary>Another empty database on the fleet's server, not mapped by any node yet: its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var postgres = Postgres ?? throw new InvalidOperationException("The fleet does not own a PostgreSQL server.");
+        var name = $"cluster{_databases++}";
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return postgres.ConnectionString(name);
+    }
+
+    /// <summary>
+    /// Stops every node and starts the same number again mapping <paramref name="clusters"/>: a roll of the whole fleet
+    /// to a new map (an appended cluster), as an operator does it between polls.
+    /// </summary>
+    public async Task RestartNodesAsync(IReadOnlyList<string> clusters)
+    {
+        await StopNodesAsync();
+        _clusters.Clear();
+        _clusters.AddRange(clusters);
+        StartNodes();
+    }
+
+    /// <summary>Waits until every node sees the poll open (a bounded wait: the nodes read the polls every refresh).</summary>
+    public async Task WaitUntilOpenOnEveryNodeAsync(string pollId)
+    {
+        foreach (var node in _nodes)
+        {
+            var results = await Api.ResultsWhenAsync(node.Client(), pollId, r => r.Status == "open");
+            Assert.Equal("open", results.Status);
+        }
+    }
+
+    /// <summary>The partition that owns <paramref name="viewerId"/>'s votes in a poll spread over <paramref name="partitionCount"/>.</summary>
+    public static int PartitionOf(string viewerId, int partitionCount) =>
+        VoterPartitioner.PartitionOf(VoterKeys.Derive(viewerId), partitionCount);
+
+    /// <summary>The voter key the nodes store <paramref name="viewerId"/>'s votes under, as lower-case hex (as <see cref="ClusterRows"/> reads it).</summary>
+    public static string VoterKeyHex(string viewerId) => VoterKeys.Derive(viewerId).ToString();
+
+    /// <summary>The vote id a node answers for a vote stored in <paramref name="partition"/> as (writer, seq) of a poll over <paramref name="partitionCount"/>.</summary>
+    public static string VoteId(int partition, int partitionCount, int writer, long seq) =>
+        partitionCount > 1 ? $"{partition}.{writer}-{seq}" : $"{writer}-{seq}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopNodesAsync();
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+    }
+
+    private void StartNodes()
+    {
+        for (var i = 0; i < _nodeCount; i++)
+        {
+            _nodes.Add(new LiveVoteServer(NodeSettings(_clusters, _settings)));
+        }
+    }
+
+    private async Task StopNodesAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        _nodes.Clear();
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using LiveVote.Contracts;
+using LiveVote.Server.Tests.Infrastructure;
+
+namespace LiveVote.Server.Tests.Storage.Postgres;
+
+/// <summary>
+/// Adding a cluster between polls (issue 15, design.md section 11 "Adding a cluster"): the nodes are rolled with a
+/// second cluster appended to their map. A poll created before keeps its one partition and its voters' votes stay
+/// where they are; a poll created after is spread over both clusters; both clusters record the longer map.
+/// </summary>
+public sealed class MultiClusterAddClusterTests
+{
+    private const int VotersBefore = 40;
+    private const int VotersAfter = 160;
+
+    [Fact]
+    public async Task AddCluster_BetweenPolls_OldPollKeepsItsOnePartitionAndNewPollIsSpreadOverBoth()
+    {
+        await using var fleet = await MultiClusterFleet.StartAsync(clusters: 1, nodes: 2);
+        var first = fleet.Clusters[0];
+
+        // Poll A on one cluster, voted.
+        var pollA = await Api.CreateOpenPollAsync(fleet.Nodes[0].AdminClient(), "a", "b");
+        await fleet.WaitUntilOpenOnEveryNodeAsync(pollA.Id);
+        var votersA = await Api.RegisterManyAsync(fleet.Nodes[0].AdminClient(), VotersBefore);
+        var answersA = await Task.WhenAll(votersA.Select((v, i) => VoteAsync(fleet.Nodes[i % 2].Client(), pollA.Id, v, "ab"[i % 2].ToString())));
+        Assert.All(answersA, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+        Assert.All(answersA, a => Assert.DoesNotContain(".", a.Vote!.VoteId, StringComparison.Ordinal));
+        var before = await ClusterRows.IdentityAsync(first);
+
+        // The roll: every node restarted with a second cluster appended.
+        var second = await fleet.CreateDatabaseAsync();
+        await fleet.RestartNodesAsync([first, second]);
+        var admin = fleet.Nodes[0].AdminClient();
+
+        // Poll A keeps one partition; its voters' retries get their first answers back, whichever node they reach.
+        Assert.Equal(1, (await ClusterRows.PollsAsync(first))[pollA.Id].PartitionCount);
+        var retriesA = await Task.WhenAll(votersA.Select((v, i) => VoteAsync(fleet.Nodes[(i + 1) % 2].Client(), pollA.Id, v, "ab"[i % 2].ToString())));
+        Assert.All(retriesA, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(answersA.Select(a => (a.Vote!.VoteId, a.Vote!.Receipt)), retriesA.Select(a => (a.Vote!.VoteId, a.Vote!.Receipt)));
+
+        // New voters of poll A still land in the first cluster only.
+        var lateA = await Api.RegisterManyAsync(admin, 20);
+        var lateAnswersA = await Task.WhenAll(lateA.Select((v, i) => VoteAsync(fleet.Nodes[i % 2].Client(), pollA.Id, v, "a")));
+        Assert.All(lateAnswersA, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+        Assert.All(lateAnswersA, a => Assert.DoesNotContain(".", a.Vote!.VoteId, StringComparison.Ordinal));
+        Assert.Equal(VotersBefore + lateA.Length, (await ClusterRows.VotesAsync(first)).Keys.Count(k => k.PollId == pollA.Id));
+        Assert.DoesNotContain((await ClusterRows.VotesAsync(second)).Keys, k => k.PollId == pollA.Id);
+
+        // Poll B, created after the roll, is spread over both clusters; its voters land where the partitioner says.
+        var pollB = await Api.CreateOpenPollAsync(admin, "a", "b");
+        await fleet.WaitUntilOpenOnEveryNodeAsync(pollB.Id);
+        var votersB = await Api.RegisterManyAsync(admin, VotersAfter);
+        var answersB = await Task.WhenAll(votersB.Select((v, i) => VoteAsync(fleet.Nodes[i % 2].Client(), pollB.Id, v, "b")));
+        Assert.All(answersB, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+        foreach (var cluster in fleet.Clusters)
+        {
+            Assert.Equal(2, (await ClusterRows.PollsAsync(cluster))[pollB.Id].PartitionCount);
+        }
+
+        var stored = new[] { await ClusterRows.VotesAsync(first), await ClusterRows.VotesAsync(second) };
+        for (var i = 0; i < votersB.Length; i++)
+        {
+            var key = (pollB.Id, MultiClusterFleet.VoterKeyHex(votersB[i].ViewerId));
+            var partition = MultiClusterFleet.PartitionOf(votersB[i].ViewerId, 2);
+            Assert.True(stored[partition].TryGetValue(key, out var row), $"voter {i} of poll B is missing from cluster {partition}");
+            Assert.False(stored[1 - partition].ContainsKey(key), $"voter {i} of poll B is also in cluster {1 - partition}");
+            Assert.Equal(answersB[i].Vote!.VoteId, MultiClusterFleet.VoteId(partition, 2, row.Writer, row.Seq));
+        }
+
+        Assert.All(stored, s => Assert.Contains(s.Keys, k => k.PollId == pollB.Id));
+
+        // Both clusters record the two-cluster map: the first keeps its id and index, the second is appended after it.
+        var identities = new[] { await ClusterRows.IdentityAsync(first), await ClusterRows.IdentityAsync(second) };
+        Assert.Equal(before.ClusterId, identities[0].ClusterId);
+        Assert.Equal(0, identities[0].PartitionIndex);
+        Assert.Equal(1, identities[1].PartitionIndex);
+        var map = $"{identities[0].ClusterId},{identities[1].ClusterId}";
+        Assert.All(identities, i => Assert.Equal(map, i.Map));
+
+        // Every node serves both polls' totals.
+        foreach (var node in fleet.Nodes)
+        {
+            var resultsA = await Api.ResultsWhenAsync(node.Client(), pollA.Id, r => r.Total == VotersBefore + lateA.Length);
+            Assert.Equal(VotersBefore / 2 + lateA.Length, resultsA.Totals["a"]);
+            Assert.Equal(VotersBefore / 2, resultsA.Totals["b"]);
+            var resultsB = await Api.ResultsWhenAsync(node.Client(), pollB.Id, r => r.Total == VotersAfter);
+            Assert.Equal(VotersAfter, resultsB.Totals["b"]);
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, VoteResponse? Vote)> VoteAsync(HttpClient client, string pollId, RegisterViewerResponse voter, string optionId)
+    {
+        using var response = await Api.VoteWithRetryAsync(client, pollId, voter.Token, optionId);
+        return (response.StatusCode, response.IsSuccessStatusCode ? await Api.ReadVoteAsync(response) : null);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using LiveVote.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace LiveVote.Server.Tests.Storage.Postgres;
+
+/// <summary>
+/// One cluster fails over while the other carries on (issue 15, design.md section 11 "When one cluster fails over"):
+/// partition 0 is a plain PostgreSQL database, partition 1 a Patroni cluster behind HAProxy; two nodes map both. Under
+/// steady load from voters of both clusters the Patroni cluster's primary node is killed. Only its voters see 503 +
+/// Retry-After until Patroni promotes the synchronous standby; the other cluster's voters see no error at all; every
+/// acknowledged vote is stored exactly once in its voter's cluster.
+/// </summary>
+[Collection(PatroniClusters.Name)]
+public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
+{
+    private const int ViewerCount = 120;
+    private const int PollCount = 300;
+    private const int Healthy = 0;
+    private const int FailingOver = 1;
+    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LoadBeforeKill = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan LoadAfterRecovery = TimeSpan.FromSeconds(4);
+
+    /// <summary>Generous: only stops a hung test (a node loss is bounded by Patroni's ttl of 20 s plus a standby's catch-up).</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task FailoverOfOneCluster_OnlyItsVotersSee503AndTheOtherClustersVotersNoErrorAndEveryAnsweredVoteIsStored()
+    {
+        await using var plain = await PostgresServer.StartAsync();
+        await using var patroni = await PatroniCluster.StartAsync();
+        output.WriteLine($"cluster {patroni.Scope} writable through HAProxy after {patroni.BootTime.TotalSeconds:F1}s: {await patroni.StateAsync()}");
+        string[] clusters = [plain.ConnectionString(), patroni.HaproxyConnectionString];
+        await using var fleet = await MultiClusterFleet.StartOnAsync(clusters, nodes: 2, new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Error",
+
+            // Every batch of the failing cluster fails while it has no primary, by design (answered 503).
+            ["Logging:LogLevel:LiveVote.Server.Ingest.BatchWriter"] = "Critical",
+        });
+
+        var load = await VoteLoad.PrepareAsync(fleet.Nodes, ViewerCount, PollCount, ThinkTime);
+        var partitionOf = load.Viewers.Select(v => MultiClusterFleet.PartitionOf(v.ViewerId, clusters.Length)).ToArray();
+        Assert.Contains(Healthy, partitionOf);
+        Assert.Contains(FailingOver, partitionOf);
+        load.Start();
+        await Task.Delay(LoadBeforeKill);
+
+        var leader = patroni.Member((await patroni.StateAsync())!.Leader!.Name);
+        var killedAt = load.Clock.Elapsed.TotalSeconds;
+        patroni.KillNode(leader);
+        await patroni.WaitWritableAsync(Recovery);
+        var recoveredAt = await FirstAcceptedAsync(load, partitionOf, FailingOver, load.Clock.Elapsed.TotalSeconds);
+        await Task.Delay(LoadAfterRecovery);
+        var all = await load.StopAsync();
+        output.WriteLine($"killed {leader.Name} at {killedAt:F2}s; cluster {FailingOver}'s voters accepted again at {recoveredAt:F2}s; {all.Length} votes; " +
+            $"interim answers: {load.Interim.Count(i => partitionOf[i.Viewer] == FailingOver)} for cluster {FailingOver}, {load.Interim.Count(i => partitionOf[i.Viewer] == Healthy)} for cluster {Healthy}");
+
+        // Every vote got a final answer, once.
+        Assert.All(all, a => Assert.True(a.Status is 201 or 200, $"viewer {a.Viewer} poll {a.Poll}: final answer {a.Status}"));
+        Assert.Equal(all.Length, all.Select(a => (a.Viewer, a.Poll)).Distinct().Count());
+
+        // The healthy cluster's voters never saw an error, and kept being accepted while the other cluster had no primary.
+        Assert.DoesNotContain(load.Interim, i => partitionOf[i.Viewer] == Healthy);
+        Assert.Contains(all, a => partitionOf[a.Viewer] == Healthy && a.Status == 201 && a.At > killedAt && a.At < recoveredAt);
+
+        // The failing cluster's voters were told to come back: 503 with Retry-After (or no answer, a cut connection).
+        var failing = load.Interim.Where(i => partitionOf[i.Viewer] == FailingOver).ToArray();
+        Assert.Contains(failing, i => i.Status == 503 && i.HasRetryAfter);
+        Assert.All(failing, i => Assert.True(i.Status == 0 || (i.Status == 503 && i.HasRetryAfter), $"interim answer {i.Status} at {i.At:F2}s"));
+
+        // Every answered vote is stored exactly once, in its voter's cluster (on the new primary and its synchronous
+        // standby for the failed-over one), with audit and tallies agreeing.
+        var healthyAudit = await StoredVotes.AssertExactlyOnceAsync(
+            clusters[Healthy], load, [.. all.Where(a => partitionOf[a.Viewer] == Healthy)], $"cluster {Healthy}", $"{Healthy}.");
+        var newLeader = await patroni.WaitForLeaderAsync(Recovery);
+        var syncStandby = await patroni.WaitForSyncStandbyAsync(Recovery);
+        VoteAnswer[] failedOver = [.. all.Where(a => partitionOf[a.Viewer] == FailingOver)];
+        var failedOverAudit = await StoredVotes.AssertExactlyOnceAsync(
+            patroni.ConnectionString(newLeader), load, failedOver, $"cluster {FailingOver}'s primary {newLeader.Name}", $"{FailingOver}.");
+        await patroni.WaitForReplayAsync(syncStandby, newLeader, Recovery);
+        await StoredVotes.AssertExactlyOnceAsync(
+            patroni.ConnectionString(syncStandby), load, failedOver, $"cluster {FailingOver}'s synchronous standby {syncStandby.Name}", $"{FailingOver}.");
+
+        // Each cluster's trail verifies with the auditor's tool, and every node serves the sum of both recounts.
+        foreach (var cluster in new[] { clusters[Healthy], patroni.ConnectionString(newLeader) })
+        {
+            var (exitCode, verifyOutput) = await AuditVerifyCli.VerifyPostgresAsync(cluster);
+            Assert.True(exitCode == 0, verifyOutput);
+        }
+
+        await StoredVotes.AssertResultsApiAsync(load, [.. healthyAudit, .. failedOverAudit]);
+    }
+
+    /// <summary>When the first vote of <paramref name="partition"/>'s voters was accepted after <paramref name="from"/> (seconds on the load's clock).</summary>
+    private static async Task<double> FirstAcceptedAsync(VoteLoad load, int[] partitionOf, int partition, double from)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Recovery)
+        {
+            var first = load.Answers.Where(a => partitionOf[a.Viewer] == partition && a.Status == 201 && a.At > from).Select(a => a.At).DefaultIfEmpty(double.NaN).Min();
+            if (!double.IsNaN(first))
+            {
+                return first;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No vote of cluster {partition}'s voters was accepted within {Recovery.TotalSeconds:F0} s after {from:F2} s.");
+    }
+}

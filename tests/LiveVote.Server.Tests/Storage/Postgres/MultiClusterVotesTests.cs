@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using LiveVote.Contracts;
+using LiveVote.Server.Tests.Infrastructure;
+
+namespace LiveVote.Server.Tests.Storage.Postgres;
+
+/// <summary>
+/// Voters spread over two and three PostgreSQL clusters (issue 15), three nodes each mapping them all: whichever node
+/// a voter reaches, however often the vote is sent, each voter's vote is stored once in the whole fleet, in the
+/// cluster <c>VoterPartitioner</c> names and in no other; vote ids name that partition; every node's results are the
+/// sum of the clusters' recounts.
+/// </summary>
+public sealed partial class MultiClusterVotesTests
+{
+    private const int ViewerCount = 240;
+    private const int ConcurrentViewerCount = 12;
+    private static readonly string[] Options = ["a", "b", "c"];
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Votes_ThroughRandomNodesWithRetriesAndSecondVotes_AreStoredOnceInTheVotersClusterAndSummedOnEveryNode(int clusters)
+    {
+        await using var fleet = await MultiClusterFleet.StartAsync(clusters, nodes: 3);
+        var admin = fleet.Nodes[0].AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin, Options);
+        await fleet.WaitUntilOpenOnEveryNodeAsync(poll.Id);
+        var clients = fleet.Nodes.Select(n => n.Client()).ToArray();
+        var random = new Random(15 + clusters);
+        var voters = (await Api.RegisterManyAsync(admin, ViewerCount))
+            .Select((v, i) => new Voter(v, Options[i % 3 == 0 ? 0 : i % 7 % 3], random.Next(clients.Length), random.Next(clients.Length)))
+            .ToArray();
+
+        // Each voter's first vote through a random node, sent again after a 503 or a lost answer, as clients do.
+        var firsts = await Task.WhenAll(voters.Select(v => SendAsync(clients[v.Node], poll.Id, v, v.Option, retry: true)));
+        Assert.All(firsts, a => Assert.True(a.Status == HttpStatusCode.Created, $"first vote answered {(int)a.Status}"));
+
+        // The vote id names the voter's partition.
+        for (var i = 0; i < voters.Length; i++)
+        {
+            var match = PartitionedVoteId().Match(firsts[i].Vote!.VoteId);
+            Assert.True(match.Success, $"vote id {firsts[i].Vote!.VoteId} does not name a partition");
+            Assert.Equal(MultiClusterFleet.PartitionOf(voters[i].Registration.ViewerId, clusters), int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // The same vote again through another node (its answer was lost): the first answer comes back.
+        var again = await Task.WhenAll(voters.Where((_, i) => i % 3 == 1).Select(v => SendAsync(clients[v.OtherNode], poll.Id, v, v.Option, retry: true)));
+        Assert.All(again, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(
+            voters.Select((v, i) => (v, i)).Where(p => p.i % 3 == 1).Select(p => (firsts[p.i].Vote!.VoteId, firsts[p.i].Vote!.Receipt)),
+            again.Select(a => (a.Vote!.VoteId, a.Vote!.Receipt)));
+
+        // A second, different vote through another node is refused.
+        foreach (var voter in voters.Where((_, i) => i % 4 == 2))
+        {
+            using var response = await Api.VoteAsync(clients[voter.OtherNode], poll.Id, voter.Registration.Token, Options[(Array.IndexOf(Options, voter.Option) + 1) % 3]);
+            await ProblemAssert.IsAsync(response, HttpStatusCode.Conflict, ErrorCodes.AlreadyVoted);
+        }
+
+        // Voters whose one vote reaches every node at once: one is stored, every node answers with it.
+        var concurrent = (await Api.RegisterManyAsync(admin, ConcurrentViewerCount)).Select(v => new Voter(v, "b", 0, 0)).ToArray();
+        foreach (var voter in concurrent)
+        {
+            var answers = await Task.WhenAll(clients.SelectMany(c => new[] { c, c }).Select(c => SendAsync(c, poll.Id, voter, voter.Option, retry: true)));
+            Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Created or HttpStatusCode.OK, $"answered {(int)a.Status}"));
+            Assert.Single(answers, a => a.Status == HttpStatusCode.Created);
+            Assert.Single(answers.Select(a => (a.Vote!.VoteId, a.Vote!.Receipt)).Distinct());
+        }
+
+        var everyVoter = voters.Concat(concurrent).ToArray();
+        var firstAnswers = firsts.Concat(await Task.WhenAll(concurrent.Select(v => SendAsync(clients[0], poll.Id, v, v.Option, retry: true)))).ToArray();
+
+        // Stored: each voter once in the whole fleet, in its own cluster, under the vote id and receipt it was answered.
+        var stored = await Task.WhenAll(fleet.Clusters.Select(ClusterRows.VotesAsync));
+        Assert.Equal(everyVoter.Length, stored.Sum(s => s.Count));
+        for (var i = 0; i < everyVoter.Length; i++)
+        {
+            var key = (poll.Id, MultiClusterFleet.VoterKeyHex(everyVoter[i].Registration.ViewerId));
+            var holders = Enumerable.Range(0, clusters).Where(c => stored[c].ContainsKey(key)).ToArray();
+            var partition = MultiClusterFleet.PartitionOf(everyVoter[i].Registration.ViewerId, clusters);
+            Assert.Equal([partition], holders);
+            var row = stored[partition][key];
+            Assert.Equal(firstAnswers[i].Vote!.VoteId, MultiClusterFleet.VoteId(partition, clusters, row.Writer, row.Seq));
+            Assert.Equal(firstAnswers[i].Vote!.Receipt, row.Receipt);
+            Assert.Equal(everyVoter[i].Option, row.OptionId);
+        }
+
+        // The voters really are spread: every cluster holds some (a cluster left empty by chance has odds below 10^-40).
+        Assert.All(stored, s => Assert.NotEmpty(s));
+
+        // Every cluster holds the poll, spread over all of them.
+        foreach (var cluster in fleet.Clusters)
+        {
+            var polls = await ClusterRows.PollsAsync(cluster);
+            Assert.True(polls.TryGetValue(poll.Id, out var row), $"poll {poll.Id} is missing from a cluster");
+            Assert.Equal(clusters, row.PartitionCount);
+            Assert.Equal("open", row.Status);
+        }
+
+        // Each cluster's tallies equal its recount; every node serves the sum of the recounts.
+        var recounts = await Task.WhenAll(fleet.Clusters.Select(ClusterRows.RecountAsync));
+        for (var c = 0; c < clusters; c++)
+        {
+            var tallies = await ClusterRows.TalliesAsync(fleet.Clusters[c]);
+            Assert.Equal(recounts[c].OrderBy(p => p.Key).ToArray(), tallies.Where(p => p.Value != 0).OrderBy(p => p.Key).ToArray());
+        }
+
+        var expected = Options.ToDictionary(o => o, o => recounts.Sum(r => r.GetValueOrDefault((poll.Id, o))));
+        Assert.Equal(everyVoter.GroupBy(v => v.Option).ToDictionary(g => g.Key, g => (long)g.Count()), expected.Where(p => p.Value != 0).ToDictionary());
+        foreach (var client in clients)
+        {
+            var results = await Api.ResultsWhenAsync(client, poll.Id, r => Options.All(o => r.Totals.GetValueOrDefault(o) == expected[o]));
+            Assert.Equal(expected, results.Totals.ToDictionary());
+            Assert.Equal(everyVoter.Length, results.Total);
+            Assert.Null(results.StalePartitions);
+        }
+    }
+
+    private static async Task<Answer> SendAsync(HttpClient client, string pollId, Voter voter, string optionId, bool retry)
+    {
+        using var response = retry
+            ? await Api.VoteWithRetryAsync(client, pollId, voter.Registration.Token, optionId)
+            : await Api.VoteAsync(client, pollId, voter.Registration.Token, optionId);
+        return new Answer(response.StatusCode, response.IsSuccessStatusCode ? await Api.ReadVoteAsync(response) : null);
+    }
+
+    [GeneratedRegex(@"^([0-9]+)\.[0-9]+-[0-9]+$")]
+    private static partial Regex PartitionedVoteId();
+
+    /// <summary>A viewer, the option it votes for, the node it votes through first and the one it tries again on.</summary>
+    private sealed record Voter(RegisterViewerResponse Registration, string Option, int Node, int OtherNode);
+
+    private sealed record Answer(HttpStatusCode Status, VoteResponse? Vote);
+}
