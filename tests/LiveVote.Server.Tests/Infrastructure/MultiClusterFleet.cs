@@ -147,6 +147,17 @@ public sealed class MultiClusterFleet : IAsyncDisposable
     public static string VoteId(int partition, int partitionCount, int writer, long seq) =>
         partitionCount > 1 ? $"{partition}.{writer}-{seq}" : $"{writer}-{seq}";
 
+    /// <summary>Stops every node (the clusters stay): a test then starts nodes of its own on them.</summary>
+    public async Task StopNodesAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        _nodes.Clear();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopNodesAsync();
@@ -162,15 +173,5 @@ public sealed class MultiClusterFleet : IAsyncDisposable
         {
             _nodes.Add(new LiveVoteServer(NodeSettings(_clusters, _settings)));
         }
-    }
-
-    private async Task StopNodesAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        _nodes.Clear();
     }
 }

@@ -6,28 +6,66 @@ using Npgsql;
 namespace LiveVote.Server.Tests.Storage.Postgres;
 
 /// <summary>
-/// <c>LiveVote:Postgres:Partitions</c>: one entry runs like <c>ConnectionString</c> (on a real PostgreSQL); more than
-/// one, or two settings naming different clusters, stop the node at start with the reason, since spreading voters
-/// over several clusters is planned, not built.
+/// <c>LiveVote:Postgres:Partitions</c>: one entry runs like <c>ConnectionString</c> (on a real PostgreSQL); two
+/// settings naming different clusters, or a map the clusters disagree with (reordered, a partition missing, another
+/// database at an index: <c>ClusterMapCheck</c>), stop the node at start with the reason, and change nothing the
+/// clusters record.
 /// </summary>
 public sealed class PostgresPartitionsTests
 {
     private const string Unreachable = "Host=127.0.0.1;Port=9;Username=postgres;Database=livevote";
     private const string OtherUnreachable = "Host=127.0.0.1;Port=10;Username=postgres;Database=livevote";
 
-    [Fact]
-    public void Server_WithTwoPartitions_RefusesToStartSayingSeveralClustersArePlanned()
+    [Theory]
+    [InlineData(MapChange.Reordered)]
+    [InlineData(MapChange.PartitionMissing)]
+    [InlineData(MapChange.OtherDatabaseAtAnIndex)]
+    public async Task Server_WithAMapDisagreeingWithTheClusters_RefusesToStartNamingTheProblemAndChangesNothing(MapChange change)
     {
-        var error = Record.Exception(() => new LiveVoteServer(new()
-        {
-            ["LiveVote:Storage"] = "Postgres",
-            ["LiveVote:Postgres:Partitions:0"] = Unreachable,
-            ["LiveVote:Postgres:Partitions:1"] = OtherUnreachable,
-        }).Dispose());
+        // Two clusters mapped by a first node; a third database never mapped.
+        await using var fleet = await MultiClusterFleet.StartAsync(clusters: 2, nodes: 1);
+        var (first, second) = (fleet.Clusters[0], fleet.Clusters[1]);
+        var other = await fleet.CreateDatabaseAsync();
+        await fleet.StopNodesAsync();
+        var recorded = new[] { await ClusterRows.IdentityAsync(first), await ClusterRows.IdentityAsync(second) };
+        var map = $"{recorded[0].ClusterId},{recorded[1].ClusterId}";
+        Assert.All(recorded, r => Assert.Equal(map, r.Map));
 
-        var validation = Assert.IsType<OptionsValidationException>(error);
-        Assert.Contains("LiveVote:Postgres:Partitions lists 2 clusters", validation.Message, StringComparison.Ordinal);
-        Assert.Contains("planned", validation.Message, StringComparison.Ordinal);
+        string[] disagreeing = change switch
+        {
+            MapChange.Reordered => [second, first],
+            MapChange.PartitionMissing => [first],
+            _ => [first, other],
+        };
+        var error = Record.Exception(() => new LiveVoteServer(MultiClusterFleet.NodeSettings(disagreeing)).Dispose());
+
+        Assert.NotNull(error);
+        var message = Messages(error);
+        foreach (var expected in ExpectedWords(change, recorded))
+        {
+            Assert.Contains(expected, message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // The refusal changed nothing: both clusters keep their index and map; the unmapped database stays unmapped.
+        Assert.Equal(recorded, new[] { await ClusterRows.IdentityAsync(first), await ClusterRows.IdentityAsync(second) });
+        if (change == MapChange.OtherDatabaseAtAnIndex)
+        {
+            var untouched = await ClusterRows.IdentityAsync(other);
+            Assert.Null(untouched.PartitionIndex);
+            Assert.Null(untouched.Map);
+        }
+
+        // And the fleet's own map still starts.
+        await using var node = new LiveVoteServer(MultiClusterFleet.NodeSettings([first, second]));
+        using var ready = await node.Client().GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    public enum MapChange
+    {
+        Reordered,
+        PartitionMissing,
+        OtherDatabaseAtAnIndex,
     }
 
     [Fact]
@@ -83,6 +121,22 @@ public sealed class PostgresPartitionsTests
             Assert.Equal(1, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_migrations WHERE version = 2"));
         }
     }
+
+    /// <summary>Words the refusal must contain to name the problem (the clusters' ids it found where).</summary>
+    private static string[] ExpectedWords(MapChange change, ClusterIdentity[] recorded) => change switch
+    {
+        MapChange.Reordered => ["LiveVote:Postgres:Partitions", recorded[1].ClusterId],
+        MapChange.PartitionMissing => ["LiveVote:Postgres:Partitions", recorded[1].ClusterId],
+        _ => ["LiveVote:Postgres:Partitions", recorded[1].ClusterId],
+    };
+
+    /// <summary>The messages of the exception and every exception inside it: the host may wrap the start's refusal.</summary>
+    private static string Messages(Exception error) => error switch
+    {
+        AggregateException aggregate => string.Join(" | ", aggregate.InnerExceptions.Select(Messages).Prepend(aggregate.Message)),
+        { InnerException: { } inner } => error.Message + " | " + Messages(inner),
+        _ => error.Message,
+    };
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
     {
