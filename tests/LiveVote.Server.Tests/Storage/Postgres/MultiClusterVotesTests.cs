@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
@@ -106,6 +107,21 @@ public sealed partial class MultiClusterVotesTests
             Assert.Equal(recounts[c].OrderBy(p => p.Key).ToArray(), tallies.Where(p => p.Value != 0).OrderBy(p => p.Key).ToArray());
         }
 
+        // Each partition's public audit trail holds exactly its cluster's votes; a partition the poll does not have is a 400.
+        for (var c = 0; c < clusters; c++)
+        {
+            var trail = await AuditOfPartitionAsync(clients[c % clients.Length], poll.Id, c, clusters);
+            Assert.Equal(
+                stored[c].Keys.Select(k => k.VoterKey).Order(),
+                trail.Where(e => e.Kind == "vote").Select(e => e.VoterKey!).Order());
+        }
+
+        using (var outside = await clients[0].GetAsync($"/v1/polls/{poll.Id}/audit?partition={clusters}"))
+        {
+            await ProblemAssert.IsClientErrorAsync(outside);
+            Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        }
+
         var expected = Options.ToDictionary(o => o, o => recounts.Sum(r => r.GetValueOrDefault((poll.Id, o))));
         Assert.Equal(everyVoter.GroupBy(v => v.Option).ToDictionary(g => g.Key, g => (long)g.Count()), expected.Where(p => p.Value != 0).ToDictionary());
         foreach (var client in clients)
@@ -114,6 +130,25 @@ public sealed partial class MultiClusterVotesTests
             Assert.Equal(expected, results.Totals.ToDictionary());
             Assert.Equal(everyVoter.Length, results.Total);
             Assert.Null(results.StalePartitions);
+        }
+    }
+
+    /// <summary>Every page of one partition's audit trail of the poll, as a client pages it; each page says which partition it is.</summary>
+    private static async Task<List<AuditEntryDto>> AuditOfPartitionAsync(HttpClient client, string pollId, int partition, int partitions)
+    {
+        var entries = new List<AuditEntryDto>();
+        long after = 0;
+        while (true)
+        {
+            var page = (await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit?partition={partition}&after={after}&limit=100", ContractsJsonContext.Default.AuditPageDto))!;
+            Assert.Equal((partition, partitions), (page.Partition, page.Partitions));
+            entries.AddRange(page.Entries);
+            if (page.Next is not { } next)
+            {
+                return entries;
+            }
+
+            after = next;
         }
     }
 
