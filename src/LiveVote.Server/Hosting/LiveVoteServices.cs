@@ -81,11 +81,16 @@ public static partial class LiveVoteServices
     public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<IngestQueue>();
-        builder.Services.AddSingleton<IngestRouter>();
+        builder.Services.AddSingleton<IngestPartitions>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<IngestPartitions>());
+
+        // Partition 0's queue takes the audit notes (risk decisions, lockouts) and its writer answers for the node's
+        // liveness; the router knows every partition's queue.
+        builder.Services.AddSingleton(services => services.GetRequiredService<IngestPartitions>().Queues[0]);
+        builder.Services.AddSingleton(services => services.GetRequiredService<IngestPartitions>().Writers[0]);
+        builder.Services.AddSingleton(services => new IngestRouter(
+            services.GetRequiredService<IngestPartitions>().Queues, services.GetRequiredService<ILogger<IngestRouter>>()));
         builder.Services.AddSingleton<VoteCompletionPool>();
-        builder.Services.AddSingleton<BatchWriter>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<BatchWriter>());
         return builder;
     }
 
@@ -94,6 +99,7 @@ public static partial class LiveVoteServices
     {
         builder.Services.AddSingleton<PollRegistry>();
         builder.Services.AddSingleton<PollAdmin>();
+        builder.Services.AddSingleton<PollFanOut>();
         return builder;
     }
 
