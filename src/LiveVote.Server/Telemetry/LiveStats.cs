@@ -23,12 +23,13 @@ internal sealed class LiveStats : IDisposable
     private readonly long[] _acceptedInSecond = new long[RateWindowSeconds + 1];
     private readonly long[] _secondOfSlot = new long[RateWindowSeconds + 1];
     private readonly Lock _observeLock = new();
+
+    // Filled by the queue gauges' measurements during a Read, under _observeLock: partition -> (depth, capacity).
+    private readonly SortedDictionary<int, (long Depth, long Capacity)> _queues = [];
     private long _accepted;
     private long _repeated;
     private long _throttled;
     private long _flagged;
-    // Filled by the queue gauges' measurements during a Read, under _observeLock: partition -> (depth, capacity).
-    private readonly SortedDictionary<int, (long Depth, long Capacity)> _queues = [];
 
     public LiveStats(TimeProvider time, LiveVoteTelemetry.ServerGauges gauges, IEnumerable<ClusterStateMonitor> stores)
     {
