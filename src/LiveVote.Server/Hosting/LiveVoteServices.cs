@@ -5,6 +5,7 @@ using LiveVote.Server.Results;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Storage;
+using LiveVote.Server.Telemetry;
 using LiveVote.Server.Votes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -91,6 +92,11 @@ public static partial class LiveVoteServices
         builder.Services.AddSingleton(services => new IngestRouter(
             services.GetRequiredService<IngestPartitions>().Queues, services.GetRequiredService<ILogger<IngestRouter>>()));
         builder.Services.AddSingleton<VoteCompletionPool>();
+
+        // Every partition's queue for the gauges and the console, and its writer and store for readiness, in partition order.
+        builder.Services.AddSingleton(services => new IngestQueueDepths(services.GetRequiredService<IngestPartitions>().Queues));
+        builder.Services.AddSingleton(services => new StoreProbes(services.GetRequiredService<IngestPartitions>().Writers.Select(
+            (writer, partition) => new StoreProbe(() => writer.IsRunning, services.GetRequiredService<StoreClusters>()[partition].PingAsync))));
         return builder;
     }
 

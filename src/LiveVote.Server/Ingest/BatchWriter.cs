@@ -246,7 +246,7 @@ internal sealed partial class BatchWriter(
         catch (Exception e)
         {
             LogCommitFailed(logger, e, _batch.VoteCount);
-            LiveVoteTelemetry.StoreError();
+            LiveVoteTelemetry.StoreError(partition);
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             FailBatch();
 
@@ -256,7 +256,7 @@ internal sealed partial class BatchWriter(
             return;
         }
 
-        LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started));
+        LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started), partition);
         AnswerBatch(now);
     }
 

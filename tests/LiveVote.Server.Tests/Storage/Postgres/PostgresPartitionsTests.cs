@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -60,6 +62,8 @@ public sealed class PostgresPartitionsTests
         Assert.Equal(second, ids.Count(v => v.VoteId.StartsWith("1.", StringComparison.Ordinal)));
         Assert.Equal(2, await ScalarAsync<int>(postgres.ConnectionString("second"), $"SELECT partition_count FROM polls WHERE id = '{poll.Id}'"));
         Assert.Equal(1, await ScalarAsync<int>(postgres.ConnectionString("second"), "SELECT partition_index FROM cluster_identity"));
+        var health = await client.GetFromJsonAsync<HealthDto>("/readyz");
+        Assert.Equal([0, 1], health!.Partitions!.Select(p => p.Partition));
     }
 
     [Fact]
