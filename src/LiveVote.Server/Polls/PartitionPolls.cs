@@ -5,8 +5,9 @@ namespace LiveVote.Server.Polls;
 /// fans out to every partition and each partition's writer applies it to its own cluster, deciding from that cluster's
 /// view (a writer must not skip its close because another cluster has closed already). The node's view of a poll is its
 /// least advanced state over the partitions that hold it: open only once every cluster opened it, closed only once every
-/// cluster closed it. Views only move forward (<see cref="PollRegistry.Refresh"/>), so the merge does too. With one
-/// partition its view is the node's registry itself, exactly as before.
+/// cluster closed it. Only the partitions the poll is spread over count (<see cref="Poll.PartitionCount"/>: a poll created
+/// before a cluster was added lives in the first ones only). Views only move forward (<see cref="PollRegistry.Refresh"/>),
+/// so the merge does too. With one partition its view is the node's registry itself, exactly as before.
 /// </summary>
 public sealed class PartitionPolls
 {
@@ -52,7 +53,7 @@ public sealed class PartitionPolls
     /// <summary>Partitions whose view holds the poll at a state other than the node's (a fan-out not yet everywhere).</summary>
     public IEnumerable<int> Behind(Poll poll)
     {
-        for (var p = 0; p < _views.Length; p++)
+        for (var p = 0; p < Math.Min(poll.PartitionCount, _views.Length); p++)
         {
             if (!_views[p].TryGet(poll.Id, out var held) || PollRegistry.IsOlder(held, poll))
             {
@@ -67,11 +68,16 @@ public sealed class PartitionPolls
         lock (_merging)
         {
             Poll? least = null;
-            foreach (var view in _views)
+            var spread = _views.Length;
+            for (var p = 0; p < Math.Min(spread, _views.Length); p++)
             {
-                if (view.TryGet(pollId, out var poll) && (least is null || PollRegistry.IsOlder(poll, least)))
+                if (_views[p].TryGet(pollId, out var poll))
                 {
-                    least = poll;
+                    spread = poll.PartitionCount;
+                    if (p < spread && (least is null || PollRegistry.IsOlder(poll, least)))
+                    {
+                        least = poll;
+                    }
                 }
             }
 

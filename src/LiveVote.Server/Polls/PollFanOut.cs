@@ -28,12 +28,23 @@ internal sealed partial class PollFanOut(
     /// <summary>Most catch-up steps one poll's partition takes (create, open, freeze, release, close, ...): ends a loop on a poll that keeps changing.</summary>
     private const int MaxCatchUpSteps = 32;
 
+    /// <summary>
+    /// How long a partition may lag the others on a poll before a refresh starts its catch-up: a fan-out in progress
+    /// lags by one commit (milliseconds), a failed one is already being caught up by its sender; 5 s means nobody is.
+    /// </summary>
+    internal static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
+
     // (poll, partition) pairs a catch-up is running for: pressing again does not start a second one.
     private readonly ConcurrentDictionary<(string PollId, int Partition), byte> _catchingUp = new();
 
+    // When each (poll, partition) was first seen behind the others by a refresh.
+    private readonly ConcurrentDictionary<(string PollId, int Partition), long> _behindSince = new();
+
     public async Task<PollCommandResult> SendAsync(PollChange change, CancellationToken cancellationToken)
     {
-        var commands = new PollCommand[router.PartitionCount];
+        // A poll lives in the partitions it is spread over; one the node does not know goes to all (they say if they have it).
+        var spread = change.Definition?.PartitionCount ?? (polls.TryGet(change.PollId, out var known) ? known.PartitionCount : router.PartitionCount);
+        var commands = new PollCommand[Math.Min(spread, router.PartitionCount)];
         for (var p = 0; p < commands.Length; p++)
         {
             commands[p] = change.Command();
@@ -195,13 +206,49 @@ internal sealed partial class PollFanOut(
         }
     }
 
-    /// <summary>The most advanced state of the poll any partition holds.</summary>
+    /// <summary>
+    /// Starts a catch-up for every partition that has been behind the others on one of <paramref name="known"/> for longer
+    /// than <see cref="StuckAfter"/>: a fan-out that a node left half done (it died, or the producer gave up) converges
+    /// without waiting for the next press. Called after each refresh, which keeps the views current.
+    /// </summary>
+    public void CatchUpStuck(IEnumerable<Poll> known)
+    {
+        if (views.Count == 1)
+        {
+            return;
+        }
+
+        var now = time.GetTimestamp();
+        foreach (var poll in known)
+        {
+            if (Target(poll.Id) is not { } target)
+            {
+                continue;
+            }
+
+            for (var p = 0; p < Math.Min(target.PartitionCount, views.Count); p++)
+            {
+                var behind = NextStep(views.View(p).TryGet(poll.Id, out var held) ? held : null, target, time.GetUtcNow()) is not null;
+                if (!behind)
+                {
+                    _behindSince.TryRemove((poll.Id, p), out _);
+                }
+                else if (time.GetElapsedTime(_behindSince.GetOrAdd((poll.Id, p), now), now) > StuckAfter)
+                {
+                    _behindSince.TryRemove((poll.Id, p), out _);
+                    StartCatchUp(poll.Id, p);
+                }
+            }
+        }
+    }
+
+    /// <summary>The most advanced state of the poll any partition it is spread over holds.</summary>
     private Poll? Target(string pollId)
     {
         Poll? most = null;
-        for (var p = 0; p < views.Count; p++)
+        for (var p = 0; p < Math.Min(views.Count, most?.PartitionCount ?? views.Count); p++)
         {
-            if (views.View(p).TryGet(pollId, out var poll) && (most is null || PollRegistry.IsOlder(most, poll)))
+            if (views.View(p).TryGet(pollId, out var poll) && p < poll.PartitionCount && (most is null || PollRegistry.IsOlder(most, poll)))
             {
                 most = poll;
             }

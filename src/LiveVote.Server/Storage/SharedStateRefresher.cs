@@ -10,11 +10,12 @@ namespace LiveVote.Server.Storage;
 /// <see cref="PostgresOptions.RefreshIntervalMs"/>, feeds each partition's view of the polls (their merge is the node's
 /// registry) and publishes the totals summed over the partitions, so all nodes converge within a second. A partition
 /// whose read fails keeps its last good totals and is named stale in the results after <see cref="StaleAfterIntervals"/>
-/// intervals; the others' totals go on moving, and votes are unaffected.
+/// intervals; the others' totals go on moving, and votes are unaffected. A cluster left behind the others on a poll
+/// change for a few seconds is caught up (<see cref="PollFanOut.CatchUpStuck"/>).
 /// </summary>
 internal sealed partial class SharedStateRefresher(
-    StoreClusters stores, PartitionPolls views, PollRegistry polls, ResultsHub results, IOptions<PostgresOptions> options, TimeProvider time,
-    ILogger<SharedStateRefresher> logger) : BackgroundService
+    StoreClusters stores, PartitionPolls views, PollRegistry polls, ResultsHub results, PollFanOut fanOut, IOptions<PostgresOptions> options,
+    TimeProvider time, ILogger<SharedStateRefresher> logger) : BackgroundService
 {
     /// <summary>
     /// Reads missed before a partition's part is called stale: one missed read is a blip (a slow query), three (600 ms
@@ -46,6 +47,7 @@ internal sealed partial class SharedStateRefresher(
                 }
 
                 Publish(now, interval * StaleAfterIntervals);
+                fanOut.CatchUpStuck(polls.All());
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -1,4 +1,9 @@
+using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LiveVote.Server.Tests.Polls;
 
@@ -72,5 +77,88 @@ public sealed class PollFanOutTests
         var poll = status switch { PollStatus.Open => Open, PollStatus.Closed => Closed, _ => Draft };
 
         Assert.Equal(expected, PollFanOut.IsAlready(kind, poll));
+    }
+
+    [Fact]
+    public async Task SendAsync_WhenOnePartitionFails_Answers503AndThatPartitionCatchesUpInTheBackground()
+    {
+        var time = new FakeTimeProvider(At);
+        var queues = new[] { Queue(), Queue() };
+        var node = new PollRegistry();
+        var views = new PartitionPolls(node, 2);
+        views.Committed(0, Open);
+        views.Committed(1, Open);
+        var fanOut = new PollFanOut(
+            new IngestRouter(queues, NullLogger<IngestRouter>.Instance), node, views, time, new Lifetime(), NullLogger<PollFanOut>.Instance);
+
+        var sent = fanOut.SendAsync(new PollChange(PollCommandKind.Close, Open.Id, null, At.AddSeconds(3), null), CancellationToken.None);
+        var toZero = Take(queues[0]);
+        var toOne = Take(queues[1]);
+        var closed = Open.Apply(PollCommandKind.Close, toZero.At!.Value, []).Next!;
+        views.Committed(0, closed);
+        toZero.Complete(new PollCommandResult(PollCommandStatus.Done, closed));
+        toOne.Complete(new PollCommandResult(PollCommandStatus.StoreFailed, null));
+
+        Assert.Equal(PollCommandStatus.StoreFailed, (await sent).Status);
+        Assert.Equal(PollStatus.Open, node.TryGet(Open.Id, out var merged) ? merged.Status : PollStatus.Draft);
+
+        PollCommand? retry = null;
+        for (var i = 0; i < 100 && retry is null; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+            retry = queues[1].Reader.TryRead(out var queued) ? queued.PollCommand : null;
+        }
+
+        Assert.NotNull(retry);
+        Assert.Equal(PollCommandKind.Close, retry.Kind);
+        Assert.Equal(closed.ClosedAt, retry.At);
+        Assert.Equal(0, queues[0].Count);
+        views.Committed(1, closed);
+        retry.Complete(new PollCommandResult(PollCommandStatus.Done, closed));
+        Assert.Equal(PollStatus.Closed, node.TryGet(Open.Id, out merged) ? merged.Status : PollStatus.Draft);
+    }
+
+    [Fact]
+    public async Task SendAsync_ToAPartitionAlreadyInTheTargetState_CountsItAsDone()
+    {
+        var time = new FakeTimeProvider(At);
+        var queues = new[] { Queue(), Queue() };
+        var node = new PollRegistry();
+        var views = new PartitionPolls(node, 2);
+        views.Committed(0, Open);
+        views.Committed(1, Closed);
+        var fanOut = new PollFanOut(
+            new IngestRouter(queues, NullLogger<IngestRouter>.Instance), node, views, time, new Lifetime(), NullLogger<PollFanOut>.Instance);
+
+        var sent = fanOut.SendAsync(new PollChange(PollCommandKind.Close, Open.Id, null, At.AddSeconds(3), null), CancellationToken.None);
+        views.Committed(0, Closed);
+        Take(queues[0]).Complete(new PollCommandResult(PollCommandStatus.Done, Closed));
+        Take(queues[1]).Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, Closed));
+
+        var answer = await sent;
+        Assert.Equal(PollCommandStatus.Done, answer.Status);
+        Assert.Equal(PollStatus.Closed, answer.Poll!.Status);
+    }
+
+    private static IngestQueue Queue() => new(Options.Create(new IngestOptions()));
+
+    private static PollCommand Take(IngestQueue queue)
+    {
+        Assert.True(queue.Reader.TryRead(out var queued));
+        return queued.PollCommand;
+    }
+
+    private sealed class Lifetime : IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication()
+        {
+        }
     }
 }
