@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace LiveVote.Server.Tests.Storage.Postgres;
 
@@ -12,7 +13,7 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// its own close, no vote sent after the close was answered is accepted anywhere, and every cluster's audit trail
 /// still verifies with the auditor's own tool.
 /// </summary>
-public sealed class MultiClusterCloseTests
+public sealed class MultiClusterCloseTests(ITestOutputHelper output)
 {
     private const int Clusters = 3;
     private const int ViewerCount = 900;
@@ -76,6 +77,10 @@ public sealed class MultiClusterCloseTests
         await stop.CancelAsync();
         await Task.WhenAll(senders);
         var all = answers.ToArray();
+        output.WriteLine($"{all.Length} votes: {all.Count(a => a.Status == HttpStatusCode.Created)} accepted, " +
+            $"{all.Count(a => a.Status == HttpStatusCode.Conflict)} refused, {all.Count(a => a.Status == HttpStatusCode.ServiceUnavailable)} answered 503; " +
+            $"{all.Count(a => a.SentAt < closeAnsweredAt && a.AnsweredAt > closeAnsweredAt)} in flight across the close answer; " +
+            $"{all.Count(a => a.SentAt > closeAnsweredAt)} sent after it");
 
         // Every vote was accepted, refused because the poll closed, or (before the close only) answered 503 with its
         // outcome unknown. None sent after the close was answered was accepted, on any node, for any cluster's voter.
@@ -126,6 +131,7 @@ public sealed class MultiClusterCloseTests
             }
 
             Assert.Equal("closed", (await ClusterRows.PollsAsync(fleet.Clusters[c]))[poll.Id].Status);
+            output.WriteLine($"cluster {c}: {votes.Length} votes, the last at pos {votes.Select(v => v.Pos).DefaultIfEmpty().Max()}, the close at pos {close.Pos}");
         }
 
         var storedTotal = 0L;
