@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -9,7 +11,8 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// partition 0 is a plain PostgreSQL database, partition 1 a Patroni cluster behind HAProxy; two nodes map both. Under
 /// steady load from voters of both clusters the Patroni cluster's primary node is killed. Only its voters see 503 +
 /// Retry-After until Patroni promotes the synchronous standby; the other cluster's voters see no error at all; every
-/// acknowledged vote is stored exactly once in its voter's cluster.
+/// acknowledged vote is stored exactly once in its voter's cluster. A poll closed meanwhile is closed at once in the
+/// healthy cluster (the producer answered 503) and reaches the failed-over one in the background.
 /// </summary>
 [Collection(PatroniClusters.Name)]
 public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
@@ -41,6 +44,11 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         });
 
         var load = await VoteLoad.PrepareAsync(fleet.Nodes, ViewerCount, PollCount, ThinkTime);
+
+        // A poll nobody in the load votes on, closed by the producer while the Patroni cluster has no primary.
+        var admin = fleet.Nodes[0].AdminClient();
+        var side = await Api.CreateOpenPollAsync(admin, VoteLoad.Options);
+        await fleet.WaitUntilOpenOnEveryNodeAsync(side.Id);
         var partitionOf = load.Viewers.Select(v => MultiClusterFleet.PartitionOf(v.ViewerId, clusters.Length)).ToArray();
         Assert.Contains(Healthy, partitionOf);
         Assert.Contains(FailingOver, partitionOf);
@@ -50,6 +58,22 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         var leader = patroni.Member((await patroni.StateAsync())!.Leader!.Name);
         var killedAt = load.Clock.Elapsed.TotalSeconds;
         patroni.KillNode(leader);
+
+        // A close during the outage: the healthy cluster takes it at once and refuses its voters from then on; the
+        // producer is answered 503 until the failed-over cluster has it too, which it gets in the background.
+        await FirstAsync(() => load.Interim.Any(i => partitionOf[i.Viewer] == FailingOver && i.Status == 503 && i.At > killedAt), "a 503 for the failing cluster's voters");
+        using (var close = await Api.ClosePollAsync(admin, side.Id))
+        {
+            await ProblemAssert.IsAsync(close, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
+        }
+
+        Assert.Equal("closed", (await ClusterRows.PollsAsync(clusters[Healthy]))[side.Id].Status);
+        var healthyVoter = load.Viewers[Array.IndexOf(partitionOf, Healthy)];
+        using (var refused = await Api.VoteAsync(fleet.Nodes[1].Client(), side.Id, healthyVoter.Token, "a"))
+        {
+            await ProblemAssert.IsAsync(refused, HttpStatusCode.Conflict, ErrorCodes.PollNotOpen);
+        }
+
         await patroni.WaitWritableAsync(Recovery);
         var recoveredAt = await FirstAcceptedAsync(load, partitionOf, FailingOver, load.Clock.Elapsed.TotalSeconds);
         await Task.Delay(LoadAfterRecovery);
@@ -91,6 +115,30 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         }
 
         await StoredVotes.AssertResultsApiAsync(load, [.. healthyAudit, .. failedOverAudit]);
+
+        // The close reached the failed-over cluster without the producer pressing again; every node shows it closed.
+        await FirstAsync(async () => (await ClusterRows.PollsAsync(patroni.ConnectionString(newLeader)))[side.Id].Status == "closed", "the close on the failed-over cluster");
+        foreach (var node in fleet.Nodes)
+        {
+            Assert.Equal("closed", (await Api.ResultsWhenAsync(node.Client(), side.Id, r => r.Status == "closed")).Status);
+        }
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="done"/> holds; throws naming <paramref name="what"/> otherwise.</summary>
+    private static Task FirstAsync(Func<bool> done, string what) => FirstAsync(() => Task.FromResult(done()), what);
+
+    private static async Task FirstAsync(Func<Task<bool>> done, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await done())
+        {
+            if (clock.Elapsed > Recovery)
+            {
+                throw new TimeoutException($"No {what} within {Recovery.TotalSeconds:F0} s.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>When the first vote of <paramref name="partition"/>'s voters was accepted after <paramref name="from"/> (seconds on the load's clock).</summary>
