@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -53,6 +54,7 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         Assert.Contains(Healthy, partitionOf);
         Assert.Contains(FailingOver, partitionOf);
         load.Start();
+        using var watch = ResultsWatch.Start(fleet.Nodes, load.Polls.Take(3).Select(p => p.Id).ToArray());
         await Task.Delay(LoadBeforeKill);
 
         var leader = patroni.Member((await patroni.StateAsync())!.Leader!.Name);
@@ -78,8 +80,19 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         var recoveredAt = await FirstAcceptedAsync(load, partitionOf, FailingOver, load.Clock.Elapsed.TotalSeconds);
         await Task.Delay(LoadAfterRecovery);
         var all = await load.StopAsync();
+        var seen = await watch.StopAsync();
         output.WriteLine($"killed {leader.Name} at {killedAt:F2}s; cluster {FailingOver}'s voters accepted again at {recoveredAt:F2}s; {all.Length} votes; " +
             $"interim answers: {load.Interim.Count(i => partitionOf[i.Viewer] == FailingOver)} for cluster {FailingOver}, {load.Interim.Count(i => partitionOf[i.Viewer] == Healthy)} for cluster {Healthy}");
+
+        // While it had no primary the nodes named the failed cluster's part of the results stale, never the healthy
+        // one's, and no total went down.
+        Assert.Contains(seen, r => r.Stale.Contains(FailingOver));
+        Assert.DoesNotContain(seen, r => r.Stale.Contains(Healthy));
+        foreach (var series in seen.GroupBy(r => (r.Node, r.PollId)))
+        {
+            var totals = series.Select(r => r.Total).ToArray();
+            Assert.True(totals.Zip(totals.Skip(1)).All(p => p.Second >= p.First), $"node {series.Key.Node}, poll {series.Key.PollId}: totals {string.Join(' ', totals)}");
+        }
 
         // Every vote got a final answer, once.
         Assert.All(all, a => Assert.True(a.Status is 201 or 200, $"viewer {a.Viewer} poll {a.Poll}: final answer {a.Status}"));
@@ -121,6 +134,7 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         foreach (var node in fleet.Nodes)
         {
             Assert.Equal("closed", (await Api.ResultsWhenAsync(node.Client(), side.Id, r => r.Status == "closed")).Status);
+            Assert.Null((await Api.ResultsWhenAsync(node.Client(), side.Id, r => r.StalePartitions is null)).StalePartitions);
         }
     }
 
@@ -157,5 +171,60 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         }
 
         throw new TimeoutException($"No vote of cluster {partition}'s voters was accepted within {Recovery.TotalSeconds:F0} s after {from:F2} s.");
+    }
+
+    /// <summary>One read of a poll's results on a node: its total and the partitions it named stale.</summary>
+    private sealed record ResultsRead(int Node, string PollId, long Total, int[] Stale);
+
+    /// <summary>Reads a few polls' results on every node every 200 ms until stopped, keeping every read that answered.</summary>
+    private sealed class ResultsWatch : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<ResultsRead> _reads = [];
+        private Task _loop = Task.CompletedTask;
+
+        public static ResultsWatch Start(IReadOnlyList<LiveVoteServer> nodes, string[] pollIds)
+        {
+            var watch = new ResultsWatch();
+            var clients = nodes.Select(n => n.Client()).ToArray();
+            watch._loop = Task.Run(() => watch.LoopAsync(clients, pollIds));
+            return watch;
+        }
+
+        public async Task<IReadOnlyList<ResultsRead>> StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            return _reads;
+        }
+
+        public void Dispose() => _stop.Dispose();
+
+        private async Task LoopAsync(HttpClient[] clients, string[] pollIds)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                for (var n = 0; n < clients.Length; n++)
+                {
+                    foreach (var pollId in pollIds)
+                    {
+                        using var response = await clients[n].GetAsync($"/v1/polls/{pollId}/results");
+                        if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ResultsDto) is { } results)
+                        {
+                            _reads.Add(new ResultsRead(n, pollId, results.Total, [.. results.StalePartitions ?? []]));
+                        }
+                    }
+                }
+
+                try
+                {
+                    await Task.Delay(200, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
     }
 }
