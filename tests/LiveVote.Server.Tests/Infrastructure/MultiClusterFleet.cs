@@ -126,6 +126,28 @@ public sealed class MultiClusterFleet : IAsyncDisposable
         StartNodes();
     }
 
+    /// <summary>
+    /// Restarts node <paramref name="index"/> alone mapping <paramref name="clusters"/>, the others left as they run: a
+    /// fleet in the middle of a roll, some nodes on the new map and some still on the old one.
+    /// </summary>
+    public async Task RestartNodeAsync(int index, IReadOnlyList<string> clusters)
+    {
+        await _nodes[index].DisposeAsync();
+        try
+        {
+            _nodes[index] = new LiveVoteServer(NodeSettings(clusters, _settings));
+        }
+        catch
+        {
+            // Not disposed twice: the stopped node leaves the fleet.
+            _nodes.RemoveAt(index);
+            throw;
+        }
+
+        _clusters.Clear();
+        _clusters.AddRange(clusters);
+    }
+
     /// <summary>Waits until every node sees the poll open (a bounded wait: the nodes read the polls every refresh).</summary>
     public async Task WaitUntilOpenOnEveryNodeAsync(string pollId)
     {

@@ -90,6 +90,48 @@ public sealed class MultiClusterAddClusterTests
         }
     }
 
+    [Fact]
+    public async Task AddCluster_MidRoll_ANodeStillOnTheOldMapAnswersTheNewPollsVotes503AndStoresNone()
+    {
+        await using var fleet = await MultiClusterFleet.StartAsync(clusters: 1, nodes: 2);
+        var first = fleet.Clusters[0];
+        var second = await fleet.CreateDatabaseAsync();
+
+        // Half the roll: node 1 maps both clusters, node 0 still runs with the first alone.
+        await fleet.RestartNodeAsync(1, [first, second]);
+        var (oldNode, newNode) = (fleet.Nodes[0], fleet.Nodes[1]);
+        var poll = await Api.CreateOpenPollAsync(newNode.AdminClient(), "a", "b");
+        Assert.Equal(2, (await ClusterRows.PollsAsync(first))[poll.Id].PartitionCount);
+        Assert.Equal("open", (await Api.ResultsWhenAsync(newNode.Client(), poll.Id, r => r.Status == "open")).Status);
+        Assert.Equal("open", (await Api.ResultsWhenAsync(oldNode.Client(), poll.Id, r => r.Status == "open")).Status);
+
+        // The old node cannot tell which cluster a voter of the new poll belongs in: it stores nothing, answers 503.
+        var voters = await Api.RegisterManyAsync(newNode.AdminClient(), 40);
+        foreach (var voter in voters)
+        {
+            using var response = await Api.VoteAsync(oldNode.Client(), poll.Id, voter.Token, "a");
+            await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
+        }
+
+        Assert.Equal(0, await ClusterRows.ScalarAsync(first, $"SELECT count(*) FROM votes WHERE poll_id = '{poll.Id}'"));
+        Assert.Equal(0, await ClusterRows.ScalarAsync(second, $"SELECT count(*) FROM votes WHERE poll_id = '{poll.Id}'"));
+
+        // The node on the new map stores them, each in its own cluster.
+        var answers = await Task.WhenAll(voters.Select(v => VoteAsync(newNode.Client(), poll.Id, v, "b")));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+
+        // The roll finished, the first node answers the same votes with their first answers.
+        await fleet.RestartNodeAsync(0, [first, second]);
+        var again = await Task.WhenAll(voters.Select(v => VoteAsync(fleet.Nodes[0].Client(), poll.Id, v, "b")));
+        Assert.All(again, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(answers.Select(a => a.Vote!.VoteId), again.Select(a => a.Vote!.VoteId));
+        var stored = new[] { await ClusterRows.VotesAsync(first), await ClusterRows.VotesAsync(second) };
+        Assert.Equal(voters.Length, stored.Sum(s => s.Keys.Count(k => k.PollId == poll.Id)));
+        Assert.All(voters, v => Assert.True(
+            stored[MultiClusterFleet.PartitionOf(v.ViewerId, 2)].ContainsKey((poll.Id, MultiClusterFleet.VoterKeyHex(v.ViewerId))),
+            $"viewer {v.ViewerId} is not in its cluster"));
+    }
+
     private static async Task<(HttpStatusCode Status, VoteResponse? Vote)> VoteAsync(HttpClient client, string pollId, RegisterViewerResponse voter, string optionId)
     {
         using var response = await Api.VoteWithRetryAsync(client, pollId, voter.Token, optionId);
