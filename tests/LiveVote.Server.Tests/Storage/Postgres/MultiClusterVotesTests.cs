@@ -10,7 +10,7 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 /// Voters spread over two and three PostgreSQL clusters (issue 15), three nodes each mapping them all: whichever node
 /// a voter reaches, however often the vote is sent, each voter's vote is stored once in the whole fleet, in the
 /// cluster <c>VoterPartitioner</c> names and in no other; vote ids name that partition; every node's results are the
-/// sum of the clusters' recounts.
+/// sum of the clusters' recounts; each cluster's checkpoints bind that cluster's chains.
 /// </summary>
 public sealed partial class MultiClusterVotesTests
 {
@@ -131,6 +131,59 @@ public sealed partial class MultiClusterVotesTests
             Assert.Equal(everyVoter.Length, results.Total);
             Assert.Null(results.StalePartitions);
         }
+    }
+
+    [Fact]
+    public async Task Checkpoints_OfEachCluster_BindTheHeadsOfThatClustersChainsInItsOwnHashChain()
+    {
+        await using var fleet = await MultiClusterFleet.StartAsync(clusters: 2, nodes: 2, new Dictionary<string, string?> { ["LiveVote:Postgres:CheckpointIntervalSeconds"] = "1" });
+        var admin = fleet.Nodes[0].AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin, Options);
+        await fleet.WaitUntilOpenOnEveryNodeAsync(poll.Id);
+        var viewers = await Api.RegisterManyAsync(admin, 60);
+        var answers = await Task.WhenAll(viewers.Select((v, i) => SendAsync(fleet.Nodes[i % 2].Client(), poll.Id, new Voter(v, "c", 0, 0), "c", retry: true)));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+
+        foreach (var cluster in fleet.Clusters)
+        {
+            // The heads of this cluster's chains as they stand now: a checkpoint written after the votes names exactly these.
+            var heads = string.Join(';', await ReadRowsAsync(cluster, """
+                SELECT w.id || ':' || a.seq || ':' || encode(a.hash, 'hex') FROM writers w
+                CROSS JOIN LATERAL (SELECT seq, hash FROM audit WHERE writer_id = w.id ORDER BY seq DESC LIMIT 1) a ORDER BY w.id
+                """));
+            Assert.NotEmpty(heads);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!(await ReadRowsAsync(cluster, "SELECT heads FROM checkpoints")).Contains(heads) && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(200);
+            }
+
+            var rows = await ReadRowsAsync(cluster, "SELECT heads || '|' || encode(prev_hash, 'hex') || '|' || encode(hash, 'hex') FROM checkpoints ORDER BY id");
+            Assert.Contains(rows, r => r.StartsWith(heads + "|", StringComparison.Ordinal));
+            var prev = new string('0', 64);
+            foreach (var row in rows)
+            {
+                var parts = row.Split('|');
+                Assert.Equal(prev, parts[1]);
+                Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. Convert.FromHexString(parts[1]), .. System.Text.Encoding.UTF8.GetBytes(parts[0])])), parts[2]);
+                prev = parts[2];
+            }
+        }
+    }
+
+    private static async Task<List<string>> ReadRowsAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
     }
 
     /// <summary>Every page of one partition's audit trail of the poll, as a client pages it; each page says which partition it is.</summary>
