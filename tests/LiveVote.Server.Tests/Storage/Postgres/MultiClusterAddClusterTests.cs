@@ -143,6 +143,39 @@ public sealed class MultiClusterAddClusterTests
             $"viewer {v.ViewerId} is not in its cluster"));
     }
 
+    [Fact]
+    public async Task AddCluster_MidRoll_ACloseAnsweredByANodeOnTheOldMapStopsVotesInEveryCluster()
+    {
+        await using var fleet = await MultiClusterFleet.StartAsync(clusters: 1, nodes: 2);
+        var first = fleet.Clusters[0];
+        var second = await fleet.CreateDatabaseAsync();
+        await fleet.RestartNodeAsync(1, [first, second]);
+        var (oldNode, newNode) = (fleet.Nodes[0], fleet.Nodes[1]);
+        var poll = await Api.CreateOpenPollAsync(newNode.AdminClient(), "a", "b");
+        Assert.Equal("open", (await Api.ResultsWhenAsync(oldNode.Client(), poll.Id, r => r.Status == "open")).Status);
+        var voters = await Api.RegisterManyAsync(newNode.AdminClient(), 40);
+        Assert.Contains(voters, v => MultiClusterFleet.PartitionOf(v.ViewerId, 2) == 1);
+
+        // The producer's close lands on the node still on the old map (a load balancer's pick). If that node says the
+        // poll is closed, it is closed in every cluster: no voter of either cluster is accepted after the answer.
+        using var close = await Api.ClosePollAsync(oldNode.AdminClient(), poll.Id);
+        if (!close.IsSuccessStatusCode)
+        {
+            // Refusing is fine (the producer presses again on another node), as long as it is a clear 503, not a 5xx of another kind.
+            await ProblemAssert.IsAsync(close, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
+            return;
+        }
+
+        foreach (var voter in voters)
+        {
+            using var response = await Api.VoteAsync(newNode.Client(), poll.Id, voter.Token, "a");
+            Assert.True(response.StatusCode == HttpStatusCode.Conflict,
+                $"a voter of partition {MultiClusterFleet.PartitionOf(voter.ViewerId, 2)} was answered {(int)response.StatusCode} after the close was answered {(int)close.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.Equal(0, await ClusterRows.ScalarAsync(second, $"SELECT count(*) FROM votes WHERE poll_id = '{poll.Id}'"));
+    }
+
     private static async Task<(HttpStatusCode Status, VoteResponse? Vote)> VoteAsync(HttpClient client, string pollId, RegisterViewerResponse voter, string optionId)
     {
         using var response = await Api.VoteWithRetryAsync(client, pollId, voter.Token, optionId);
