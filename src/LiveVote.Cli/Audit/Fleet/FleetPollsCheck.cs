@@ -1,10 +1,12 @@
 namespace LiveVote.Cli.Audit.Fleet;
 
 /// <summary>
-/// Every poll row exists in every cluster with the same definition (title, options, partition_count, created_at): poll
-/// changes fan out to all of them, and a poll's partition_count decides where each of its voters lives. Only the status
-/// may differ, while a change is still fanning out (or one never reached a cluster that was failing over): that is a
-/// warning, since the votes each cluster accepted are judged by that cluster's own chain.
+/// A poll lives in every partition it is spread over (0 .. partition_count - 1) and only there, with the same definition
+/// (title, options, partition_count, created_at) in each: poll changes fan out to those clusters, and a poll's
+/// partition_count decides where each of its voters lives. (A poll created before a cluster was added is never copied
+/// into the new one.) Only the status may differ, while a change is still fanning out (or one has not yet reached a
+/// cluster that was failing over): that is a warning, since the votes each cluster accepted are judged by that
+/// cluster's own chain.
 /// </summary>
 internal static class FleetPollsCheck
 {
@@ -23,7 +25,8 @@ internal static class FleetPollsCheck
             var holding = Enumerable.Range(0, clusters.Count).Where(i => clusters[i]?.ContainsKey(id) == true).ToList();
             var first = holding[0];
             var reference = clusters[first]![id];
-            partitionCounts[id] = reference.PartitionCount;
+            var spread = reference.PartitionCount;
+            partitionCounts[id] = spread;
             for (var i = 0; i < clusters.Count; i++)
             {
                 if (clusters[i] is not { } polls)
@@ -33,8 +36,16 @@ internal static class FleetPollsCheck
 
                 if (!polls.TryGetValue(id, out var row))
                 {
+                    if (i < spread)
+                    {
+                        problems.InPartition(i, null, id,
+                            $"polls table has no row for this poll, which {Holders(holding)}: its changes fan out to every partition it is spread over ({spread})");
+                    }
+                }
+                else if (i >= spread)
+                {
                     problems.InPartition(i, null, id,
-                        $"polls table has no row for this poll, which {Holders(holding)}: every poll change fans out to every cluster");
+                        $"polls table has a row for this poll, but it is spread over partitions 0..{spread - 1} only: a poll is never copied into a partition beyond its spread");
                 }
                 else if (i != first)
                 {
@@ -42,10 +53,10 @@ internal static class FleetPollsCheck
                 }
             }
 
-            if (reference.PartitionCount > clusters.Count)
+            if (spread > clusters.Count)
             {
                 problems.InPartition(null, null, id,
-                    $"spread over {reference.PartitionCount} partitions, but the command line gives {clusters.Count} clusters: the votes of the missing partitions are not checked");
+                    $"spread over {spread} partitions, but the command line gives {clusters.Count} clusters: the votes of the missing partitions are not checked");
             }
 
             var statuses = holding.Select(i => (Partition: i, clusters[i]![id].Status)).ToList();
