@@ -29,26 +29,42 @@ internal static class EndOfRunFacts
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
         }
 
+        // A poll spread over several store partitions has a trail in each: page every one (the first page says how many).
         var seqs = new HashSet<string>(StringComparer.Ordinal);
         long entries = 0;
-        long? after = 0;
-        while (after is not null)
+        var partitions = 1;
+        for (var partition = 0; partition < partitions; partition++)
         {
-            var page = await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit?after={after}&limit={AuditPage}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
-                           .ConfigureAwait(false)
-                       ?? throw new LoadSetupException("The audit endpoint answered no page.");
-            foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
+            long? after = 0;
+            while (after is not null)
             {
-                entries++;
-                // A vote id names its audit entry: the seq in SQLite's one chain, "chain-seq" with several writers.
-                seqs.Add(entry.Chain == 0
-                    ? entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Chain}-{entry.Seq}"));
-            }
+                var page = await client.GetFromJsonAsync(
+                                   $"/v1/polls/{pollId}/audit?partition={partition}&after={after}&limit={AuditPage}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
+                               .ConfigureAwait(false)
+                           ?? throw new LoadSetupException("The audit endpoint answered no page.");
+                partitions = page.Partitions;
+                foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
+                {
+                    entries++;
+                    seqs.Add(VoteId(entry, partitions > 1 ? partition : null));
+                }
 
-            after = page.Next;
+                after = page.Next;
+            }
         }
 
         return new ServerFacts(results?.Total ?? -1, entries, seqs);
+    }
+
+    /// <summary>
+    /// The vote id the server gave for this entry: the seq in SQLite's one chain, "chain-seq" with several writers, and
+    /// "partition.chain-seq" in a poll spread over several partitions.
+    /// </summary>
+    internal static string VoteId(AuditEntryDto entry, int? partition)
+    {
+        var id = entry.Chain == 0
+            ? entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Chain}-{entry.Seq}");
+        return partition is { } p ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p}.{id}") : id;
     }
 }
