@@ -8,7 +8,8 @@ namespace LiveVote.Cli.Audit.Fleet;
 /// writer chains, checkpoints, recount, tallies and polls table), in its own read-only snapshot; then, in those same
 /// snapshots, across the clusters: their identities against the command line (<see cref="ClusterIdentityCheck"/>), the
 /// polls every cluster must share (<see cref="FleetPollsCheck"/>), where each vote lives and that no voter lives in two
-/// clusters (<see cref="VotePlacementCheck"/>); and the fleet totals as the sum of the clusters' recounts. There is no
+/// clusters (<see cref="VotePlacementCheck"/>); and the fleet totals as the sum of the clusters' recounts, which bound
+/// every cluster's frozen snapshots (<see cref="FleetFreezeCheck"/>). There is no
 /// snapshot across clusters: each is consistent in itself, which is all the checks need.
 /// </summary>
 internal static class FleetAuditVerifier
@@ -22,13 +23,14 @@ internal static class FleetAuditVerifier
         var identities = new ClusterIdentity?[count];
         var polls = new IReadOnlyDictionary<string, FleetPollRow>?[count];
         var reports = new VerifyReport[count];
+        var freezes = new List<ClusterFreeze>();
         var placement = new VotePlacementCheck();
         IReadOnlyList<string> map = [];
         try
         {
             for (var i = 0; i < count; i++)
             {
-                (reports[i], snapshots[i]) = VerifyCluster(i, connectionStrings[i], cancellationToken);
+                (reports[i], snapshots[i]) = VerifyCluster(i, connectionStrings[i], freezes, cancellationToken);
                 if (snapshots[i] is { } snapshot)
                 {
                     ReadFleetFacts(i, snapshot, cross, out identities[i], out polls[i]);
@@ -55,28 +57,36 @@ internal static class FleetAuditVerifier
             }
         }
 
+        var totals = FleetTotals(reports);
+        FleetFreezeCheck.Check(freezes, totals, cross);
         var problems = ProblemLog.SortedByLocation(reports.SelectMany(r => r.Problems).Concat(cross.Listed));
         return new FleetVerifyReport(
             [.. reports.Select((r, i) => new PartitionReport(i, identities[i]?.ClusterId, identities[i]?.PartitionIndex, identities[i]?.Map, r))],
             map,
             placement.Rows,
-            FleetTotals(reports),
+            totals,
             reports.Sum(r => r.ProblemCount) + cross.Count,
             [.. problems.Take(ProblemLog.MaxListed)],
             warnings);
     }
 
-    /// <summary>One cluster as <see cref="PostgresAuditVerifier"/> verifies a single store; its snapshot stays open for the cross checks.</summary>
-    private static (VerifyReport Report, PostgresSnapshot? Snapshot) VerifyCluster(int partition, string connectionString, CancellationToken cancellationToken)
+    /// <summary>
+    /// One cluster as <see cref="PostgresAuditVerifier"/> verifies a single store, but with its freezes held to the fleet's
+    /// votes (<see cref="FleetMemberJudgement"/>; they are added to <paramref name="freezes"/>). Its snapshot stays open
+    /// for the cross checks.
+    /// </summary>
+    private static (VerifyReport Report, PostgresSnapshot? Snapshot) VerifyCluster(
+        int partition, string connectionString, List<ClusterFreeze> freezes, CancellationToken cancellationToken)
     {
         var builder = PostgresAuditVerifier.Builder(connectionString);
         var problems = new ProblemLog(namesChains: true) { Partition = partition };
-        var recount = new AuditRecount(new ClockOrderJudgement(), problems);
+        var recount = new AuditRecount(new FleetMemberJudgement(), problems);
         PostgresSnapshot? snapshot = null;
         try
         {
             snapshot = PostgresSnapshot.Open(builder);
             PostgresAuditVerifier.Recount(snapshot, recount, problems, cancellationToken);
+            freezes.AddRange(FleetFreezeCheck.Collect(partition, recount.History.Polls));
         }
         catch (Exception e) when (PostgresAuditVerifier.IsUnreadable(e))
         {

@@ -266,6 +266,37 @@ public sealed class AuditVerifyFleetTests(PostgresFleet fleet) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Verify_FreezeOfTheFleetTotalsInEveryCluster_Passes()
+    {
+        var clusters = await fleet.CopyAsync();
+        await FreezeEverywhereAsync(clusters, [.. Enumerable.Range(0, 3).Select(o => (long)fleet.OpenPollVotes.Count(v => v.Option == o))]);
+
+        var report = FleetAuditVerifier.Verify(clusters);
+
+        // Each cluster alone holds fewer votes than the frozen (summed) counts: only the fleet's votes bound them.
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.All(report.Partitions, p => Assert.Contains(p.Report.EntriesByKind, k => k.Kind == "results-frozen" && k.Entries == 1));
+    }
+
+    [Fact]
+    public async Task Verify_FreezeShowingMoreThanTheFleetCast_FailsNamingEachPartitionsEntry()
+    {
+        var clusters = await fleet.CopyAsync();
+        var cast = fleet.OpenPollVotes.Count(v => v.Option == 0);
+        await FreezeEverywhereAsync(clusters, [cast + 1, fleet.OpenPollVotes.Count(v => v.Option == 1), fleet.OpenPollVotes.Count(v => v.Option == 2)]);
+
+        var report = FleetAuditVerifier.Verify(clusters);
+
+        Assert.Equal([0, 1, 2], report.Problems.Select(p => p.Partition));
+        Assert.All(report.Problems, p =>
+        {
+            Assert.Equal("fleetlive", p.PollId);
+            Assert.NotNull(p.Seq);
+            Assert.Equal($"results-frozen shows {cast + 1} votes for option 'a', more than the {cast} cast in the whole fleet", p.Message);
+        });
+    }
+
+    [Fact]
     public async Task Verify_TamperedEntryInOneCluster_FailsNamingItsPartitionChainAndSeq()
     {
         var clusters = await fleet.CopyAsync();
@@ -327,6 +358,17 @@ public sealed class AuditVerifyFleetTests(PostgresFleet fleet) : IClassFixture<P
 
         Assert.All(new[] { 0, 1 }, p => Assert.Contains(votes, v => v.Partition == p));
         return (poll, votes);
+    }
+
+    /// <summary>Freezes the open poll's results in every cluster with one count, as a node's fan-out does.</summary>
+    private async Task FreezeEverywhereAsync(string[] clusters, long[] totals)
+    {
+        var frozen = fleet.OpenPoll.FreezeResults(totals, DateTimeOffset.UtcNow);
+        foreach (var cluster in clusters)
+        {
+            await using var writer = await ClusterWriter.OpenAsync(cluster);
+            await writer.ChangeAsync(frozen, AuditKinds.ResultsFrozen);
+        }
     }
 
     private static Task<CliResult> RunAsync(params string[] clustersThenOptions)
