@@ -93,6 +93,15 @@ public sealed class AuditVerifyFleetTests(PostgresFleet fleet) : IClassFixture<P
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith($"FAIL: partition 1 chain {problem.Chain} seq {problem.Seq}: votes row (poll fleetlive", result.FirstFailure, StringComparison.Ordinal);
         Assert.Contains($"first bad partition 1 chain {problem.Chain} seq {problem.Seq}.", result.Output, StringComparison.Ordinal);
+
+        var json = await RunAsync([.. clusters, "--json"]);
+        Assert.Equal(1, json.ExitCode);
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.False(document.RootElement.GetProperty("ok").GetBoolean());
+        var listed = Assert.Single(document.RootElement.GetProperty("problems").EnumerateArray());
+        Assert.Equal(1, listed.GetProperty("partition").GetInt32());
+        Assert.Equal(problem.Chain, listed.GetProperty("chain").GetInt32());
+        Assert.Equal(problem.Seq, listed.GetProperty("seq").GetInt64());
     }
 
     [Fact]
