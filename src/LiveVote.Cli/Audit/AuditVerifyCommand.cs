@@ -1,3 +1,4 @@
+using LiveVote.Cli.Audit.Fleet;
 using LiveVote.Cli.Audit.Postgres;
 using LiveVote.Cli.CommandLine;
 using Npgsql;
@@ -5,24 +6,31 @@ using Npgsql;
 namespace LiveVote.Cli.Audit;
 
 /// <summary>
-/// <c>audit verify (--sqlite &lt;path&gt; | --postgres &lt;connection string&gt;) [--json]</c>: the independent recount.
-/// Exit 0 when every check holds, 1 when anything is wrong (the output names the first bad seq, in PostgreSQL as
-/// "chain W seq N"), 2 for a usage error.
+/// <c>audit verify (--sqlite &lt;path&gt; | --postgres &lt;connection string&gt; ...) [--json]</c>: the independent recount.
+/// <c>--postgres</c> given several times names the clusters of a fleet in partition order (partition 0 first): each is
+/// verified as a single store would be, then across them (<see cref="FleetAuditVerifier"/>). Exit 0 when every check
+/// holds, 1 when anything is wrong (the output names the first bad seq, in PostgreSQL as "chain W seq N", in a fleet as
+/// "partition P chain W seq N"), 2 for a usage error.
 /// </summary>
 internal sealed class AuditVerifyCommand : ICliCommand
 {
     public IReadOnlyList<string> Words { get; } = ["audit", "verify"];
 
-    public string Arguments => "(--sqlite <path> | --postgres <connection string>) [--json]";
+    /// <summary>Most clusters a fleet can have (the server's VoterPartitioner.MaxPartitions).</summary>
+    public const int MaxPartitions = 1024;
+
+    public string Arguments => "(--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--json]";
 
     public string Summary =>
-        "Recounts a LiveVote SQLite database or PostgreSQL store from its audit hash chain(s) and checks the votes, tallies and polls tables against it (read-only).";
+        "Recounts a LiveVote SQLite database or PostgreSQL store (or every cluster of a fleet, with the placement of each vote) from its audit hash chain(s) and checks the votes, tallies and polls tables against it (read-only).";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("sqlite", ValueName: "path", "The SQLite database file (LiveVote:Sqlite:Path). Opened read-only, never changed."),
         new("postgres", ValueName: "connection string",
-            "A PostgreSQL store (LiveVote:Postgres:ConnectionString), e.g. \"Host=db;Username=auditor;Database=livevote\". Read in one read-only snapshot, never changed."),
+            "A PostgreSQL store (LiveVote:Postgres:ConnectionString), e.g. \"Host=db;Username=auditor;Database=livevote\". Read in one read-only snapshot, never changed. "
+            + "Give it once per cluster of a fleet, in partition order (LiveVote:Postgres:Partitions:0 first).",
+            Repeatable: true),
         new("json", ValueName: null, "Print a machine-readable JSON report instead of text."),
     ];
 
@@ -35,10 +43,34 @@ internal sealed class AuditVerifyCommand : ICliCommand
             throw new UsageException("Give exactly one of --sqlite <path> and --postgres <connection string>.");
         }
 
+        var clusters = options.Values("postgres");
+        if (clusters.Count > 1)
+        {
+            return await VerifyFleetAsync(clusters, options.Has("json"), output, cancellationToken).ConfigureAwait(false);
+        }
+
         var report = options.Has("postgres")
             ? await VerifyPostgresAsync(options.Required("postgres"), cancellationToken).ConfigureAwait(false)
             : await VerifySqliteAsync(options.Required("sqlite"), cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(options.Has("json") ? VerifyReportWriter.Json(report) + "\n" : VerifyReportWriter.Text(report)).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static async Task<int> VerifyFleetAsync(IReadOnlyList<string> clusters, bool json, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (clusters.Count > MaxPartitions)
+        {
+            throw new UsageException($"--postgres is given {clusters.Count} times; a fleet has at most {MaxPartitions} clusters.");
+        }
+
+        foreach (var connectionString in clusters)
+        {
+            ValidateConnectionString(connectionString);
+        }
+
+        var report = await Task.Run(() => FleetAuditVerifier.Verify(clusters, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(json ? FleetReportWriter.Json(report) + "\n" : FleetReportWriter.Text(report)).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
     }
@@ -55,6 +87,12 @@ internal sealed class AuditVerifyCommand : ICliCommand
 
     private static Task<VerifyReport> VerifyPostgresAsync(string connectionString, CancellationToken cancellationToken)
     {
+        ValidateConnectionString(connectionString);
+        return Task.Run(() => PostgresAuditVerifier.Verify(connectionString, cancellationToken), cancellationToken);
+    }
+
+    private static void ValidateConnectionString(string connectionString)
+    {
         try
         {
             _ = new NpgsqlConnectionStringBuilder(connectionString);
@@ -63,7 +101,5 @@ internal sealed class AuditVerifyCommand : ICliCommand
         {
             throw new UsageException($"--postgres is not a valid connection string: {e.Message}");
         }
-
-        return Task.Run(() => PostgresAuditVerifier.Verify(connectionString, cancellationToken), cancellationToken);
     }
 }

@@ -7,6 +7,9 @@ namespace LiveVote.Cli.Audit;
 /// <paramref name="namesChains"/>: a PostgreSQL store has one chain per writer, so its locations read "chain W seq N";
 /// a SQLite store has one chain (chain 0), so its locations read "seq N" and its problems carry no chain.
 /// </para>
+/// <para>
+/// <see cref="Partition"/>: the log of one cluster of a fleet; every problem it records names that partition.
+/// </para>
 /// </summary>
 internal sealed class ProblemLog(bool namesChains)
 {
@@ -15,6 +18,9 @@ internal sealed class ProblemLog(bool namesChains)
     private readonly List<VerifyProblem> _listed = [];
 
     public bool NamesChains { get; } = namesChains;
+
+    /// <summary>The partition (cluster) every problem of this log is in; null outside a fleet of several clusters.</summary>
+    public int? Partition { get; init; }
 
     public long Count { get; private set; }
 
@@ -28,11 +34,15 @@ internal sealed class ProblemLog(bool namesChains)
 
     /// <summary>A problem at one entry (or the votes row naming it); <paramref name="pollId"/> when it is also about a poll.</summary>
     public void At(EntryRef entry, string message, string? pollId = null) =>
-        Add(new VerifyProblem(entry.Seq, pollId, message) { Chain = NamesChains ? entry.Chain : null });
+        Add(new VerifyProblem(entry.Seq, pollId, message) { Chain = NamesChains ? entry.Chain : null, Partition = Partition });
 
-    public void AtPoll(string pollId, string message) => Add(new VerifyProblem(null, pollId, message));
+    public void AtPoll(string pollId, string message) => Add(new VerifyProblem(null, pollId, message) { Partition = Partition });
 
-    public void General(string message) => Add(new VerifyProblem(null, null, message));
+    public void General(string message) => Add(new VerifyProblem(null, null, message) { Partition = Partition });
+
+    /// <summary>A problem found across clusters: in <paramref name="partition"/> (null: in none of them alone), at an entry and/or a poll.</summary>
+    public void InPartition(int? partition, EntryRef? entry, string? pollId, string message) =>
+        Add(new VerifyProblem(entry?.Seq, pollId, message) { Chain = entry?.Chain, Partition = partition });
 
     /// <summary>
     /// Puts the listed problems in a stable reading order: general ones first, then by chain and seq, then per poll.
@@ -41,18 +51,23 @@ internal sealed class ProblemLog(bool namesChains)
     /// </summary>
     public void SortByLocation()
     {
-        var sorted = _listed
+        var sorted = SortedByLocation(_listed);
+        _listed.Clear();
+        _listed.AddRange(sorted);
+    }
+
+    /// <summary>The reading order of <see cref="SortByLocation"/>; in a fleet, partition by partition (problems of no one partition first).</summary>
+    public static List<VerifyProblem> SortedByLocation(IEnumerable<VerifyProblem> problems) =>
+        problems
             .Select((p, i) => (Problem: p, Index: i))
-            .OrderBy(x => x.Problem.Seq is not null ? 1 : x.Problem.PollId is not null ? 2 : 0)
+            .OrderBy(x => x.Problem.Partition ?? -1)
+            .ThenBy(x => x.Problem.Seq is not null ? 1 : x.Problem.PollId is not null ? 2 : 0)
             .ThenBy(x => x.Problem.Chain ?? 0)
             .ThenBy(x => x.Problem.Seq ?? 0)
             .ThenBy(x => x.Problem.PollId, StringComparer.Ordinal)
             .ThenBy(x => x.Index)
             .Select(x => x.Problem)
             .ToList();
-        _listed.Clear();
-        _listed.AddRange(sorted);
-    }
 
     private void Add(VerifyProblem problem)
     {

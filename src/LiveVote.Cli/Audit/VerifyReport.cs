@@ -13,10 +13,23 @@ internal sealed record VerifyProblem(long? Seq, string? PollId, string Message)
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Chain { get; init; }
 
-    /// <summary>Where the problem is: "chain W seq N", "seq N", "poll P", or null for a general problem.</summary>
+    /// <summary>The partition (cluster) of a fleet the problem is in; null for a single store, or a problem of no one cluster.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Partition { get; init; }
+
+    /// <summary>
+    /// Where the problem is: "chain W seq N", "seq N", "poll P", or null for a general problem; in a fleet prefixed by
+    /// "partition I" (alone for a problem of the cluster as a whole).
+    /// </summary>
     [JsonIgnore]
-    public string? Location =>
-        Seq is { } seq ? EntryRef.Describe(Chain, seq) : PollId is { } poll ? $"poll {poll}" : null;
+    public string? Location
+    {
+        get
+        {
+            var place = Seq is { } seq ? EntryRef.Describe(Chain, seq) : PollId is { } poll ? $"poll {poll}" : null;
+            return Partition is not { } partition ? place : place is null ? $"partition {partition}" : $"partition {partition} {place}";
+        }
+    }
 
     public override string ToString() => Location is { } location ? $"{location}: {Message}" : Message;
 }
@@ -54,8 +67,11 @@ internal sealed record VerifyReport(
     /// the lowest (chain, seq).
     /// </summary>
     [JsonIgnore]
-    public string? FirstBadLocation => Problems.Where(p => p.Seq is not null)
-        .OrderBy(p => p.Chain ?? 0).ThenBy(p => p.Seq).Select(p => p.Location).FirstOrDefault();
+    public string? FirstBadLocation => FirstBad(Problems);
+
+    /// <summary>The problem naming the lowest (partition, chain, seq), as <see cref="FirstBadLocation"/> words it.</summary>
+    public static string? FirstBad(IEnumerable<VerifyProblem> problems) => problems.Where(p => p.Seq is not null)
+        .OrderBy(p => p.Partition ?? -1).ThenBy(p => p.Chain ?? 0).ThenBy(p => p.Seq).Select(p => p.Location).FirstOrDefault();
 
     /// <summary>The lowest seq any problem names: where the stored history first stops being trustworthy.</summary>
     public long? FirstBadSeq => Problems.Where(p => p.Seq is not null).Select(p => p.Seq).Min();

@@ -11,39 +11,7 @@ internal static class VerifyReportWriter
     {
         var text = new StringBuilder();
         Line(text, "LiveVote audit verify");
-        Line(text, $"Database:    {report.Database}");
-        if (report.Chains is { } chains)
-        {
-            // PostgreSQL: one chain per writer, each from seq 1; a chain may end early (its writer failed mid-commit).
-            Line(text, $"Audit chains: {report.Entries} entries in {chains.Count} writer chain(s)");
-            foreach (var chain in chains)
-            {
-                Line(text, $"  chain {chain.Writer}: seq 1..{chain.HeadSeq}, head {chain.HeadHash}");
-            }
-
-            Line(text, $"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
-        }
-        else
-        {
-            Line(text, report.Entries == 0
-                ? "Audit chain: 0 entries"
-                : $"Audit chain: {report.Entries} entries, seq 1..{report.HeadSeq}");
-            Line(text, $"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
-            Line(text, $"Head hash:   {report.HeadHash}");
-        }
-
-        Line(text, $"Votes:       {report.Votes} in the audit chain, {report.VoteRows} rows in the votes table");
-        Line(text, $"Polls:       {report.Polls.Count}");
-        foreach (var poll in report.Polls)
-        {
-            Line(text, $"  {poll.Id} \"{poll.Title}\" ({poll.Status}): {poll.Votes} votes");
-            var width = poll.Options.Count == 0 ? 0 : poll.Options.Max(o => o.Id.Length);
-            foreach (var option in poll.Options)
-            {
-                Line(text, $"    {option.Id.PadRight(width)}  {option.Votes}");
-            }
-        }
-
+        Figures(text, report, "");
         if (report.Ok)
         {
             Line(text, report.Chains is null
@@ -52,16 +20,7 @@ internal static class VerifyReportWriter
             return text.ToString();
         }
 
-        foreach (var problem in report.Problems)
-        {
-            Line(text, $"FAIL: {problem}");
-        }
-
-        if (report.ProblemCount > report.Problems.Count)
-        {
-            Line(text, $"... and {report.ProblemCount - report.Problems.Count} more problems not listed.");
-        }
-
+        Failures(text, report.Problems, report.ProblemCount);
         var firstBad = report.Chains is null
             ? (report.FirstBadSeq is { } first ? $"seq {first}" : null)
             : report.FirstBadLocation;
@@ -71,14 +30,68 @@ internal static class VerifyReportWriter
         return text.ToString();
     }
 
+    /// <summary>What was read and recounted in one store, each line after <paramref name="indent"/> (a partition's are indented).</summary>
+    public static void Figures(StringBuilder text, VerifyReport report, string indent)
+    {
+        void Figure(string line) => Line(text, indent + line);
+
+        Figure($"Database:    {report.Database}");
+        if (report.Chains is { } chains)
+        {
+            // PostgreSQL: one chain per writer, each from seq 1; a chain may end early (its writer failed mid-commit).
+            Figure($"Audit chains: {report.Entries} entries in {chains.Count} writer chain(s)");
+            foreach (var chain in chains)
+            {
+                Figure($"  chain {chain.Writer}: seq 1..{chain.HeadSeq}, head {chain.HeadHash}");
+            }
+
+            Figure($"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
+        }
+        else
+        {
+            Figure(report.Entries == 0
+                ? "Audit chain: 0 entries"
+                : $"Audit chain: {report.Entries} entries, seq 1..{report.HeadSeq}");
+            Figure($"Entry kinds: {string.Join(", ", report.EntriesByKind.Select(k => $"{k.Kind} {k.Entries}"))}");
+            Figure($"Head hash:   {report.HeadHash}");
+        }
+
+        Figure($"Votes:       {report.Votes} in the audit chain, {report.VoteRows} rows in the votes table");
+        Figure($"Polls:       {report.Polls.Count}");
+        foreach (var poll in report.Polls)
+        {
+            Figure($"  {poll.Id} \"{poll.Title}\" ({poll.Status}): {poll.Votes} votes");
+            var width = poll.Options.Count == 0 ? 0 : poll.Options.Max(o => o.Id.Length);
+            foreach (var option in poll.Options)
+            {
+                Figure($"    {option.Id.PadRight(width)}  {option.Votes}");
+            }
+        }
+    }
+
+    /// <summary>One FAIL line per listed problem, and how many more were found.</summary>
+    public static void Failures(StringBuilder text, IReadOnlyList<VerifyProblem> problems, long problemCount)
+    {
+        foreach (var problem in problems)
+        {
+            Line(text, $"FAIL: {problem}");
+        }
+
+        if (problemCount > problems.Count)
+        {
+            Line(text, $"... and {problemCount - problems.Count} more problems not listed.");
+        }
+    }
+
     public static string Json(VerifyReport report) =>
         JsonSerializer.Serialize(report, VerifyJsonContext.Default.VerifyReport);
 
-    private static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
+    public static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
 }
 
 /// <summary>Source-generated JSON for <c>audit verify --json</c> (camelCase, indented).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(VerifyReport))]
 [JsonSerializable(typeof(ChainSummary))]
+[JsonSerializable(typeof(Fleet.FleetVerifyReport))]
 internal sealed partial class VerifyJsonContext : JsonSerializerContext;

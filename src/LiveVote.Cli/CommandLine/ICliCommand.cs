@@ -2,9 +2,10 @@ namespace LiveVote.Cli.CommandLine;
 
 /// <summary>
 /// One option a command accepts: <c>--name value</c> (or <c>--name=value</c>) when it has a <paramref name="ValueName"/>,
-/// else a bare flag <c>--name</c>.
+/// else a bare flag <c>--name</c>. A <paramref name="Repeatable"/> option may be given several times; its values keep
+/// their command-line order (<see cref="ParsedOptions.Values"/>).
 /// </summary>
-internal sealed record OptionSpec(string Name, string? ValueName, string Help)
+internal sealed record OptionSpec(string Name, string? ValueName, string Help, bool Repeatable = false)
 {
     public bool TakesValue => ValueName is not null;
 

@@ -7,8 +7,13 @@ namespace LiveVote.Cli.CommandLine;
 internal sealed class ParsedOptions
 {
     private readonly Dictionary<string, string?> _values;
+    private readonly Dictionary<string, List<string>> _repeated;
 
-    private ParsedOptions(Dictionary<string, string?> values) => _values = values;
+    private ParsedOptions(Dictionary<string, string?> values, Dictionary<string, List<string>> repeated)
+    {
+        _values = values;
+        _repeated = repeated;
+    }
 
     public bool HelpRequested { get; private init; }
 
@@ -16,12 +21,17 @@ internal sealed class ParsedOptions
 
     public string? Value(string name) => _values.GetValueOrDefault(name);
 
+    /// <summary>Every value of a repeatable option, in command-line order (empty when it is not given).</summary>
+    public IReadOnlyList<string> Values(string name) =>
+        _repeated.TryGetValue(name, out var values) ? values : _values.GetValueOrDefault(name) is { } value ? [value] : [];
+
     public string Required(string name) =>
         _values.TryGetValue(name, out var value) && value is not null ? value : throw new UsageException($"--{name} is required.");
 
     public static ParsedOptions Parse(IReadOnlyList<string> args, IReadOnlyList<OptionSpec> specs)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var repeated = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var help = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -41,7 +51,7 @@ internal sealed class ParsedOptions
             var name = equals < 0 ? arg[2..] : arg[2..equals];
             var spec = specs.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal))
                        ?? throw new UsageException($"Unknown option '--{name}'.");
-            if (values.ContainsKey(name))
+            if (values.ContainsKey(name) && !spec.Repeatable)
             {
                 throw new UsageException($"--{name} is given twice.");
             }
@@ -67,8 +77,17 @@ internal sealed class ParsedOptions
             }
 
             values[name] = value.Length > 0 ? value : throw new UsageException($"--{name} needs a value.");
+            if (spec.Repeatable)
+            {
+                if (!repeated.TryGetValue(name, out var list))
+                {
+                    repeated[name] = list = [];
+                }
+
+                list.Add(value);
+            }
         }
 
-        return new ParsedOptions(values) { HelpRequested = help };
+        return new ParsedOptions(values, repeated) { HelpRequested = help };
     }
 }

@@ -15,6 +15,8 @@ public sealed class CliAppTests
         { ["audit", "verify", "--sqlite", "--json"], "--sqlite needs a value." },
         { ["audit", "verify", "--sqlite", "/nonexistent/livevote.db"], "No such file: /nonexistent/livevote.db" },
         { ["audit", "verify", "--sqlite", "a.db", "--sqlite", "b.db"], "--sqlite is given twice." },
+        { ["audit", "verify", "--sqlite", "a.db", "--postgres", "Host=a", "--postgres", "Host=b"], "Give exactly one of --sqlite <path> and --postgres <connection string>." },
+        { ["audit", "verify", "--postgres", "Host=a", "--postgres", "Bogus Key=1"], "--postgres is not a valid connection string" },
         { ["audit", "verify", "--sqlite", "a.db", "--bogus"], "Unknown option '--bogus'." },
         { ["audit", "verify", "--json=yes", "--sqlite", "a.db"], "--json takes no value." },
         { ["audit", "verify", "stray", "--sqlite", "a.db"], "Unexpected argument 'stray'." },
@@ -38,7 +40,7 @@ public sealed class CliAppTests
         var result = await CliRunner.RunAsync("--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("audit verify (--sqlite <path> | --postgres <connection string>) [--json]", result.Output, StringComparison.Ordinal);
+        Assert.Contains("audit verify (--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--json]", result.Output, StringComparison.Ordinal);
         Assert.Empty(result.Error);
     }
 
@@ -48,7 +50,7 @@ public sealed class CliAppTests
         var result = await CliRunner.RunAsync("audit", "verify", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Usage: livevote audit verify (--sqlite <path> | --postgres <connection string>) [--json]", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Usage: livevote audit verify (--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--json]", result.Output, StringComparison.Ordinal);
         Assert.Contains("--sqlite <path>                 The SQLite database file", result.Output, StringComparison.Ordinal);
         Assert.Contains("--json", result.Output, StringComparison.Ordinal);
     }

@@ -1,4 +1,3 @@
-using System.Data;
 using Npgsql;
 
 namespace LiveVote.Cli.Audit.Postgres;
@@ -9,66 +8,51 @@ namespace LiveVote.Cli.Audit.Postgres;
 /// chains, the tallies (summed over writers) and the polls table against the recount, and the checkpoints that bind
 /// the chain heads (<see cref="AuditRecount"/> on a <see cref="PostgresAuditStore"/>, votes placed by their times by
 /// <see cref="ClockOrderJudgement"/>; then <see cref="CheckpointsCheck"/>). Everything is read in READ ONLY, REPEATABLE
-/// READ transactions sharing one exported snapshot, so a store the nodes are still writing is checked as one consistent
-/// state; nothing is written.
+/// READ transactions sharing one exported snapshot (<see cref="PostgresSnapshot"/>), so a store the nodes are still
+/// writing is checked as one consistent state; nothing is written. A fleet of several clusters is verified cluster by
+/// cluster with this, then across them (<see cref="Fleet.FleetAuditVerifier"/>).
 /// </summary>
 internal static class PostgresAuditVerifier
 {
     public static VerifyReport Verify(string connectionString, CancellationToken cancellationToken = default)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "livevote-audit-verify", Pooling = false };
+        var builder = Builder(connectionString);
         var problems = new ProblemLog(namesChains: true);
         var recount = new AuditRecount(new ClockOrderJudgement(), problems);
         try
         {
-            using var connection = new NpgsqlConnection(builder.ConnectionString);
-            connection.Open();
-            using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
-            var snapshot = Scalar(connection, transaction, "SELECT pg_export_snapshot()");
-
-            // A second connection streams the votes table beside the audit table, in the very same snapshot.
-            using var votesConnection = new NpgsqlConnection(builder.ConnectionString);
-            votesConnection.Open();
-            using var votesTransaction = votesConnection.BeginTransaction(IsolationLevel.RepeatableRead);
-            Execute(votesConnection, votesTransaction, SetSnapshot(snapshot) + "; SET TRANSACTION READ ONLY");
-
-            var checkpoints = new CheckpointsCheck();
-            checkpoints.Read(connection, transaction, recount.Walk, problems);
-            recount.Run(new PostgresAuditStore(connection, transaction, votesConnection, votesTransaction), cancellationToken);
-            checkpoints.Judge(recount.Walk, problems);
+            using var snapshot = PostgresSnapshot.Open(builder);
+            Recount(snapshot, recount, problems, cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidCastException or InvalidOperationException)
+        catch (Exception e) when (IsUnreadable(e))
         {
-            // Unreachable, not a LiveVote store (missing table or column), or a column of the wrong type: nothing can be vouched for.
-            problems.General($"cannot read {Describe(builder)} as a LiveVote PostgreSQL store: {e.Message}");
+            problems.General(CannotRead(builder, e));
         }
 
         return recount.Report(Describe(builder));
     }
 
+    /// <summary>The recount of one store in an open snapshot; throws what <see cref="IsUnreadable"/> recognises.</summary>
+    public static void Recount(PostgresSnapshot snapshot, AuditRecount recount, ProblemLog problems, CancellationToken cancellationToken)
+    {
+        // A second connection streams the votes table beside the audit table, in the very same snapshot.
+        var (votesConnection, votesTransaction) = snapshot.OpenSibling();
+        var checkpoints = new CheckpointsCheck();
+        checkpoints.Read(snapshot.Connection, snapshot.Transaction, recount.Walk, problems);
+        recount.Run(new PostgresAuditStore(snapshot.Connection, snapshot.Transaction, votesConnection, votesTransaction), cancellationToken);
+        checkpoints.Judge(recount.Walk, problems);
+    }
+
+    /// <summary>Unreachable, not a LiveVote store (missing table or column), or a column of the wrong type: nothing can be vouched for.</summary>
+    public static bool IsUnreadable(Exception e) => e is NpgsqlException or InvalidCastException or InvalidOperationException;
+
+    public static string CannotRead(NpgsqlConnectionStringBuilder builder, Exception e) =>
+        $"cannot read {Describe(builder)} as a LiveVote PostgreSQL store: {e.Message}";
+
+    public static NpgsqlConnectionStringBuilder Builder(string connectionString) =>
+        new(connectionString) { ApplicationName = "livevote-audit-verify", Pooling = false };
+
     /// <summary>The store as the report names it: where it is, never the password.</summary>
     public static string Describe(NpgsqlConnectionStringBuilder builder) =>
         $"postgresql://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
-
-    /// <summary>
-    /// <c>SET TRANSACTION SNAPSHOT</c> takes a literal, not a parameter. The id comes from the server's own
-    /// <c>pg_export_snapshot()</c>; it is checked to be hex digits and dashes all the same before it is quoted in.
-    /// </summary>
-    private static string SetSnapshot(string snapshot) =>
-        snapshot.Length > 0 && snapshot.All(c => char.IsAsciiHexDigit(c) || c == '-')
-            ? $"SET TRANSACTION SNAPSHOT '{snapshot}'"
-            : throw new InvalidOperationException($"Unexpected snapshot id '{snapshot}'.");
-
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
-    }
-
-    private static string Scalar(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        return (string)command.ExecuteScalar()!;
-    }
 }
