@@ -79,6 +79,10 @@ public sealed class MultiClusterAddClusterTests
         var map = $"{identities[0].ClusterId},{identities[1].ClusterId}";
         Assert.All(identities, i => Assert.Equal(map, i.Map));
 
+        // The auditor's tool agrees with the grown fleet: each cluster verifies, each voter is in its poll's partition.
+        var (exitCode, verifyOutput) = await AuditVerifyCli.VerifyPostgresAsync(first, second);
+        Assert.True(exitCode == 0, verifyOutput);
+
         // Every node serves both polls' totals, also after another restart of the whole fleet on the same map, where
         // poll B's voters get their first answers back from whichever cluster holds them.
         await CheckTotalsAsync();

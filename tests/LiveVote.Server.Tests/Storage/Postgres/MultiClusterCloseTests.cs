@@ -142,13 +142,18 @@ public sealed class MultiClusterCloseTests(ITestOutputHelper output)
 
         Assert.InRange(storedTotal, accepted.Count, accepted.Count + unknown);
 
-        // Every cluster's trail verifies with the auditor's tool on its own.
+        // Every cluster's trail verifies with the auditor's tool on its own, and the fleet as a whole (each voter in its
+        // own partition, the clusters in map order).
         foreach (var cluster in fleet.Clusters)
         {
-            var (exitCode, output) = await AuditVerifyCli.VerifyPostgresAsync(cluster);
-            Assert.True(exitCode == 0, output);
-            Assert.Contains("OK: every writer's hash chain is intact", output, StringComparison.Ordinal);
+            var (exitCode, verifyOutput) = await AuditVerifyCli.VerifyPostgresAsync(cluster);
+            Assert.True(exitCode == 0, verifyOutput);
+            Assert.Contains("OK: every writer's hash chain is intact", verifyOutput, StringComparison.Ordinal);
         }
+
+        var (fleetExitCode, fleetOutput) = await AuditVerifyCli.VerifyPostgresAsync([.. fleet.Clusters]);
+        Assert.True(fleetExitCode == 0, fleetOutput);
+        Assert.Contains("OK: every partition's writer chains are intact", fleetOutput, StringComparison.Ordinal);
 
         // Every node shows the poll closed with the stored votes, summed over the clusters.
         foreach (var client in clients)
