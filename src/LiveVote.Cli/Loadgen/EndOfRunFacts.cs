@@ -12,7 +12,7 @@ internal static class EndOfRunFacts
 
     /// <summary>
     /// Reads the results (waiting, with a generous deadline, for the publisher to catch up with the acknowledged
-    /// count: it publishes at most every 250 ms) and pages through the poll's whole audit trail.
+    /// count: it publishes at most every 250 ms) and pages through the poll's whole audit trail, every partition's.
     /// </summary>
     public static async Task<ServerFacts> ReadAsync(HttpClient client, string pollId, long accepted, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -29,26 +29,43 @@ internal static class EndOfRunFacts
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
         }
 
+        // Each store partition (cluster) keeps its own trail: page them all; the first page says how many there are.
         var seqs = new HashSet<string>(StringComparer.Ordinal);
         long entries = 0;
-        long? after = 0;
-        while (after is not null)
+        var partitions = 1;
+        for (var partition = 0; partition < partitions; partition++)
         {
-            var page = await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit?after={after}&limit={AuditPage}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
-                           .ConfigureAwait(false)
-                       ?? throw new LoadSetupException("The audit endpoint answered no page.");
-            foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
+            long? after = 0;
+            while (after is not null)
             {
-                entries++;
-                // A vote id names its audit entry: the seq in SQLite's one chain, "chain-seq" with several writers.
-                seqs.Add(entry.Chain == 0
-                    ? entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Chain}-{entry.Seq}"));
-            }
+                // Partition 0 without the parameter, so a server that has no partitions is asked what it understands.
+                var which = partition == 0 ? "" : $"&partition={partition}";
+                var page = await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit?after={after}&limit={AuditPage}{which}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
+                               .ConfigureAwait(false)
+                           ?? throw new LoadSetupException("The audit endpoint answered no page.");
+                partitions = Math.Max(partitions, page.Partitions);
+                foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
+                {
+                    entries++;
+                    seqs.Add(VoteIdOf(entry, partition, page.Partitions));
+                }
 
-            after = page.Next;
+                after = page.Next;
+            }
         }
 
         return new ServerFacts(results?.Total ?? -1, entries, seqs);
+    }
+
+    /// <summary>
+    /// The vote id the server answered for the vote of this audit entry: the seq in SQLite's one chain, "chain-seq"
+    /// with several writers, "partition.chain-seq" when the poll is spread over several store partitions.
+    /// </summary>
+    internal static string VoteIdOf(AuditEntryDto entry, int partition, int partitions)
+    {
+        var inChain = entry.Chain == 0
+            ? entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Chain}-{entry.Seq}");
+        return partitions > 1 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{partition}.{inChain}") : inChain;
     }
 }
