@@ -3,9 +3,18 @@
 # fsync and synchronous_commit stay on in every configuration: durability is never traded for speed.
 #
 # The caller sets: pg_bin (PostgreSQL's bin folder), work (a temp folder, owned by postgres when running as root),
-# standbys (how many for "sync"), tuned_settings (postgresql.conf lines for "tuned" and "sync"; WAL_COMPRESSION in
-# them becomes lz4 where the binaries have it, in tuned_settings itself), and registers `stop_clusters` in its EXIT trap.
+# standbys (how many for "sync"), and registers `stop_clusters` in its EXIT trap.
 # start_cluster fills primary_port and appends every started data folder to `running`.
+
+# What "tuned" (and "sync") add to postgresql.conf. 2 GB of buffers holds the votes primary key of ~10M rows; a large
+# max_wal_size and a long checkpoint_timeout space checkpoints out, so fewer full-page images follow them;
+# wal_compression shrinks those images (WAL_COMPRESSION becomes lz4 where the binaries have it, as Debian's do).
+tuned_settings="shared_buffers = 2GB
+max_wal_size = 8GB
+min_wal_size = 1GB
+checkpoint_timeout = 15min
+wal_compression = WAL_COMPRESSION
+wal_buffers = 64MB"
 
 running=()
 as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }

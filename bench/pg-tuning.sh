@@ -4,7 +4,7 @@
 # ON CONFLICT DO NOTHING, audit chain rows, per-writer tallies: one transaction per batch) with 1 and 2 writers at once
 # (2 store instances = 2 API nodes), under three throwaway clusters from Debian's binaries on loopback:
 #   defaults  PostgreSQL defaults (fsync=on, synchronous_commit=on, shared_buffers=128MB, max_wal_size=1GB)
-#   tuned     shared_buffers, max_wal_size, checkpoint_timeout, wal_compression, wal_buffers (below)
+#   tuned     shared_buffers, max_wal_size, checkpoint_timeout, wal_compression, wal_buffers (bench/pg-clusters.sh)
 #   sync      tuned + STANDBYS synchronous standbys on loopback, synchronous_standby_names='ANY 1 (...)'
 # CLUSTERS="1 2" also runs each configuration on 2 independent clusters at once (each a primary, and its standbys
 # for "sync"), WRITERS writers per cluster, the voters split between them by VoterPartitioner as a node with
@@ -38,15 +38,6 @@ stamp=$(date -u +%Y-%m-%dT%H-%M-%SZ)
 results=${RESULTS:-$repo/bench/results/pg-$stamp.md}
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [[ -x "$pg_bin/initdb" ]] || { echo "PostgreSQL is not installed (Debian: apt-get install postgresql)." >&2; exit 1; }
-
-# What "tuned" changes. 2 GB of buffers holds the votes primary key of ~10M rows; a large max_wal_size and a long
-# checkpoint_timeout space checkpoints out, so fewer full-page images follow them; wal_compression shrinks those images.
-tuned_settings="shared_buffers = 2GB
-max_wal_size = 8GB
-min_wal_size = 1GB
-checkpoint_timeout = 15min
-wal_compression = WAL_COMPRESSION
-wal_buffers = 64MB"
 
 work=$(mktemp -d /tmp/livevote-pgbench-XXXXXX)
 # shellcheck source=bench/pg-clusters.sh
