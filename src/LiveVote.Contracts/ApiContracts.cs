@@ -62,7 +62,7 @@ public sealed record ResultsDto(
     long Version,
     DateTimeOffset AsOf,
     bool Frozen = false,
-    IReadOnlyList<int>? StalePartitions = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? StalePartitions = null);
 
 public sealed record AuditEntryDto(
     long Seq,

@@ -12,7 +12,7 @@ internal static class EndOfRunFacts
 
     /// <summary>
     /// Reads the results (waiting, with a generous deadline, for the publisher to catch up with the acknowledged
-    /// count: it publishes at most every 250 ms) and pages through the poll's whole audit trail, every partition's.
+    /// count: it publishes at most every 250 ms) and pages through the poll's whole audit trail.
     /// </summary>
     public static async Task<ServerFacts> ReadAsync(HttpClient client, string pollId, long accepted, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ internal static class EndOfRunFacts
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
         }
 
-        // Each store partition (cluster) keeps its own trail: page them all; the first page says how many there are.
+        // A poll spread over several store partitions has a trail in each: page every one (the first page says how many).
         var seqs = new HashSet<string>(StringComparer.Ordinal);
         long entries = 0;
         var partitions = 1;
@@ -38,16 +38,15 @@ internal static class EndOfRunFacts
             long? after = 0;
             while (after is not null)
             {
-                // Partition 0 without the parameter, so a server that has no partitions is asked what it understands.
-                var which = partition == 0 ? "" : $"&partition={partition}";
-                var page = await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit?after={after}&limit={AuditPage}{which}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
+                var page = await client.GetFromJsonAsync(
+                                   $"/v1/polls/{pollId}/audit?partition={partition}&after={after}&limit={AuditPage}", ContractsJsonContext.Default.AuditPageDto, cancellationToken)
                                .ConfigureAwait(false)
                            ?? throw new LoadSetupException("The audit endpoint answered no page.");
-                partitions = Math.Max(partitions, page.Partitions);
+                partitions = page.Partitions;
                 foreach (var entry in page.Entries.Where(e => e.Kind == "vote"))
                 {
                     entries++;
-                    seqs.Add(VoteIdOf(entry, partition, page.Partitions));
+                    seqs.Add(VoteId(entry, partitions > 1 ? partition : null));
                 }
 
                 after = page.Next;
@@ -58,14 +57,14 @@ internal static class EndOfRunFacts
     }
 
     /// <summary>
-    /// The vote id the server answered for the vote of this audit entry: the seq in SQLite's one chain, "chain-seq"
-    /// with several writers, "partition.chain-seq" when the poll is spread over several store partitions.
+    /// The vote id the server gave for this entry: the seq in SQLite's one chain, "chain-seq" with several writers, and
+    /// "partition.chain-seq" in a poll spread over several partitions.
     /// </summary>
-    internal static string VoteIdOf(AuditEntryDto entry, int partition, int partitions)
+    internal static string VoteId(AuditEntryDto entry, int? partition)
     {
-        var inChain = entry.Chain == 0
+        var id = entry.Chain == 0
             ? entry.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Chain}-{entry.Seq}");
-        return partitions > 1 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{partition}.{inChain}") : inChain;
+        return partition is { } p ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p}.{id}") : id;
     }
 }

@@ -21,10 +21,12 @@ public static class AuditEndpoints
 
     /// <summary>
     /// Pages a poll's audit entries in seq order. Public: entries carry voter keys (pseudonyms), never viewer ids, so
-    /// anyone can check a receipt and recount. Entries of one poll are a subsequence of the store's single chain.
+    /// anyone can check a receipt and recount. Entries of one poll are a subsequence of the store's chains. A poll
+    /// spread over several partitions has a trail in each (<paramref name="partition"/>, default 0): together they are
+    /// the whole trail, and a vote id "p.chain-seq" names the partition whose trail holds the vote.
     /// </summary>
     private static async Task<Results<Ok<AuditPageDto>, ProblemHttpResult>> GetPageAsync(
-        string pollId, long? after, int? limit, PollRegistry polls, IVoteStore store, CancellationToken cancellationToken)
+        string pollId, long? after, int? limit, int? partition, PollRegistry polls, StoreClusters stores, CancellationToken cancellationToken)
     {
         if (after is < 0 || limit is < 1 or > MaxPageSize)
         {
@@ -36,11 +38,17 @@ public static class AuditEndpoints
             return Problems.PollNotFound(pollId);
         }
 
+        var part = partition ?? 0;
+        if (part < 0 || part >= poll.PartitionCount || part >= stores.Count)
+        {
+            return Problems.BadRequest(ErrorCodes.InvalidRequest, $"partition must be 0 to {poll.PartitionCount - 1}: the poll is spread over {poll.PartitionCount}.");
+        }
+
         var size = limit ?? DefaultPageSize;
-        var entries = await store.ReadAuditAsync(pollId, after ?? 0, size, cancellationToken);
+        var entries = await stores[part].ReadAuditAsync(pollId, after ?? 0, size, cancellationToken);
         var dtos = entries.Select(e => new AuditEntryDto(
             e.Seq, e.Kind, e.PollId, e.VoterKey?.ToString(), e.OptionId, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs), e.Data,
             e.PrevHash.ToString(), e.Hash.ToString(), e.Chain)).ToList();
-        return TypedResults.Ok(new AuditPageDto(dtos, dtos.Count == size ? entries[^1].Cursor : null));
+        return TypedResults.Ok(new AuditPageDto(dtos, dtos.Count == size ? entries[^1].Cursor : null, part, poll.PartitionCount));
     }
 }

@@ -1,7 +1,5 @@
 using LiveVote.Contracts;
-using LiveVote.Server.Ingest;
 using LiveVote.Server.Security.RateLimiting;
-using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Postgres;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -23,23 +21,36 @@ public static class HealthEndpoints
     }
 
     /// <summary>
-    /// Ready: the writer runs and the store answers, so votes can become durable. The body says the store's state
-    /// (which primary, which synchronous standby, or what is missing); see <see cref="StoreReadiness"/> for why a
-    /// missing synchronous standby alone leaves the node ready.
+    /// Ready: in every store partition the writer runs and the store answers, so any vote can become durable. The body
+    /// says each partition's state (which primary, which synchronous standby, or what is missing); see
+    /// <see cref="StoreReadiness"/> for why a missing synchronous standby alone leaves the node ready.
     /// </summary>
     private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(
-        BatchWriter writer, IVoteStore store, [FromServices] ClusterStateMonitor? monitor, CancellationToken cancellationToken)
+        [FromServices] StoreProbes probes, [FromServices] IEnumerable<ClusterStateMonitor> monitors, CancellationToken cancellationToken)
     {
-        if (!writer.IsRunning)
+        var ordered = monitors.OrderBy(m => m.Partition).ToList();
+        var states = ordered.ToDictionary(m => m.Partition, m => m.Current);
+        var count = Math.Max(probes.Partitions.Count, ordered.Count == 0 ? 0 : ordered[^1].Partition + 1);
+
+        // The partitions are pinged at once: one slow cluster must not add its wait to the others'.
+        var checks = await Task.WhenAll(Enumerable.Range(0, count).Select(partition => CheckAsync(partition, probes, states, cancellationToken)));
+        var (ready, detail) = StoreReadiness.Decide(checks);
+        var partitions = StoreReadiness.DescribeAll(ordered);
+        var health = new HealthDto(ready ? "ready" : "not-ready", detail, partitions[0], partitions);
+        return ready ? TypedResults.Ok(health) : TypedResults.Json(health, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<PartitionCheck> CheckAsync(
+        int partition, StoreProbes probes, Dictionary<int, ClusterState> states, CancellationToken cancellationToken)
+    {
+        var state = states.GetValueOrDefault(partition);
+
+        // A partition with a monitor but no probe has no writer on this node: nothing routed to it can become durable.
+        if (partition >= probes.Partitions.Count || probes.Partitions[partition] is not { } probe || !probe.WriterRunning())
         {
-            return TypedResults.Json(
-                new HealthDto("not-ready", "writer stopped", StoreReadiness.Describe(monitor?.Current)), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return new PartitionCheck(partition, WriterRunning: false, StoreAnswers: false, state);
         }
 
-        var answers = await store.PingAsync(cancellationToken);
-        var state = monitor?.Current;
-        var (ready, detail) = StoreReadiness.Decide(answers, state);
-        var health = new HealthDto(ready ? "ready" : "not-ready", detail, StoreReadiness.Describe(state));
-        return ready ? TypedResults.Ok(health) : TypedResults.Json(health, statusCode: StatusCodes.Status503ServiceUnavailable);
+        return new PartitionCheck(partition, WriterRunning: true, await probe.PingAsync(cancellationToken), state);
     }
 }

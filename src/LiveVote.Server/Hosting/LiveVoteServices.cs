@@ -5,6 +5,7 @@ using LiveVote.Server.Results;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Storage;
+using LiveVote.Server.Telemetry;
 using LiveVote.Server.Votes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -81,11 +82,21 @@ public static partial class LiveVoteServices
     public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<IngestQueue>();
-        builder.Services.AddSingleton<IngestRouter>();
+        builder.Services.AddSingleton<IngestPartitions>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<IngestPartitions>());
+
+        // Partition 0's queue takes the audit notes (risk decisions, lockouts) and its writer answers for the node's
+        // liveness; the router knows every partition's queue.
+        builder.Services.AddSingleton(services => services.GetRequiredService<IngestPartitions>().Queues[0]);
+        builder.Services.AddSingleton(services => services.GetRequiredService<IngestPartitions>().Writers[0]);
+        builder.Services.AddSingleton(services => new IngestRouter(
+            services.GetRequiredService<IngestPartitions>().Queues, services.GetRequiredService<ILogger<IngestRouter>>()));
         builder.Services.AddSingleton<VoteCompletionPool>();
-        builder.Services.AddSingleton<BatchWriter>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<BatchWriter>());
+
+        // Every partition's queue for the gauges and the console, and its writer and store for readiness, in partition order.
+        builder.Services.AddSingleton(services => new IngestQueueDepths(services.GetRequiredService<IngestPartitions>().Queues));
+        builder.Services.AddSingleton(services => new StoreProbes(services.GetRequiredService<IngestPartitions>().Writers.Select(
+            (writer, partition) => new StoreProbe(() => writer.IsRunning, services.GetRequiredService<StoreClusters>()[partition].PingAsync))));
         return builder;
     }
 
@@ -94,6 +105,7 @@ public static partial class LiveVoteServices
     {
         builder.Services.AddSingleton<PollRegistry>();
         builder.Services.AddSingleton<PollAdmin>();
+        builder.Services.AddSingleton<PollFanOut>();
         return builder;
     }
 

@@ -15,16 +15,20 @@ namespace LiveVote.Server.Ingest;
 /// answers every waiting request, updates the poll registry and reports the new totals. A failed commit answers
 /// "store failed" (503) to all of that batch: its outcome is unknown (a COMMIT whose connection died may still have
 /// landed), and a retry of the same vote settles it: 201 if it was not stored, 200 with the same vote id if it was.
+/// There is one writer per store partition (<paramref name="partition"/>): it decides poll changes from its own
+/// cluster's view of the polls (<see cref="PartitionPolls.View"/>), so a change fanned out to every partition is applied
+/// in each cluster whatever the others have done.
 /// </summary>
 internal sealed partial class BatchWriter(
     IngestQueue queue,
     IVoteStore store,
-    PollRegistry polls,
+    PartitionPolls polls,
     ResultsHub results,
     IOptions<IngestOptions> options,
     IOptions<StorageOptions> storage,
     TimeProvider time,
-    ILogger<BatchWriter> logger) : IHostedService, IAsyncDisposable
+    ILogger<BatchWriter> logger,
+    int partition = 0) : IHostedService, IAsyncDisposable
 {
     private readonly WriteBatch _batch = new(options.Value.MaxBatchSize);
     private readonly VoteCompletion?[] _waiters = new VoteCompletion?[options.Value.MaxBatchSize];
@@ -39,8 +43,12 @@ internal sealed partial class BatchWriter(
     private readonly bool _publishesTotals = storage.Value.WriterPublishesTotals;
     private AuditChain? _chain;
     private Task? _loop;
+    private int _disposed;
 
     public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>The store partition this writer commits to.</summary>
+    public int Partition => partition;
 
     /// <summary>Seq of the newest durable audit entry.</summary>
     public long LastSeq => _chain?.LastSeq ?? 0;
@@ -50,9 +58,11 @@ internal sealed partial class BatchWriter(
         var state = await store.OpenAsync(cancellationToken);
         _chain = new AuditChain(state.LastSeq, state.LastHash);
         var now = time.GetUtcNow();
+        // With several partitions each writer holds one cluster's totals: the refresher publishes their sum.
+        var reportsTotals = _publishesTotals || polls.Count == 1;
         foreach (var poll in state.Polls)
         {
-            polls.Set(poll);
+            polls.Committed(partition, poll);
             var totals = state.Tallies.TryGetValue(poll.Id, out var stored) ? stored : new long[poll.Options.Length];
             if (_publishesTotals)
             {
@@ -60,7 +70,10 @@ internal sealed partial class BatchWriter(
             }
 
             // The first snapshot in either mode: what the store held when this node started.
-            results.Report(poll, (long[])totals.Clone(), state.LastSeq, now);
+            if (reportsTotals)
+            {
+                results.Report(poll, (long[])totals.Clone(), state.LastSeq, now);
+            }
         }
 
         LogOpened(logger, state.Polls.Count, state.VoteCount, state.LastSeq);
@@ -88,7 +101,8 @@ internal sealed partial class BatchWriter(
         }
     }
 
-    public ValueTask DisposeAsync() => store.DisposeAsync();
+    /// <summary>Closes the store once: the container disposes both this writer and the store it registered.</summary>
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? store.DisposeAsync() : ValueTask.CompletedTask;
 
     private async Task RunAsync()
     {
@@ -180,8 +194,10 @@ internal sealed partial class BatchWriter(
 
         // A freeze holds what this node publishes now: the count it last committed (SQLite) or last read from the
         // shared store (PostgreSQL).
-        var liveTotals = command.Kind == PollCommandKind.FreezeResults && results.TryGetLiveTotals(current.Id, out var live) ? live : [];
-        var transition = current.Apply(command.Kind, time.GetUtcNow(), liveTotals);
+        // A change fanned out to several partitions carries its time and frozen totals, so every cluster records the same.
+        var liveTotals = command.FrozenTotals
+            ?? (command.Kind == PollCommandKind.FreezeResults && results.TryGetLiveTotals(current.Id, out var live) ? live : []);
+        var transition = current.Apply(command.Kind, command.At ?? time.GetUtcNow(), liveTotals);
         if (transition.IsRefused)
         {
             command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
@@ -205,10 +221,10 @@ internal sealed partial class BatchWriter(
     }
 
     private Poll? CurrentPoll(string pollId) =>
-        _pendingPolls.TryGetValue(pollId, out var pending) ? pending : polls.TryGet(pollId, out var committed) ? committed : null;
+        _pendingPolls.TryGetValue(pollId, out var pending) ? pending : polls.View(partition).TryGet(pollId, out var committed) ? committed : null;
 
     private Poll CurrentPollOrThrow(string pollId) =>
-        polls.TryGet(pollId, out var poll) ? poll : throw new InvalidOperationException($"Poll {pollId} vanished from the registry.");
+        polls.View(partition).TryGet(pollId, out var poll) ? poll : throw new InvalidOperationException($"Poll {pollId} vanished from the registry.");
 
     private async Task CommitAsync()
     {
@@ -230,7 +246,7 @@ internal sealed partial class BatchWriter(
         catch (Exception e)
         {
             LogCommitFailed(logger, e, _batch.VoteCount);
-            LiveVoteTelemetry.StoreError();
+            LiveVoteTelemetry.StoreError(partition);
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             FailBatch();
 
@@ -240,7 +256,7 @@ internal sealed partial class BatchWriter(
             return;
         }
 
-        LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started));
+        LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started), partition);
         AnswerBatch(now);
     }
 
@@ -273,7 +289,7 @@ internal sealed partial class BatchWriter(
     {
         foreach (var (pollId, poll) in _pendingPolls)
         {
-            polls.Set(poll);
+            polls.Committed(partition, poll);
             if (_publishesTotals)
             {
                 _tallies.TryAdd(pollId, new long[poll.Options.Length]);
@@ -332,7 +348,7 @@ internal sealed partial class BatchWriter(
         {
             command.Complete(pollStatus == PollCommandStatus.StoreFailed
                 ? new PollCommandResult(pollStatus, null)
-                : polls.TryGet(command.PollId, out var committed)
+                : polls.View(partition).TryGet(command.PollId, out var committed)
                     ? new PollCommandResult(pollStatus, committed)
                     : new PollCommandResult(PollCommandStatus.NotFound, null));
         }

@@ -1,15 +1,21 @@
 using LiveVote.Server.Ingest;
+using LiveVote.Server.Results;
 
 namespace LiveVote.Server.Polls;
 
 /// <summary>
-/// Sends the producer's poll changes to the batch writer and waits until they are durable. A new poll is spread over
+/// Sends the producer's poll changes to the batch writers and waits until they are durable. A new poll is spread over
 /// the store partitions the node has now, for its whole life (<see cref="Poll.PartitionCount"/>). A change refused
 /// because this node's view of the poll may be behind (unknown, or not in the state the change starts from) is tried
 /// once more after the poll is read from the store (<see cref="IPollLookup"/>): another node may have changed it a
 /// moment ago.
+/// <para>
+/// With several partitions a change goes to every partition's writer (<see cref="PollFanOut"/>) and is answered once
+/// every cluster committed it; a cluster that could not (in failover) is retried in the background while the producer
+/// is answered 503, and pressing again is harmless (a cluster already in the target state counts as done).
+/// </para>
 /// </summary>
-internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollRegistry polls, TimeProvider time)
+internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollRegistry polls, PollFanOut fanOut, ResultsHub results, TimeProvider time)
 {
     public async Task<PollCommandResult> CreateAsync(
         string title, IEnumerable<(string Id, string Label)> options, bool showResultsToViewers, CancellationToken cancellationToken)
@@ -20,7 +26,7 @@ internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollReg
 
     public async Task<PollCommandResult> ChangeAsync(string pollId, PollCommandKind kind, CancellationToken cancellationToken)
     {
-        var result = await SendAsync(new PollCommand(kind, pollId, null), cancellationToken);
+        var result = await SendAsync(kind, pollId, null, cancellationToken);
         if (result.Status is not (PollCommandStatus.NotFound or PollCommandStatus.InvalidTransition))
         {
             return result;
@@ -40,20 +46,28 @@ internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollReg
 
         return stored is null || ReferenceEquals(stored, seen)
             ? result
-            : await SendAsync(new PollCommand(kind, pollId, null), cancellationToken);
+            : await SendAsync(kind, pollId, null, cancellationToken);
     }
 
     public Task<PollCommandResult> CreateWithIdAsync(Poll poll, CancellationToken cancellationToken)
     {
         var spread = poll with { PartitionCount = router.PartitionCount };
-        return SendAsync(new PollCommand(PollCommandKind.Create, spread.Id, spread), cancellationToken);
+        return SendAsync(PollCommandKind.Create, spread.Id, spread, cancellationToken);
     }
 
-    private async Task<PollCommandResult> SendAsync(PollCommand command, CancellationToken cancellationToken)
+    private async Task<PollCommandResult> SendAsync(PollCommandKind kind, string pollId, Poll? definition, CancellationToken cancellationToken)
     {
-        await router.EnqueuePollCommandAsync(command, cancellationToken);
+        if (router.PartitionCount == 1)
+        {
+            var command = new PollCommand(kind, pollId, definition);
+            await router.EnqueuePollCommandAsync(0, command, cancellationToken);
 
-        // Once queued, the change is the writer's: the caller leaving does not cancel it.
-        return await command.Done;
+            // Once queued, the change is the writer's: the caller leaving does not cancel it.
+            return await command.Done;
+        }
+
+        // One time and one frozen count for every cluster, so they all record the same change.
+        var frozen = kind == PollCommandKind.FreezeResults ? (results.TryGetLiveTotals(pollId, out var live) ? live : []) : null;
+        return await fanOut.SendAsync(new PollChange(kind, pollId, definition, time.GetUtcNow(), frozen), cancellationToken);
     }
 }

@@ -21,7 +21,7 @@ public enum PollCommandKind
 }
 
 /// <summary>A producer's poll change on its way to the batch writer, answered once durable.</summary>
-internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? definition)
+internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? definition, DateTimeOffset? at = null, long[]? frozenTotals = null)
 {
     private readonly TaskCompletionSource<PollCommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -31,6 +31,12 @@ internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? def
 
     /// <summary>The new poll, for <see cref="PollCommandKind.Create"/>.</summary>
     public Poll? Definition { get; } = definition;
+
+    /// <summary>When the change happens; null: the writer's clock. A change fanned out to several partitions sets it once for all.</summary>
+    public DateTimeOffset? At { get; } = at;
+
+    /// <summary>The totals a freeze holds; null: the writer reads the node's live totals. Set once for every partition.</summary>
+    public long[]? FrozenTotals { get; } = frozenTotals;
 
     public Task<PollCommandResult> Done => _done.Task;
 

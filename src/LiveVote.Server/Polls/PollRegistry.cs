@@ -28,6 +28,7 @@ public sealed class PollRegistry
     internal void Refresh(Poll read) =>
         _polls.AddOrUpdate(read.Id, read, (_, held) => IsOlder(read, held) ? held : read);
 
-    private static bool IsOlder(Poll read, Poll held) =>
+    /// <summary>Whether <paramref name="read"/> is an earlier state of the poll than <paramref name="held"/>.</summary>
+    internal static bool IsOlder(Poll read, Poll held) =>
         read.Status < held.Status || (read.Status == held.Status && read.ResultsRevision < held.ResultsRevision);
 }

@@ -32,12 +32,15 @@ public sealed class ResultsHub : IDisposable
         return false;
     }
 
-    /// <summary>Called by the writer after a commit: <paramref name="totals"/> is a copy the hub may keep.</summary>
-    public void Report(Poll poll, long[] totals, long version, DateTimeOffset asOf)
+    /// <summary>
+    /// Called by the writer after a commit, or by the shared-state refresher: <paramref name="totals"/> is a copy the hub
+    /// may keep; <paramref name="stalePartitions"/> names the store partitions whose part of them is a last good read.
+    /// </summary>
+    public void Report(Poll poll, long[] totals, long version, DateTimeOffset asOf, IReadOnlyList<int>? stalePartitions = null)
     {
         var state = _polls.GetOrAdd(poll.Id, static _ => new PollResults());
-        state.Live = new PendingResults(poll, totals, version, asOf);
-        var pending = PublicView(state, poll, totals, version, asOf);
+        state.Live = new PendingResults(poll, totals, version, asOf, Stale: stalePartitions);
+        var pending = PublicView(state, poll, totals, version, asOf, stalePartitions);
         if (pending is null)
         {
             return;
@@ -48,7 +51,7 @@ public sealed class ResultsHub : IDisposable
             // A poll's first state is published at once: until a snapshot exists its results read as "no such poll",
             // and a poll opened right after the previous publish would wait a whole interval for it. Only the writer
             // reports, so nothing races this first publish; later changes are coalesced by the publisher as usual.
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen));
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale));
             return;
         }
 
@@ -71,12 +74,13 @@ public sealed class ResultsHub : IDisposable
     /// null when the public view does not change (frozen, and already published as such). Reports come from one thread
     /// at a time (the writer, or the shared-state refresher), so the freeze it last published needs no lock.
     /// </summary>
-    private static PendingResults? PublicView(PollResults state, Poll poll, long[] totals, long version, DateTimeOffset asOf)
+    private static PendingResults? PublicView(
+        PollResults state, Poll poll, long[] totals, long version, DateTimeOffset asOf, IReadOnlyList<int>? stalePartitions)
     {
         if (poll.Frozen is not { } frozen)
         {
             state.PublishedFreeze = null;
-            return new PendingResults(poll, totals, version, asOf);
+            return new PendingResults(poll, totals, version, asOf, Stale: stalePartitions);
         }
 
         // Each freeze has its own revision (every node reads the same one from a shared store).
@@ -97,7 +101,7 @@ public sealed class ResultsHub : IDisposable
     {
         if (_polls.TryGetValue(pollId, out var state) && state.Live is { } latest)
         {
-            live = ResultsSnapshot.Create(latest.Poll, latest.Totals, latest.Version, latest.AsOf);
+            live = ResultsSnapshot.Create(latest.Poll, latest.Totals, latest.Version, latest.AsOf, stalePartitions: latest.Stale);
             return true;
         }
 
@@ -166,7 +170,7 @@ public sealed class ResultsHub : IDisposable
                 continue;
             }
 
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen));
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale));
             published++;
         }
 
@@ -192,7 +196,8 @@ public sealed class ResultsHub : IDisposable
 
     public void Dispose() => _changed.Dispose();
 
-    private sealed record PendingResults(Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf, bool Frozen = false);
+    private sealed record PendingResults(
+        Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf, bool Frozen = false, IReadOnlyList<int>? Stale = null);
 
     private sealed class PollResults
     {

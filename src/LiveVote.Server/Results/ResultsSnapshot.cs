@@ -30,7 +30,8 @@ public sealed class ResultsSnapshot
     /// <summary>The whole SSE event: <c>event: results</c>, one <c>data:</c> line (the JSON has no newline), blank line.</summary>
     public byte[] SseFrame { get; }
 
-    public static ResultsSnapshot Create(Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf, bool frozen = false)
+    public static ResultsSnapshot Create(
+        Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf, bool frozen = false, IReadOnlyList<int>? stalePartitions = null)
     {
         var byOption = new Dictionary<string, long>(poll.Options.Length, StringComparer.Ordinal);
         long total = 0;
@@ -41,7 +42,8 @@ public sealed class ResultsSnapshot
             total += count;
         }
 
-        var dto = new ResultsDto(poll.Id, Poll.StatusName(poll.Status), byOption, total, version, asOf, frozen);
+        var dto = new ResultsDto(
+            poll.Id, Poll.StatusName(poll.Status), byOption, total, version, asOf, frozen, stalePartitions is { Count: > 0 } ? stalePartitions : null);
         return new ResultsSnapshot(dto, JsonSerializer.SerializeToUtf8Bytes(dto, ContractsJsonContext.Default.ResultsDto));
     }
 

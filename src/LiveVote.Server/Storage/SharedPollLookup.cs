@@ -4,12 +4,13 @@ using LiveVote.Server.Polls;
 namespace LiveVote.Server.Storage;
 
 /// <summary>
-/// A fleet node's <see cref="IPollLookup"/>: reads the one poll from the shared store and refreshes the registry with it.
+/// A fleet node's <see cref="IPollLookup"/>: reads the one poll from every partition's cluster and refreshes each
+/// partition's view with it (the node's registry is their merge).
 /// Concurrent requests for one poll share one read, and a poll the store did not hold as votable either is not asked
 /// for again within <see cref="RecheckAfter"/>, so requests for polls that do not exist cannot turn into a stream of
 /// store reads.
 /// </summary>
-internal sealed class SharedPollLookup(ISharedVoteStore store, PollRegistry polls, TimeProvider time) : IPollLookup
+internal sealed class SharedPollLookup(StoreClusters stores, PartitionPolls views, PollRegistry polls, TimeProvider time) : IPollLookup
 {
     /// <summary>
     /// The refresher reads every poll every 200 ms by default: within that a second read would find what the first did,
@@ -46,11 +47,6 @@ internal sealed class SharedPollLookup(ISharedVoteStore store, PollRegistry poll
         }
 
         var stored = await read;
-        if (stored is not null)
-        {
-            polls.Refresh(stored);
-        }
-
         if (stored is null or { Status: PollStatus.Draft })
         {
             if (_missedAt.Count >= MaxRememberedMisses)
@@ -68,7 +64,33 @@ internal sealed class SharedPollLookup(ISharedVoteStore store, PollRegistry poll
         return Registered(pollId);
     }
 
-    private Task<Poll?> ReadAsync(string pollId) => store.ReadPollAsync(pollId, CancellationToken.None);
+    /// <summary>
+    /// Reads the poll from every partition and applies what each holds to its view; the node's merged view is the answer.
+    /// A partition that fails (in failover) is left as it was, unless every one fails: then the store cannot say.
+    /// </summary>
+    private async Task<Poll?> ReadAsync(string pollId)
+    {
+        var shared = stores.Shared;
+        var reads = shared.Select(store => store.ReadPollAsync(pollId, CancellationToken.None)).ToArray();
+        try
+        {
+            await Task.WhenAll(reads);
+        }
+        catch (Exception) when (reads.Any(r => r.IsCompletedSuccessfully))
+        {
+            // Some partitions answered: use them.
+        }
+
+        for (var p = 0; p < reads.Length; p++)
+        {
+            if (reads[p].IsCompletedSuccessfully && reads[p].Result is { } poll)
+            {
+                views.Read(p, poll);
+            }
+        }
+
+        return Registered(pollId);
+    }
 
     private Poll? Registered(string pollId) => polls.TryGet(pollId, out var poll) ? poll : null;
 }

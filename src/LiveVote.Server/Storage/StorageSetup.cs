@@ -11,8 +11,9 @@ namespace LiveVote.Server.Storage;
 public static class StorageSetup
 {
     /// <summary>
-    /// Registers the configured store (<c>LiveVote:Storage</c>): the SQLite file, or the PostgreSQL cluster's one data
-    /// source with the store, the refresher that publishes summed totals, the checkpoint writer and the store state monitor.
+    /// Registers the configured store (<c>LiveVote:Storage</c>): the SQLite file, or per PostgreSQL cluster a data source,
+    /// store, checkpoint writer and state monitor, with the map guard and the refresher that publishes summed totals.
+    /// <see cref="StoreClusters"/> lists the partitions either way; each poll's view per partition is <see cref="PartitionPolls"/>.
     /// </summary>
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
@@ -26,17 +27,35 @@ public static class StorageSetup
             services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton<IValidateOptions<PostgresOptions>>(new ValidatePostgresPartitions());
 
-            // This version writes to one cluster (partition 0); ValidatePostgresPartitions refuses a configuration listing more.
-            services.AddSingleton(sp => PostgresDataSource.Create(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.PartitionConnectionStrings()[0]));
-            services.AddSingleton<PostgresVoteStore>();
-            services.AddSingleton<IVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
-            services.AddSingleton<ISharedVoteStore>(sp => sp.GetRequiredService<PostgresVoteStore>());
+            // One data source, store, state monitor and checkpoint writer per cluster (partition), in partition order.
+            // The count is read here to register a monitor and a checkpoint writer for each; the options are validated
+            // on start.
+            var partitions = Math.Max(1, builder.Configuration.GetSection(PostgresOptions.Section).Get<PostgresOptions>()?.PartitionConnectionStrings().Count ?? 1);
+            services.AddSingleton(sp => new PostgresClusters(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.PartitionConnectionStrings()));
+            services.AddSingleton(sp => new StoreClusters([.. sp.GetRequiredService<PostgresClusters>().DataSources.Select(
+                dataSource => new PostgresVoteStore(dataSource, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresVoteStore>>()))]));
+            services.AddSingleton(sp => sp.GetRequiredService<PostgresClusters>().DataSources[0]);
+            services.AddSingleton(sp => sp.GetRequiredService<StoreClusters>()[0]);
+            services.AddSingleton(sp => (ISharedVoteStore)sp.GetRequiredService<StoreClusters>()[0]);
             services.AddSingleton<IPollLookup, SharedPollLookup>();
+
+            // The fleet's used CAPTCHA challenges live in partition 0's cluster: registrations are few, and one table
+            // settles first use for the whole fleet.
             services.AddSingleton<IUsedChallengeTable, PostgresUsedChallengeTable>();
+
+            // Before the writers: refuse a map that disagrees with the clusters (registered before AddIngest's writers).
+            services.AddHostedService<ClusterMapGuard>();
             services.AddHostedService<SharedStateRefresher>();
-            services.AddHostedService<AuditCheckpointWriter>();
-            services.AddSingleton<ClusterStateMonitor>();
-            services.AddHostedService(sp => sp.GetRequiredService<ClusterStateMonitor>());
+            for (var i = 0; i < partitions; i++)
+            {
+                var partition = i;
+                services.AddSingleton(sp => new ClusterStateMonitor(
+                    sp.GetRequiredService<PostgresClusters>().DataSources[partition], sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<ClusterStateMonitor>>(), partition));
+                services.AddSingleton<IHostedService>(sp => sp.GetServices<ClusterStateMonitor>().Single(m => m.Partition == partition));
+                services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<AuditCheckpointWriter>(
+                    sp, sp.GetRequiredService<PostgresClusters>().DataSources[partition]));
+            }
 
             // Every node of a fleet must issue and honour the same tokens and CAPTCHA challenges and derive the same voter
             // keys: a node must not quietly generate secrets of its own.
@@ -52,10 +71,12 @@ public static class StorageSetup
                 .PostConfigure<IOptions<StorageOptions>>((sqlite, storage) => sqlite.Path ??= Path.Combine(storage.Value.DataDirectory, SqliteOptions.FileName))
                 .ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton<IVoteStore, SqliteVoteStore>();
+            services.AddSingleton(sp => new StoreClusters([sp.GetRequiredService<IVoteStore>()]));
             services.AddSingleton<IPollLookup, RegistryPollLookup>();
             services.AddSingleton<IUsedChallengeTable, SqliteUsedChallengeTable>();
         }
 
+        services.AddSingleton(sp => new PartitionPolls(sp.GetRequiredService<PollRegistry>(), sp.GetRequiredService<StoreClusters>().Count));
         return builder;
     }
 

@@ -8,7 +8,8 @@ namespace LiveVote.Server.Telemetry;
 /// The producer console's figures, read from the server's own meter with a <see cref="MeterListener"/>: the same
 /// measurements Prometheus and OTLP export, no second bookkeeping in the vote path. Totals count from this server's
 /// start (the counters are process-wide: in a test process running several servers they add up); the queue figures
-/// are this server's own gauges, and the store's state is what its monitor last read.
+/// are this server's own gauges (one queue per store partition), and each partition's store state is what its monitor
+/// last read.
 /// </summary>
 internal sealed class LiveStats : IDisposable
 {
@@ -17,22 +18,25 @@ internal sealed class LiveStats : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly TimeProvider _time;
-    private readonly ClusterStateMonitor? _store;
+    private readonly ClusterStateMonitor[] _stores;
     private readonly Lock _rateLock = new();
     private readonly long[] _acceptedInSecond = new long[RateWindowSeconds + 1];
     private readonly long[] _secondOfSlot = new long[RateWindowSeconds + 1];
     private readonly Lock _observeLock = new();
+
+    // Filled by the queue gauges' measurements during a Read, under _observeLock: partition -> (depth, capacity).
+    private readonly SortedDictionary<int, (long Depth, long Capacity)> _queues = [];
     private long _accepted;
     private long _repeated;
     private long _throttled;
     private long _flagged;
-    private long _queueDepth;
-    private long _queueCapacity;
 
-    public LiveStats(TimeProvider time, LiveVoteTelemetry.ServerGauges gauges, ClusterStateMonitor? store = null)
+    public LiveStats(TimeProvider time, LiveVoteTelemetry.ServerGauges gauges, IEnumerable<ClusterStateMonitor> stores)
     {
         _time = time;
-        _store = store;
+
+        // One monitor per store partition (none with SQLite), read in partition order.
+        _stores = [.. stores.OrderBy(s => s.Partition)];
         Array.Fill(_secondOfSlot, -1);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -68,25 +72,28 @@ internal sealed class LiveStats : IDisposable
 
     public AdminStats Read()
     {
-        long depth, capacity;
+        QueueFill[] queues;
         lock (_observeLock)
         {
             // Calls the gauges' callbacks now; their values arrive through OnMeasurement.
+            _queues.Clear();
             _listener.RecordObservableInstruments();
-            depth = Interlocked.Read(ref _queueDepth);
-            capacity = Interlocked.Read(ref _queueCapacity);
+            queues = [.. _queues.Select(q => new QueueFill(q.Key, (int)q.Value.Depth, (int)q.Value.Capacity))];
         }
 
+        var partitions = StoreReadiness.DescribeAll(_stores);
         return new AdminStats(
             VotesPerSecond(),
             Interlocked.Read(ref _accepted),
             Interlocked.Read(ref _repeated),
             Interlocked.Read(ref _throttled),
             Interlocked.Read(ref _flagged),
-            depth,
-            capacity,
+            queues.Sum(q => (long)q.Depth),
+            queues.Sum(q => (long)q.Capacity),
             _time.GetUtcNow(),
-            StoreReadiness.Describe(_store?.Current));
+            partitions[0],
+            partitions,
+            queues);
     }
 
     public void Dispose() => _listener.Dispose();
@@ -114,14 +121,18 @@ internal sealed class LiveStats : IDisposable
             case Watched.Risk when Tag(tags, "action") is "captcha-required" or "suspected-bot":
                 Interlocked.Add(ref _flagged, value);
                 break;
-            case Watched.QueueDepth:
-                Interlocked.Exchange(ref _queueDepth, value);
-                break;
-            case Watched.QueueCapacity:
-                Interlocked.Exchange(ref _queueCapacity, value);
+            case Watched.QueueDepth or Watched.QueueCapacity:
+                // Only Read's RecordObservableInstruments observes the gauges, and it holds _observeLock.
+                var partition = PartitionOf(tags);
+                var (depth, capacity) = _queues.GetValueOrDefault(partition);
+                _queues[partition] = (Watched)state == Watched.QueueDepth ? (value, capacity) : (depth, value);
                 break;
         }
     }
+
+    /// <summary>The queue gauges' <c>partition</c> tag; 0 if missing, like a node with one store.</summary>
+    private static int PartitionOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        int.TryParse(Tag(tags, "partition"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var partition) ? partition : 0;
 
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
@@ -178,7 +189,11 @@ internal sealed class LiveStats : IDisposable
 /// <param name="DuplicatesRefused">Votes not counted because the voter had already voted (same option again, or another).</param>
 /// <param name="Throttled">Requests refused by a rate limit (429).</param>
 /// <param name="Flagged">Votes the risk score challenged with a CAPTCHA or refused as a suspected bot.</param>
-/// <param name="Store">The store's state as this server last read it (status embedded with SQLite).</param>
+/// <param name="QueueDepth">Items waiting in this server's ingest queues (all partitions).</param>
+/// <param name="QueueCapacity">Size of this server's ingest queues (all partitions).</param>
+/// <param name="Store">Partition 0's store state as this server last read it (status embedded with SQLite).</param>
+/// <param name="Partitions">Each store partition's state, in partition order (one entry with one store).</param>
+/// <param name="Queues">Each store partition's ingest queue, in partition order.</param>
 internal sealed record AdminStats(
     double VotesPerSecond,
     long TotalAccepted,
@@ -188,4 +203,6 @@ internal sealed record AdminStats(
     long QueueDepth,
     long QueueCapacity,
     DateTimeOffset AsOf,
-    StoreStateDto Store);
+    StoreStateDto Store,
+    IReadOnlyList<StoreStateDto> Partitions,
+    IReadOnlyList<QueueFill> Queues);

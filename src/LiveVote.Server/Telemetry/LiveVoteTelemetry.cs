@@ -32,15 +32,17 @@ internal static partial class LiveVoteTelemetry
         "livevote.votes", "{vote}", "Votes answered, by outcome.");
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
-        "livevote.batch.size", "{vote}", "Votes per group commit.",
+        "livevote.batch.size", "{vote}", "Votes per group commit, by store partition.",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] });
 
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>(
-        "livevote.batch.commit.duration", "s", "Time to commit one batch durably.",
+        "livevote.batch.commit.duration", "s", "Time to commit one batch durably, by store partition.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
     private static readonly Counter<long> StoreErrors = Meter.CreateCounter<long>(
-        "livevote.store.errors", "{error}", "Failed store commits.");
+        "livevote.store.errors", "{error}", "Failed store commits, by store partition.");
+
+    private static readonly string?[] PartitionNames = new string?[VoterPartitioner.MaxPartitions];
 
     private static readonly Counter<long> RiskDecisions = Meter.CreateCounter<long>(
         "livevote.risk.decisions", "{decision}",
@@ -122,14 +124,38 @@ internal static partial class LiveVoteTelemetry
 
     public static void VoteRefused(string reason) => Votes.Add(1, new KeyValuePair<string, object?>("outcome", reason));
 
-    public static void BatchCommitted(int votes, TimeSpan duration)
+    /// <summary>A batch of partition 0 committed: the one store of a node that has one.</summary>
+    public static void BatchCommitted(int votes, TimeSpan duration) => BatchCommitted(votes, duration, partition: 0);
+
+    /// <summary>A batch committed to store partition <paramref name="partition"/> (its writer calls this).</summary>
+    public static void BatchCommitted(int votes, TimeSpan duration, int partition)
     {
         Volatile.Write(ref s_lastCommit, Stopwatch.GetTimestamp());
-        BatchSize.Record(votes);
-        CommitDuration.Record(duration.TotalSeconds);
+        var tag = PartitionTag(partition);
+        BatchSize.Record(votes, tag);
+        CommitDuration.Record(duration.TotalSeconds, tag);
     }
 
-    public static void StoreError() => StoreErrors.Add(1);
+    /// <summary>A commit of partition 0 failed.</summary>
+    public static void StoreError() => StoreError(partition: 0);
+
+    /// <summary>A commit to store partition <paramref name="partition"/> failed.</summary>
+    public static void StoreError(int partition) => StoreErrors.Add(1, PartitionTag(partition));
+
+    /// <summary>
+    /// The <c>partition</c> tag of store partition <paramref name="partition"/> ("0", "1", ...): each index's string
+    /// is made once, so tagging a commit or a gauge reading allocates nothing. The values are a fixed set: at most
+    /// <see cref="VoterPartitioner.MaxPartitions"/>.
+    /// </summary>
+    internal static KeyValuePair<string, object?> PartitionTag(int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, VoterPartitioner.MaxPartitions);
+
+        // Two threads making the same index's string at once both store an equal one: no lock needed.
+        var name = PartitionNames[partition] ??= partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new KeyValuePair<string, object?>("partition", name);
+    }
 
     /// <param name="kind">public or backend.</param>
     public static void ViewerRegistered(string kind) => Registrations.Add(1, new KeyValuePair<string, object?>("kind", kind));

@@ -1,4 +1,8 @@
+using LiveVote.Server.Hosting;
+using LiveVote.Server.Ingest;
 using LiveVote.Server.Results;
+using LiveVote.Server.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
@@ -54,6 +58,17 @@ public static class TelemetrySetup
             });
         }
 
+        // What the gauges, the console and /readyz read of the node's store partitions: by default the one queue,
+        // writer and store of a node with one partition. A node with several registers its own IngestQueueDepths and
+        // StoreProbes (one entry per partition, in order): registered before these, TryAdd skips the defaults; after
+        // them, the last registration is the one resolved. The factories run only if the defaults are used.
+        builder.Services.TryAddSingleton(services => new IngestQueueDepths([services.GetRequiredService<IngestQueue>()]));
+        builder.Services.TryAddSingleton(services =>
+        {
+            var writer = services.GetRequiredService<BatchWriter>();
+            var store = services.GetRequiredService<IVoteStore>();
+            return new StoreProbes([new StoreProbe(() => writer.IsRunning, store.PingAsync)]);
+        });
         builder.Services.AddSingleton<LiveVoteTelemetry.ServerGauges>();
         builder.Services.AddSingleton<LiveStats>();
         builder.Services.AddHostedService<TelemetryFromStart>();

@@ -111,8 +111,8 @@ public static class VoteEndpoints
         LiveVoteTelemetry.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
         return result.Outcome switch
         {
-            VoteOutcome.Accepted => TypedResults.Created((string?)null, Response(VoteStatuses.Accepted, result)),
-            VoteOutcome.Duplicate => TypedResults.Ok(Response(VoteStatuses.Duplicate, result)),
+            VoteOutcome.Accepted => TypedResults.Created((string?)null, Response(VoteStatuses.Accepted, result, poll, voterKey)),
+            VoteOutcome.Duplicate => TypedResults.Ok(Response(VoteStatuses.Duplicate, result, poll, voterKey)),
             VoteOutcome.AlreadyVoted => Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.AlreadyVoted, "You have already voted in this poll.",
                 "Only the first vote counts; it stands unchanged."),
             VoteOutcome.PollNotOpen => PollNotOpen(pollId),
@@ -122,9 +122,12 @@ public static class VoteEndpoints
         };
     }
 
-    /// <summary>The vote id names the vote's audit entry; the receipt is that entry's hash, checkable in the public trail.</summary>
-    private static VoteResponse Response(string status, in VoteResult result) =>
-        new(status, result.VoteId, result.Receipt.ToString());
+    /// <summary>
+    /// The vote id names the vote's audit entry (in a poll spread over several partitions, prefixed by the partition whose
+    /// trail holds it: "1.3-17"); the receipt is that entry's hash, checkable in the public trail.
+    /// </summary>
+    private static VoteResponse Response(string status, in VoteResult result, Poll poll, in VoterKey voterKey) =>
+        new(status, poll.PartitionCount > 1 ? result.VoteIdIn(VoterPartitioner.PartitionOf(voterKey, poll.PartitionCount)) : result.VoteId, result.Receipt.ToString());
 
     private static ProblemHttpResult PollNotOpen(string pollId) =>
         Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.PollNotOpen, "The poll is not open for voting.", $"Poll '{pollId}' is not open.");

@@ -45,4 +45,7 @@ public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Sha256Ha
     public string VoteId => Chain == 0
         ? Seq.ToString(CultureInfo.InvariantCulture)
         : string.Create(CultureInfo.InvariantCulture, $"{Chain}-{Seq}");
+
+    /// <summary>The vote id in a poll spread over several partitions: "partition.chain-seq", naming the cluster whose trail holds it.</summary>
+    public string VoteIdIn(int partition) => string.Create(CultureInfo.InvariantCulture, $"{partition}.{VoteId}");
 }

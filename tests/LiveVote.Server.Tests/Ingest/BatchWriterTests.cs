@@ -285,7 +285,7 @@ public sealed class BatchWriterTests : IAsyncLifetime
     private async Task StartAsync(int lingerMs = 0, StorageKind storage = StorageKind.Sqlite)
     {
         _writer = new BatchWriter(
-            _queue, _store, _polls, _results,
+            _queue, _store, new PartitionPolls(_polls, 1), _results,
             Options.Create(new IngestOptions { MaxBatchDelayMs = lingerMs }),
             Options.Create(new StorageOptions { Storage = storage }),
             _time,

@@ -96,23 +96,25 @@ public sealed class IngestRouterTests
         var queue = Queue();
         var router = new IngestRouter(queue, NullLogger<IngestRouter>.Instance);
 
-        await router.EnqueuePollCommandAsync(new PollCommand(PollCommandKind.Open, "one", null), CancellationToken.None);
+        await router.EnqueuePollCommandAsync(0, new PollCommand(PollCommandKind.Open, "one", null), CancellationToken.None);
 
         Assert.True(queue.Reader.TryRead(out var queued));
         Assert.Equal(WriterCommandKind.PollChange, queued.Kind);
         Assert.Equal(PollCommandKind.Open, queued.PollCommand.Kind);
     }
 
-    /// <summary>Applying a poll change to several clusters at once is not built: the router says so instead of half-doing it.</summary>
+    /// <summary>A poll change is queued on the one partition named, and only there (the fan-out sends one to each).</summary>
     [Fact]
-    public async Task EnqueuePollCommandAsync_SeveralPartitions_IsRefusedAsNotBuilt()
+    public async Task EnqueuePollCommandAsync_SeveralPartitions_QueuesOnlyOnTheNamedPartition()
     {
         var queues = new[] { Queue(), Queue() };
         var router = new IngestRouter(queues, NullLogger<IngestRouter>.Instance);
 
-        await Assert.ThrowsAsync<NotSupportedException>(async () =>
-            await router.EnqueuePollCommandAsync(new PollCommand(PollCommandKind.Open, "one", null), CancellationToken.None));
-        Assert.Equal(0, queues[0].Count + queues[1].Count);
+        await router.EnqueuePollCommandAsync(1, new PollCommand(PollCommandKind.Open, "one", null), CancellationToken.None);
+
+        Assert.Equal(0, queues[0].Count);
+        Assert.True(queues[1].Reader.TryRead(out var queued));
+        Assert.Equal(PollCommandKind.Open, queued.PollCommand.Kind);
     }
 
     private static IngestQueue Queue(int capacity = 1000) => new(Options.Create(new IngestOptions { QueueCapacity = capacity }));

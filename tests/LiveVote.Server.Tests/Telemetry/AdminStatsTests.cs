@@ -84,6 +84,27 @@ public sealed class AdminStatsTests
         Assert.Equal("embedded", health.GetProperty("store").GetProperty("status").GetString());
     }
 
+    /// <summary>One store (SQLite) is one partition: the lists the console reads for several clusters hold just it.</summary>
+    [Fact]
+    public async Task AdminStatsAndReadiness_WithOneStore_ListOnePartitionAndOneQueue()
+    {
+        await using var server = new LiveVoteServer(new Dictionary<string, string?> { ["LiveVote:Ingest:QueueCapacity"] = "4321" });
+
+        var stats = await StatsAsync(server.AdminClient());
+        using var ready = await server.Client().GetAsync("/readyz");
+        var health = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+
+        var partition = Assert.Single(stats.GetProperty("partitions").EnumerateArray().ToList());
+        Assert.Equal("embedded", partition.GetProperty("status").GetString());
+        Assert.Equal(0, partition.GetProperty("partition").GetInt32());
+        var queue = Assert.Single(stats.GetProperty("queues").EnumerateArray().ToList());
+        Assert.Equal(0, queue.GetProperty("partition").GetInt32());
+        Assert.Equal(4321, queue.GetProperty("capacity").GetInt32());
+        Assert.Equal(4321, stats.GetProperty("queueCapacity").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("embedded", Assert.Single(health.GetProperty("partitions").EnumerateArray().ToList()).GetProperty("status").GetString());
+    }
+
     private static async Task<JsonElement> StatsAsync(HttpClient admin)
     {
         using var response = await admin.GetAsync("/v1/admin/stats");

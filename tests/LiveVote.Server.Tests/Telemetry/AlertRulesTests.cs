@@ -26,6 +26,7 @@ public sealed class AlertRulesTests
         var tests = await File.ReadAllTextAsync(ObservabilityFiles.AlertRuleTests);
         Assert.Contains("alertname: LiveVoteNoSyncStandby", tests, StringComparison.Ordinal);
         Assert.Contains("alertname: LiveVoteFailoverInProgress", tests, StringComparison.Ordinal);
+        Assert.Contains("partition=\"1\"", tests, StringComparison.Ordinal);
 
         var (exit, output) = await RunPromtoolAsync("test", "rules", ObservabilityFiles.AlertRuleTests);
 
@@ -54,6 +55,26 @@ public sealed class AlertRulesTests
                  })
         {
             Assert.Contains($"alert: {alert}\n", rules, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The alerts on the store's and the queues' series keep each store partition apart, and name it.</summary>
+    [Fact]
+    public void StoreAndQueueAlerts_GroupByPartition()
+    {
+        var rules = File.ReadAllText(ObservabilityFiles.AlertRules);
+
+        foreach (var alert in new[] { "LiveVoteStoreErrors", "LiveVoteQueueNearlyFull", "LiveVoteStandbyLag", "LiveVoteNoSyncStandby", "LiveVoteFailoverInProgress" })
+        {
+            var start = rules.IndexOf($"alert: {alert}\n", StringComparison.Ordinal);
+            var end = rules.IndexOf("- alert:", start + 1, StringComparison.Ordinal);
+            var rule = end < 0 ? rules[start..] : rules[start..end];
+            Assert.Contains("{{ $labels.partition }}", rule, StringComparison.Ordinal);
+            var expr = rule.Split('\n').Single(line => line.TrimStart().StartsWith("expr:", StringComparison.Ordinal));
+            // FailoverInProgress compares each series as it is (no aggregation), so every label, partition too, stays.
+            Assert.True(
+                alert == "LiveVoteFailoverInProgress" || expr.Contains("partition", StringComparison.Ordinal),
+                $"{alert} does not keep the partition apart: {expr}");
         }
     }
 

@@ -57,6 +57,25 @@ public sealed class DashboardTests
         }
     }
 
+    /// <summary>Each store partition (cluster) has its own line for what the issue asks per cluster.</summary>
+    [Fact]
+    public void Dashboard_ShowsQueueCommitPrimaryFailoversAndLag_ByPartition()
+    {
+        var byPartition = ObservabilityFiles.DashboardQueries()
+            .Where(q => System.Text.RegularExpressions.Regex.IsMatch(q.Expr, @"\bby \([^)]*\bpartition\b"))
+            .SelectMany(q => ObservabilityFiles.MetricNames(q.Expr))
+            .ToHashSet(StringComparer.Ordinal);
+
+        foreach (var metric in new[]
+                 {
+                     "livevote_queue_depth", "livevote_queue_capacity", "livevote_batch_commit_duration_seconds_bucket",
+                     "livevote_store_primary_reachable", "livevote_store_failovers_total", "livevote_store_replication_lag_seconds",
+                 })
+        {
+            Assert.Contains(metric, byPartition);
+        }
+    }
+
     [Fact]
     public void MetricNames_FindsMetricsNotFunctionsLabelsOrRanges()
     {

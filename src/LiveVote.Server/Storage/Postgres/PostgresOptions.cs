@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Storage.Postgres;
 
@@ -15,9 +16,9 @@ public sealed class PostgresOptions
 
     /// <summary>
     /// The store partitions (PostgreSQL clusters) voters are spread over by voter key, one connection string each, in
-    /// a fixed order (an index names a cluster for good: clusters are only ever appended). Empty: the one cluster of
-    /// <see cref="ConnectionString"/>. This version runs exactly one partition and refuses more at start; several are
-    /// planned (docs/design.md, section 11, "Scale-out plan").
+    /// a fixed order (an index names a cluster for good: clusters are only ever appended, between polls). Empty: the one
+    /// cluster of <see cref="ConnectionString"/>. Each cluster records its index and the fleet's map, and a node whose
+    /// list disagrees refuses to start (<see cref="ClusterMapGuard"/>).
     /// </summary>
     public IList<string> Partitions { get; } = [];
 
@@ -28,11 +29,19 @@ public sealed class PostgresOptions
     /// <summary>Why this configuration cannot run, or null when it can (checked at start with <c>LiveVote:Storage=Postgres</c>).</summary>
     public string? PartitionsProblem()
     {
-        if (Partitions.Count > 1)
+        if (Partitions.Count > VoterPartitioner.MaxPartitions)
         {
-            return $"LiveVote:Postgres:Partitions lists {Partitions.Count} clusters, but this version writes to exactly one PostgreSQL cluster: "
-                + "configure one entry (or only LiveVote:Postgres:ConnectionString). Spreading voters over several clusters is planned "
-                + "(docs/design.md, section 11, \"Scale-out plan\").";
+            return $"LiveVote:Postgres:Partitions lists {Partitions.Count} clusters; at most {VoterPartitioner.MaxPartitions} are supported.";
+        }
+
+        if (Partitions.Count > 1 && !string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            return "Configure either LiveVote:Postgres:ConnectionString (one cluster) or LiveVote:Postgres:Partitions (several), not both.";
+        }
+
+        if (Partitions.Distinct(StringComparer.Ordinal).Count() != Partitions.Count)
+        {
+            return "LiveVote:Postgres:Partitions lists the same connection string twice: every partition must be a cluster of its own.";
         }
 
         if (Partitions.Count == 1 && !string.IsNullOrWhiteSpace(ConnectionString) && !string.Equals(Partitions[0], ConnectionString, StringComparison.Ordinal))

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace LiveVote.Server.Storage.Postgres;
 
 /// <summary>
@@ -76,7 +78,7 @@ internal static class PostgresSchema
         """,
 
         // 2: how many store partitions (clusters) the poll's voters are spread over, fixed at creation (docs/design.md,
-        // section 11, "Scale-out plan"). Polls created before it ran on one cluster: 1.
+        // section 11, "Scale-out"). Polls created before it ran on one cluster: 1.
         """
         ALTER TABLE polls ADD COLUMN partition_count integer NOT NULL DEFAULT 1 CHECK (partition_count >= 1);
         """,
@@ -122,4 +124,33 @@ internal static class PostgresSchema
         INSERT INTO cluster_identity (cluster_id) VALUES (gen_random_uuid());
         """,
     ];
+
+    /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"""
+            SELECT pg_advisory_xact_lock({PostgresSchema.MigrationLockKey});
+            CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+            """, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int applied;
+        await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection, transaction))
+        {
+            applied = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        for (var v = applied; v < PostgresSchema.Migrations.Length; v++)
+        {
+            await using var command = new NpgsqlCommand(
+                PostgresSchema.Migrations[v] + $"\nINSERT INTO schema_migrations (version) VALUES ({v + 1});", connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
 }

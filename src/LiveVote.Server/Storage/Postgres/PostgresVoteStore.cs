@@ -46,9 +46,12 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
     // A commit (or the writer's registration) is running on the writer's connection.
     private volatile bool _busy;
 
+    /// <summary>The cluster this store must write to, set by <see cref="ClusterMapGuard"/> at start; null: not checked (tests).</summary>
+    internal Guid? ClusterId { get; set; }
+
     public async Task<StoreState> OpenAsync(CancellationToken cancellationToken)
     {
-        await MigrateAsync(cancellationToken);
+        await PostgresSchema.MigrateAsync(dataSource, cancellationToken);
         var shared = await ReadSharedStateAsync(cancellationToken);
         return new StoreState(shared.Polls, shared.Tallies, 0, Sha256Hash.Zero, shared.Tallies.Values.Sum(t => t.Sum()));
     }
@@ -267,41 +270,26 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
         }
     }
 
+    /// <summary>
+    /// Registers a writer, but only in the cluster this partition must be (<see cref="ClusterId"/>, checked by the map
+    /// guard at start): a connection that reaches another cluster registers nothing and the batch fails.
+    /// </summary>
     private async Task<int> RegisterWriterAsync(NpgsqlConnection connection)
     {
-        await using var command = new NpgsqlCommand("INSERT INTO writers (node, started_at) VALUES ($1, $2) RETURNING id", connection);
-        command.Bind(Environment.MachineName + ":" + Environment.ProcessId).Bind(time.GetUtcNow().ToUnixTimeMilliseconds());
-        var id = (int)(await command.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO writers (node, started_at)
+            SELECT $1, $2 WHERE $3::uuid IS NULL OR EXISTS (SELECT 1 FROM cluster_identity WHERE cluster_id = $3::uuid)
+            RETURNING id
+            """, connection);
+        command.Bind(Environment.MachineName + ":" + Environment.ProcessId).Bind(time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Parameters.Add(new NpgsqlParameter { Value = (object?)ClusterId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        if (await command.ExecuteScalarAsync() is not int id)
+        {
+            throw new InvalidOperationException($"The store's connection reached a cluster other than {ClusterId}: nothing is written there.");
+        }
+
         LogWriterRegistered(logger, id);
         return id;
-    }
-
-    private async Task MigrateAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand($"""
-            SELECT pg_advisory_xact_lock({PostgresSchema.MigrationLockKey});
-            CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
-            """, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        int applied;
-        await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection, transaction))
-        {
-            applied = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        for (var v = applied; v < PostgresSchema.Migrations.Length; v++)
-        {
-            await using var command = new NpgsqlCommand(
-                PostgresSchema.Migrations[v] + $"\nINSERT INTO schema_migrations (version) VALUES ({v + 1});", connection, transaction);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A commit's outcome is unknown ({Reason}): its votes are answered 503 and retries settle them; the node is not ready until a fresh connection answers")]

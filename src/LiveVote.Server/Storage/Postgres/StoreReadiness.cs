@@ -1,3 +1,4 @@
+using System.Globalization;
 using LiveVote.Contracts;
 
 namespace LiveVote.Server.Storage.Postgres;
@@ -39,5 +40,49 @@ internal static class StoreReadiness
             : (false, $"store unreachable; last read {state.Summary()}");
     }
 
+    /// <summary>
+    /// The node's readiness over all its store partitions: ready only when every partition is (each one decided as
+    /// <see cref="Decide(bool, ClusterState?)"/>, after its writer runs), since a vote may route to any of them. One
+    /// partition gives exactly that partition's answer; with several, the detail names the partitions that are not
+    /// ready ("partition 1: no writable primary ..."), or, when all are, each partition's state.
+    /// </summary>
+    /// <param name="partitions">One check per partition, in partition order.</param>
+    public static (bool Ready, string? Detail) Decide(IReadOnlyList<PartitionCheck> partitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(partitions.Count);
+        if (partitions.Count == 1)
+        {
+            return Decide(partitions[0]);
+        }
+
+        var verdicts = partitions.Select(p => (p.Partition, Verdict: Decide(p))).ToList();
+        var notReady = verdicts.Where(v => !v.Verdict.Ready).ToList();
+        var named = (notReady.Count > 0 ? notReady : verdicts)
+            .Where(v => v.Verdict.Detail is not null)
+            .Select(v => $"partition {v.Partition.ToString(CultureInfo.InvariantCulture)}: {v.Verdict.Detail}")
+            .ToList();
+        return (notReady.Count == 0, named.Count > 0 ? string.Join("; ", named) : null);
+    }
+
     public static StoreStateDto Describe(ClusterState? state) => state?.ToDto() ?? Embedded;
+
+    /// <summary>
+    /// Each partition's state as its monitor last read it, in partition order; with SQLite (no monitor) the one
+    /// embedded store. The first entry is partition 0's: what <c>store</c> shows beside <c>partitions</c>.
+    /// </summary>
+    public static IReadOnlyList<StoreStateDto> DescribeAll(IEnumerable<ClusterStateMonitor> monitors)
+    {
+        StoreStateDto[] states = [.. monitors.OrderBy(m => m.Partition).Select(m => m.Current.ToDto(m.Partition))];
+        return states.Length > 0 ? states : [Embedded];
+    }
+
+    private static (bool Ready, string? Detail) Decide(PartitionCheck partition) =>
+        partition.WriterRunning ? Decide(partition.StoreAnswers, partition.State) : (false, "writer stopped");
 }
+
+/// <summary>What readiness knows of one store partition.</summary>
+/// <param name="Partition">The partition's index.</param>
+/// <param name="WriterRunning">Its batch writer runs (a stopped writer makes no vote durable, whatever the store says).</param>
+/// <param name="StoreAnswers">Its live ping answered (<see cref="IVoteStore.PingAsync"/>); not asked while the writer is stopped.</param>
+/// <param name="State">Its monitor's last state; null with SQLite.</param>
+internal readonly record struct PartitionCheck(int Partition, bool WriterRunning, bool StoreAnswers, ClusterState? State);

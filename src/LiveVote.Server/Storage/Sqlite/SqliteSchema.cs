@@ -47,7 +47,7 @@ internal static class SqliteSchema
         """,
 
         // 2: how many store partitions the poll's voters are spread over, fixed at creation (docs/design.md, section
-        // 11, "Scale-out plan"). Polls created before it ran on one store: 1.
+        // 11, "Scale-out"). Polls created before it ran on one store: 1.
         """
         ALTER TABLE polls ADD COLUMN partition_count INTEGER NOT NULL DEFAULT 1;
         """,

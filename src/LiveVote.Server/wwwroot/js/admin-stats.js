@@ -1,6 +1,6 @@
 // The producer's live figures: GET /v1/admin/stats about once a second while the tab is visible (a hidden tab asks
 // nothing: nobody is looking, and a desk left open all night should not load the server), drawn into the figures
-// panel, the votes-per-second chart and the database status line.
+// panel, the votes-per-second chart and the database status line (one line per cluster when the node writes to several).
 
 import { ApiError, adminApi } from './api.js';
 import { byId, formatNumber } from './dom.js';
@@ -80,18 +80,51 @@ export class LiveFigures {
     byId('stat-flagged').textContent = formatNumber(stats.flagged);
     byId('stat-queue').textContent = `${formatNumber(stats.queueDepth)} / ${formatNumber(stats.queueCapacity)}`;
     byId('stat-queue-meter').value = stats.queueCapacity > 0 ? stats.queueDepth / stats.queueCapacity : 0;
-    this.showStore(stats.store);
+    this.showStore(stats);
     byId('figures-state').textContent = `Updated ${new Date(stats.asOf).toLocaleTimeString('en-GB')}`;
     this.chart.add(Date.parse(stats.asOf) || Date.now(), stats.votesPerSecond);
   }
 
-  // The database as this server last read it: which primary and synchronous standby, or what is missing. The line is a
-  // polite live region, so it is written only when it changes: a screen reader hears a failover, not a tick a second.
-  showStore(store) {
+  // The database as this server last read it: which primary and synchronous standby, or what is missing. One cluster
+  // (or SQLite) is one line; several are one line each, with their failovers and queue. Both are polite live regions,
+  // so they are written only when they change: a screen reader hears a failover, not a tick a second.
+  showStore(stats) {
+    const clusters = stats.partitions ?? [];
+    const several = clusters.length > 1;
+    byId('store-state').hidden = several;
+    byId('cluster-states').hidden = !several;
+    if (several) {
+      this.showClusters(clusters, stats.queues ?? []);
+      return;
+    }
+    const store = stats.store;
     if (!store) return;
     const line = byId('store-state');
     if (line.dataset.status !== store.status) line.dataset.status = store.status;
     const summary = byId('store-summary');
     if (summary.textContent !== store.summary) summary.textContent = store.summary;
   }
+
+  showClusters(clusters, queues) {
+    const list = byId('cluster-list');
+    while (list.children.length > clusters.length) list.lastElementChild.remove();
+    while (list.children.length < clusters.length) list.append(document.createElement('li'));
+    clusters.forEach((cluster, i) => {
+      const item = list.children[i];
+      const text = clusterLine(cluster, queues.find((q) => q.partition === cluster.partition));
+      if (item.dataset.status !== cluster.status) item.dataset.status = cluster.status;
+      if (item.dataset.partition !== String(cluster.partition)) item.dataset.partition = String(cluster.partition);
+      if (item.textContent !== text) item.textContent = text;
+    });
+  }
+}
+
+// "Cluster 1: primary 10.0.2.5:5432, timeline 4, sync standby zone_c · 1 failover · queue 12 / 100,000". The summary
+// names the primary and its timeline while there is one; without one, the last timeline seen is added.
+export function clusterLine(cluster, queue) {
+  const parts = [`Cluster ${cluster.partition}: ${cluster.summary}`];
+  if (!cluster.primary && cluster.timeline != null) parts.push(`last timeline ${cluster.timeline}`);
+  parts.push(`${formatNumber(cluster.failovers)} ${cluster.failovers === 1 ? 'failover' : 'failovers'}`);
+  if (queue) parts.push(`queue ${formatNumber(queue.depth)} / ${formatNumber(queue.capacity)}`);
+  return parts.join(' · ');
 }

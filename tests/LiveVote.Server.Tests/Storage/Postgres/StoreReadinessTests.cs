@@ -66,4 +66,56 @@ public sealed class StoreReadinessTests
         Assert.StartsWith("store: primary answers; last read no writable primary", detail, StringComparison.Ordinal);
         Assert.Equal((true, "store: not read yet"), StoreReadiness.Decide(true, ClusterState.NotRead));
     }
+
+    [Fact]
+    public void OnePartition_GivesExactlyThatPartitionsAnswer_AndAStoppedWriterIsNotReady()
+    {
+        Assert.Equal(StoreReadiness.Decide(true, Healthy), StoreReadiness.Decide([new PartitionCheck(0, true, true, Healthy)]));
+        Assert.Equal((true, null), StoreReadiness.Decide([new PartitionCheck(0, true, true, null)]));
+        Assert.Equal((false, "writer stopped"), StoreReadiness.Decide([new PartitionCheck(0, false, false, Healthy)]));
+    }
+
+    [Fact]
+    public void SeveralPartitions_AllWithAPrimary_IsReady_AndTheDetailGivesEachPartition()
+    {
+        var other = ClusterState.NotRead.Next(ClusterStateTests.Primary("10.0.2.5:5432", 7, "zone_c"), T0);
+
+        var (ready, detail) = StoreReadiness.Decide([new PartitionCheck(0, true, true, Healthy), new PartitionCheck(1, true, true, other)]);
+
+        Assert.True(ready);
+        Assert.Equal(
+            "partition 0: store: primary 10.0.1.5:5432, timeline 3, sync standby zone_b; partition 1: store: primary 10.0.2.5:5432, timeline 7, sync standby zone_c",
+            detail);
+    }
+
+    [Fact]
+    public void SeveralPartitions_OneWithoutAPrimary_IsNotReady_AndTheDetailNamesOnlyThatPartition()
+    {
+        var lost = Healthy.Next(null, T0.AddSeconds(2));
+
+        var (ready, detail) = StoreReadiness.Decide(
+            [new PartitionCheck(0, true, true, Healthy), new PartitionCheck(1, true, false, lost), new PartitionCheck(2, true, true, Healthy)]);
+
+        Assert.False(ready);
+        Assert.Equal("partition 1: no writable primary: failover in progress or database down (unreachable)", detail);
+    }
+
+    [Fact]
+    public void SeveralPartitions_EachPartitionNotReady_IsNamedWithItsOwnReason()
+    {
+        var (ready, detail) = StoreReadiness.Decide(
+            [new PartitionCheck(0, false, false, Healthy), new PartitionCheck(1, true, true, Healthy), new PartitionCheck(2, true, false, Healthy)]);
+
+        Assert.False(ready);
+        Assert.Equal(
+            "partition 0: writer stopped; partition 2: store unreachable; last read primary 10.0.1.5:5432, timeline 3, sync standby zone_b", detail);
+    }
+
+    [Fact]
+    public void DescribeAll_WithoutMonitors_IsTheOneEmbeddedStore()
+    {
+        var states = StoreReadiness.DescribeAll([]);
+
+        Assert.Equal("embedded", Assert.Single(states).Status);
+    }
 }
