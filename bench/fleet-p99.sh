@@ -16,7 +16,7 @@
 #   with --clusters: STANDBYS (2), PG_PORT_BASE (57532: the first free run of ports at or above it), NODE_PORT (5101:
 #   the first free port at or above it).
 # Rate limits and risk scoring are off in the fleet: all load comes from one address with brand-new tokens.
-# Writes the load averages before and after each loadgen run to OUT/load.md.
+# Writes the load averages before and after each loadgen run to OUT/load.md (with --clusters: the votes each cluster stored).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shape=patroni
@@ -134,5 +134,17 @@ before=$(load)
 dotnet "$cli" loadgen --url "$url" --admin-key "$key" --mode open --rate "$rate" --connections 256 \
   --duration "${SECONDS_OPEN:-20}" --viewers "${VIEWERS:-200000}" --warmup 3 --out "$out/open.json" | tail -n 30
 echo "| open loop at $rate/s | $before | $(load) |" >>"$out/load.md"
+if [[ $clusters -gt 0 ]]; then
+  # Where the votes went: each cluster should hold about 1/N of them (VoterPartitioner), the poll rows in every one.
+  {
+    echo
+    echo "| cluster | votes stored | polls |"
+    echo "|---|---|---|"
+    for c in $(seq 0 $((clusters - 1))); do
+      port=$(sed 's/.*Port=\([0-9]*\);.*/\1/' <<<"$(printenv "LiveVote__Postgres__Partitions__$c")")
+      echo "| $c | $(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d livevote -qAtc "SELECT count(*) FROM votes") | $(as_pg "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d livevote -qAtc "SELECT count(*) FROM polls") |"
+    done
+  } >>"$out/load.md"
+fi
 cat "$out/load.md"
 echo "Results in $out"

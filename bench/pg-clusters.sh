@@ -67,7 +67,8 @@ start_cluster() {
       echo "wal_keep_size = 1GB"
     fi
   } >>"$dir/postgresql.conf"
-  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$work/$name-primary.log" -w -t 120 start >/dev/null
+  as_pg "$pg_bin/pg_ctl" -D "$dir" -l "$work/$name-primary.log" -w -t 120 start >/dev/null \
+    || { tail -n 20 "$work/$name-primary.log" >&2; return 1; }
   running+=("$dir")
   [[ $config == sync ]] || return 0
   for i in $(seq 1 "$standbys"); do
@@ -76,7 +77,8 @@ start_cluster() {
     as_pg "$pg_bin/pg_basebackup" -D "$sdir" -h 127.0.0.1 -p "$primary_port" -U postgres -R -X stream -c fast
     # The application_name is what synchronous_standby_names refers to.
     as_pg bash -c "printf '%s\n' \"primary_conninfo = 'host=127.0.0.1 port=$primary_port user=postgres application_name=standby_$i'\" \"port = $sport\" > '$sdir/postgresql.auto.conf'"
-    as_pg "$pg_bin/pg_ctl" -D "$sdir" -l "$work/$name-standby_$i.log" -w -t 120 start >/dev/null
+    as_pg "$pg_bin/pg_ctl" -D "$sdir" -l "$work/$name-standby_$i.log" -w -t 120 start >/dev/null \
+      || { tail -n 20 "$work/$name-standby_$i.log" >&2; return 1; }
     running+=("$sdir")
   done
   for _ in $(seq 1 600); do
