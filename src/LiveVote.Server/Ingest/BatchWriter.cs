@@ -192,6 +192,14 @@ internal sealed partial class BatchWriter(
             return;
         }
 
+        // A poll spread over clusters this node does not have (a rolling restart adding one, not finished) must not
+        // change in this cluster alone: a close here would leave the others accepting votes.
+        if (current.PartitionCount > polls.Count)
+        {
+            command.Complete(new PollCommandResult(PollCommandStatus.StoreFailed, null));
+            return;
+        }
+
         // A freeze holds what this node publishes now: the count it last committed (SQLite) or last read from the
         // shared store (PostgreSQL).
         // A change fanned out to several partitions carries its time and frozen totals, so every cluster records the same.

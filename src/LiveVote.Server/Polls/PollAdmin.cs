@@ -15,7 +15,8 @@ namespace LiveVote.Server.Polls;
 /// is answered 503, and pressing again is harmless (a cluster already in the target state counts as done).
 /// </para>
 /// </summary>
-internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollRegistry polls, PollFanOut fanOut, ResultsHub results, TimeProvider time)
+internal sealed partial class PollAdmin(
+    IngestRouter router, IPollLookup lookup, PollRegistry polls, PollFanOut fanOut, ResultsHub results, TimeProvider time, ILogger<PollAdmin> logger)
 {
     public async Task<PollCommandResult> CreateAsync(
         string title, IEnumerable<(string Id, string Label)> options, bool showResultsToViewers, CancellationToken cancellationToken)
@@ -57,6 +58,14 @@ internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollReg
 
     private async Task<PollCommandResult> SendAsync(PollCommandKind kind, string pollId, Poll? definition, CancellationToken cancellationToken)
     {
+        // A node that has fewer clusters than the poll is spread over (a rolling restart adding a cluster, not finished)
+        // could change it in some clusters only: it changes none, and the producer's 503 sends the press to another node.
+        if (polls.TryGet(pollId, out var known) && known.PartitionCount > router.PartitionCount)
+        {
+            LogPollBeyondThisNode(logger, pollId, known.PartitionCount, router.PartitionCount);
+            return new PollCommandResult(PollCommandStatus.StoreFailed, null);
+        }
+
         if (router.PartitionCount == 1)
         {
             var command = new PollCommand(kind, pollId, definition);
@@ -70,4 +79,8 @@ internal sealed class PollAdmin(IngestRouter router, IPollLookup lookup, PollReg
         var frozen = kind == PollCommandKind.FreezeResults ? (results.TryGetLiveTotals(pollId, out var live) ? live : []) : null;
         return await fanOut.SendAsync(new PollChange(kind, pollId, definition, time.GetUtcNow(), frozen), cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Poll {PollId} is spread over {PollPartitions} clusters but this node has {NodePartitions}: its changes are answered 503 here (configure every cluster in LiveVote:Postgres:Partitions)")]
+    private static partial void LogPollBeyondThisNode(ILogger logger, string pollId, int pollPartitions, int nodePartitions);
 }

@@ -185,6 +185,21 @@ public sealed class BatchWriterTests : IAsyncLifetime
         Assert.Empty(_store.Commits);
     }
 
+    /// <summary>A node that lacks some of a poll's clusters (a roll adding one, not finished) must not close it in its clusters alone.</summary>
+    [Fact]
+    public async Task Close_OfAPollSpreadOverMoreClustersThanTheNodeHas_IsAnswered503AndStoresNothing()
+    {
+        _store = new InMemoryVoteStore(Open with { PartitionCount = 2 });
+        await StartAsync();
+
+        var result = await EnqueuePollCommand(PollCommandKind.Close);
+
+        Assert.Equal(new PollCommandResult(PollCommandStatus.StoreFailed, null), result);
+        Assert.Empty(_store.Commits);
+        Assert.True(_polls.TryGet(Open.Id, out var held));
+        Assert.Equal(PollStatus.Open, held.Status);
+    }
+
     [Fact]
     public async Task Create_NewPoll_IsStoredThenKnown()
     {

@@ -41,10 +41,16 @@ internal static class StoreReadiness
     }
 
     /// <summary>
-    /// The node's readiness over all its store partitions: ready only when every partition is (each one decided as
-    /// <see cref="Decide(bool, ClusterState?)"/>, after its writer runs), since a vote may route to any of them. One
-    /// partition gives exactly that partition's answer; with several, the detail names the partitions that are not
+    /// The node's readiness over all its store partitions (each decided as <see cref="Decide(bool, ClusterState?)"/>,
+    /// after its writer runs). One partition gives exactly that partition's answer. With several, the node is ready
+    /// while every writer runs and at least one partition's store answers; the detail names the partitions that are not
     /// ready ("partition 1: no writable primary ..."), or, when all are, each partition's state.
+    /// <para>
+    /// Why one cluster down does not make the node not ready: every node shares that cluster, so a failover would take
+    /// every node out of the load balancer at once and turn the other clusters' voters' 201s into refused connections;
+    /// the failed cluster's voters get 503 + Retry-After from the node either way. A node that reaches no cluster at all
+    /// (its own network cut off) is not ready, so the load balancer sends voters to a node that reaches them.
+    /// </para>
     /// </summary>
     /// <param name="partitions">One check per partition, in partition order.</param>
     public static (bool Ready, string? Detail) Decide(IReadOnlyList<PartitionCheck> partitions)
@@ -61,7 +67,8 @@ internal static class StoreReadiness
             .Where(v => v.Verdict.Detail is not null)
             .Select(v => $"partition {v.Partition.ToString(CultureInfo.InvariantCulture)}: {v.Verdict.Detail}")
             .ToList();
-        return (notReady.Count == 0, named.Count > 0 ? string.Join("; ", named) : null);
+        var ready = partitions.All(p => p.WriterRunning) && notReady.Count < partitions.Count;
+        return (ready, named.Count > 0 ? string.Join("; ", named) : null);
     }
 
     public static StoreStateDto Describe(ClusterState? state) => state?.ToDto() ?? Embedded;

@@ -89,14 +89,15 @@ public sealed class StoreReadinessTests
     }
 
     [Fact]
-    public void SeveralPartitions_OneWithoutAPrimary_IsNotReady_AndTheDetailNamesOnlyThatPartition()
+    public void SeveralPartitions_OneWithoutAPrimary_StaysReady_AndTheDetailNamesOnlyThatPartition()
     {
         var lost = Healthy.Next(null, T0.AddSeconds(2));
 
         var (ready, detail) = StoreReadiness.Decide(
             [new PartitionCheck(0, true, true, Healthy), new PartitionCheck(1, true, false, lost), new PartitionCheck(2, true, true, Healthy)]);
 
-        Assert.False(ready);
+        // Every node shares partition 1: pulling them all would refuse the other partitions' voters too.
+        Assert.True(ready);
         Assert.Equal("partition 1: no writable primary: failover in progress or database down (unreachable)", detail);
     }
 
@@ -109,6 +110,18 @@ public sealed class StoreReadinessTests
         Assert.False(ready);
         Assert.Equal(
             "partition 0: writer stopped; partition 2: store unreachable; last read primary 10.0.1.5:5432, timeline 3, sync standby zone_b", detail);
+    }
+
+    [Fact]
+    public void SeveralPartitions_NoneWithAPrimary_IsNotReady_AndNamesEach()
+    {
+        var lost = Healthy.Next(null, T0.AddSeconds(2));
+
+        var (ready, detail) = StoreReadiness.Decide([new PartitionCheck(0, true, false, lost), new PartitionCheck(1, true, false, lost)]);
+
+        Assert.False(ready);
+        Assert.Contains("partition 0: no writable primary", detail, StringComparison.Ordinal);
+        Assert.Contains("partition 1: no writable primary", detail, StringComparison.Ordinal);
     }
 
     [Fact]
