@@ -13,7 +13,7 @@
 #
 # Environment (optional): RATE (open-loop votes/s, default 3000), SECONDS_CLOSED (15), SECONDS_OPEN (20),
 #   VIEWERS (200000), OUT (folder for the loadgen results, default bench/results/fleet-p99-<stamp>-<shape>);
-#   with --clusters: STANDBYS (2), PG_PORT_BASE (57532: the first free run of ports at or above it), NODE_PORT (5101:
+#   with --clusters: STANDBYS (2), PG_PORT_BASE (25532, below the ephemeral port range: the first free run of ports at or above it), NODE_PORT (5101:
 #   the first free port at or above it).
 # Rate limits and risk scoring are off in the fleet: all load comes from one address with brand-new tokens.
 # Writes the load averages before and after each loadgen run to OUT/load.md (with --clusters: the votes each cluster stored).
@@ -70,7 +70,7 @@ start_clusters_and_node() {
   source "$repo/bench/pg-clusters.sh"
   [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$work"
   local base c port node_port
-  base=$(free_port_base "${PG_PORT_BASE:-57532}" $((clusters * (standbys + 1))))
+  base=$(free_port_base "${PG_PORT_BASE:-25532}" $((clusters * (standbys + 1))))
   for c in $(seq 0 $((clusters - 1))); do
     port=$((base + c * (standbys + 1)))
     echo "== cluster $c of $clusters: primary on 127.0.0.1:$port with $standbys synchronous standbys (ANY 1)"

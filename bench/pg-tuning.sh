@@ -15,8 +15,9 @@
 #   bench/pg-tuning.sh [VOTES]      VOTES per run, default 2000000; a run stops early after MAX_SECONDS (150)
 #
 # Environment (optional): CONFIGS ("defaults tuned sync"), WRITERS ("1 2": per cluster), CLUSTERS ("1": cluster
-#   counts to run), STANDBYS (2), BATCH (1000), PG_PORT_BASE (57432: the first free run of ports at or above it;
-#   standbys take the next ports, cluster c the ports c x (STANDBYS+1) above), ARTIFACTS (/tmp/livevote-pgbench-build), MAX_LOAD (4: wait
+#   counts to run), STANDBYS (2), BATCH (1000), PG_PORT_BASE (25432: the first free run of ports at or above it;
+#   below the ephemeral range, so no outgoing connection takes a port between the probe and the start; standbys take
+#   the next ports, cluster c the ports c x (STANDBYS+1) above), ARTIFACTS (/tmp/livevote-pgbench-build), MAX_LOAD (4: wait
 #   up to LOAD_WAIT_SECONDS, default 120, for the 1-minute load average to drop below it before each run),
 #   MAX_SECONDS (150: a run ends after this long even if VOTES are not all in), RUN_TIMEOUT (600 s per run), RESULTS (output file), SKIP_BUILD=1 (use the build already in ARTIFACTS).
 set -euo pipefail
@@ -27,7 +28,7 @@ writer_counts=${WRITERS:-1 2}
 cluster_counts=${CLUSTERS:-1}
 standbys=${STANDBYS:-2}
 batch=${BATCH:-1000}
-pg_port_base=${PG_PORT_BASE:-57432}
+pg_port_base=${PG_PORT_BASE:-25432}
 artifacts=${ARTIFACTS:-/tmp/livevote-pgbench-build}
 max_load=${MAX_LOAD:-4}
 load_wait=${LOAD_WAIT_SECONDS:-120}
