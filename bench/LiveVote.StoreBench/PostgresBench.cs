@@ -1,12 +1,11 @@
-using System.Diagnostics;
 using System.Globalization;
 using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Votes;
+using LiveVote.StoreBench;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 /// <summary>
@@ -14,68 +13,109 @@ using Npgsql;
 /// read, unnest insert ON CONFLICT DO NOTHING, audit chain rows, per-writer tallies, one transaction per batch) with
 /// random 128-bit voter keys, from one or more writers at once: each writer is its own store instance with its own
 /// connection and chain, as each API node's batch writer is. Prints the rate per window, per million and overall.
-/// Usage: --postgres CONNSTR [--writers 1] [--votes 2000000] [--batch 1000] [--report 250000] [--max-seconds 0]
-/// (--max-seconds: stop early after that long, whichever comes first; 0 = no limit).
+/// <para>
+/// Several connection strings = several independent clusters (store partitions) written at the same time, as a node
+/// with <c>LiveVote:Postgres:Partitions:0..n</c> does: the poll is created in every cluster with that partition count,
+/// each cluster gets <c>--writers</c> writers of its own, and each writer commits only voters that
+/// <see cref="VoterPartitioner"/> maps to its cluster (random keys, the others skipped), so the clusters split the
+/// voters as the server would. Prints each cluster's rate besides the total.
+/// </para>
+/// Usage: --postgres CONNSTR [CONNSTR ...] [--writers 1] [--votes 2000000] [--batch 1000] [--report 250000]
+/// [--max-seconds 0] (--writers: per cluster; --votes: over all clusters; --max-seconds: stop early after that long,
+/// whichever comes first; 0 = no limit).
 /// </summary>
 internal static class PostgresBench
 {
+    // Stored keys read back per cluster to check they belong there: enough to catch a routing mistake, cheap to read.
+    private const int RoutingSample = 1000;
+
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0)
+        var connectionStrings = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        if (connectionStrings.Length == 0)
         {
-            Console.Error.WriteLine("usage: --postgres CONNSTR [--writers N] [--votes N] [--batch N] [--report N] [--max-seconds N]");
+            Console.Error.WriteLine("usage: --postgres CONNSTR [CONNSTR ...] [--writers N] [--votes N] [--batch N] [--report N] [--max-seconds N]");
             return 2;
         }
 
-        var connectionString = args[0];
+        var clusters = connectionStrings.Length;
         var writers = Option(args, "--writers", 1);
         var batchSize = Option(args, "--batch", 1000);
-        var total = Option(args, "--votes", 2_000_000) / (writers * batchSize) * (writers * batchSize);
+        var streams = clusters * writers;
+        var total = Option(args, "--votes", 2_000_000) / (streams * batchSize) * (streams * batchSize);
         var report = Option(args, "--report", 250_000);
         var maxSeconds = Option(args, "--max-seconds", 0);
 
-        // One data source per writer, as each node of a fleet has its own.
-        var stores = new PostgresVoteStore[writers];
-        for (var w = 0; w < writers; w++)
-        {
-            stores[w] = new PostgresVoteStore(PostgresDataSource.Create(connectionString), TimeProvider.System, NullLogger<PostgresVoteStore>.Instance);
-            await stores[w].OpenAsync(CancellationToken.None);
-        }
-
+        // One data source per writer, as each node of a fleet has its own for each cluster.
+        var stores = new PostgresVoteStore[clusters, writers];
         try
         {
-            var poll = await CreateOpenPollAsync(stores[0], batchSize);
-            var progress = new Progress(report, maxSeconds > 0 ? TimeSpan.FromSeconds(maxSeconds) : TimeSpan.MaxValue);
-            var refused = new long[writers];
-            var perWriter = total / writers;
-            await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
-                refused[w] = await WriteAsync(stores[w], poll, perWriter, batchSize, seed: w + 1, progress))));
+            for (var c = 0; c < clusters; c++)
+            {
+                for (var w = 0; w < writers; w++)
+                {
+                    stores[c, w] = new PostgresVoteStore(PostgresDataSource.Create(connectionStrings[c]), TimeProvider.System, NullLogger<PostgresVoteStore>.Instance);
+                    await stores[c, w].OpenAsync(CancellationToken.None);
+                }
+            }
+
+            // Every poll row exists in every cluster (the server fans poll changes out to all of them).
+            Poll poll = null!;
+            for (var c = 0; c < clusters; c++)
+            {
+                poll = await CreateOpenPollAsync(stores[c, 0], batchSize, clusters);
+            }
+
+            var progress = new BenchProgress(report, maxSeconds > 0 ? TimeSpan.FromSeconds(maxSeconds) : TimeSpan.MaxValue, clusters);
+            var refused = new long[streams];
+            var perWriter = total / streams;
+            await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>
+                refused[s] = await WriteAsync(stores[s / writers, s % writers], poll, s / writers, perWriter, batchSize, seed: s + 1, progress))));
             var elapsed = progress.Elapsed;
             var committed = progress.Done;
 
-            var rows = await CountVotesAsync(connectionString, poll.Id);
+            var ok = refused.Sum() == 0;
+            var rows = new long[clusters];
+            for (var c = 0; c < clusters; c++)
+            {
+                rows[c] = await CountVotesAsync(connectionStrings[c], poll.Id);
+                var misrouted = await CountMisroutedAsync(connectionStrings[c], poll.Id, c, clusters);
+                // Random 128-bit keys never collide in practice: every vote must be a stored row in its own cluster,
+                // or the run measured nothing.
+                ok &= rows[c] == progress.ClusterDone(c) && misrouted == 0;
+                if (misrouted != 0)
+                {
+                    Console.Error.WriteLine($"cluster {c}: {misrouted} of {RoutingSample} sampled voter keys belong to another cluster");
+                }
+            }
+
+            var perCluster = (Func<int, string> format) => string.Join(',', Enumerable.Range(0, clusters).Select(format));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT writers={writers} batch={batchSize} votes={committed} seconds={elapsed.TotalSeconds:F1} " +
+                $"RESULT clusters={clusters} writers={writers} batch={batchSize} votes={committed} seconds={elapsed.TotalSeconds:F1} " +
                 $"overall={committed / elapsed.TotalSeconds:F0} first={progress.FirstWindowRate:F0} last={progress.LastWindowRate:F0} " +
                 $"per_million={string.Join(',', progress.PerMillion.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} " +
-                $"rows={rows} not_accepted={refused.Sum()} client_cpu={Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1}"));
-
-            // Random 128-bit keys never collide in practice: every vote must be a stored row, or the run measured nothing.
-            return rows == committed && refused.Sum() == 0 ? 0 : 1;
+                $"rows={rows.Sum()} not_accepted={refused.Sum()} client_cpu={System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1} " +
+                $"cluster_votes={perCluster(c => progress.ClusterDone(c).ToString(CultureInfo.InvariantCulture))} " +
+                $"cluster_overall={perCluster(c => progress.ClusterRate(c).ToString("F0", CultureInfo.InvariantCulture))} " +
+                $"cluster_rows={perCluster(c => rows[c].ToString(CultureInfo.InvariantCulture))}"));
+            return ok ? 0 : 1;
         }
         finally
         {
             foreach (var store in stores)
             {
-                await store.DisposeAsync();
+                if (store is not null)
+                {
+                    await store.DisposeAsync();
+                }
             }
         }
     }
 
-    private static async Task<Poll> CreateOpenPollAsync(PostgresVoteStore store, int batchSize)
+    private static async Task<Poll> CreateOpenPollAsync(PostgresVoteStore store, int batchSize, int partitions)
     {
         var now = DateTimeOffset.UtcNow;
-        var draft = PollRules.Create("p-bench", "Bench", [("a", "A"), ("b", "B"), ("c", "C")], now);
+        var draft = PollRules.Create("p-bench", "Bench", [("a", "A"), ("b", "B"), ("c", "C")], now) with { PartitionCount = partitions };
         var open = draft.MoveTo(PollStatus.Open, now);
         var chain = new AuditChain(0, Sha256Hash.Zero);
         var batch = new WriteBatch(batchSize) { AtUnixMs = now.ToUnixTimeMilliseconds() };
@@ -85,8 +125,11 @@ internal static class PostgresBench
         return open;
     }
 
-    /// <summary>Commits <paramref name="votes"/> random votes in full batches; returns how many were not accepted.</summary>
-    private static async Task<long> WriteAsync(PostgresVoteStore store, Poll poll, int votes, int batchSize, int seed, Progress progress)
+    /// <summary>
+    /// Commits <paramref name="votes"/> random votes of voters in <paramref name="cluster"/> in full batches; returns how
+    /// many were not accepted.
+    /// </summary>
+    private static async Task<long> WriteAsync(PostgresVoteStore store, Poll poll, int cluster, int votes, int batchSize, int seed, BenchProgress progress)
     {
         var chain = new AuditChain(0, Sha256Hash.Zero);
         var batch = new WriteBatch(batchSize);
@@ -97,8 +140,15 @@ internal static class PostgresBench
         {
             for (var i = 0; i < batchSize; i++)
             {
-                random.NextBytes(key);
-                batch.AddVote(new BatchVote(poll, i % 3, VoterKey.Read(key)));
+                VoterKey voter;
+                do
+                {
+                    random.NextBytes(key);
+                    voter = VoterKey.Read(key);
+                }
+                while (VoterPartitioner.PartitionOf(voter, poll.PartitionCount) != cluster);
+
+                batch.AddVote(new BatchVote(poll, i % 3, voter));
             }
 
             batch.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -109,7 +159,7 @@ internal static class PostgresBench
             }
 
             batch.Clear();
-            progress.Add(batchSize);
+            progress.Add(cluster, batchSize);
         }
 
         return notAccepted;
@@ -124,69 +174,27 @@ internal static class PostgresBench
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>How many of a sample of the cluster's stored voter keys <see cref="VoterPartitioner"/> maps elsewhere.</summary>
+    private static async Task<int> CountMisroutedAsync(string connectionString, string pollId, int cluster, int clusters)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT voter_key FROM votes WHERE poll_id = $1 LIMIT $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = pollId });
+        command.Parameters.Add(new NpgsqlParameter { Value = RoutingSample });
+        await using var reader = await command.ExecuteReaderAsync();
+        var misrouted = 0;
+        while (await reader.ReadAsync())
+        {
+            misrouted += VoterPartitioner.PartitionOf(VoterKey.Read(reader.GetFieldValue<byte[]>(0)), clusters) == cluster ? 0 : 1;
+        }
+
+        return misrouted;
+    }
+
     private static int Option(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    /// <summary>Committed votes over all writers, with the rate of each window and of each million.</summary>
-    private sealed class Progress(int window, TimeSpan limit)
-    {
-        private const int Million = 1_000_000;
-        private readonly Lock _lock = new();
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly List<double> _perMillion = [];
-        private long _done;
-        private long _nextWindow = window;
-        private TimeSpan _windowStart;
-        private long _nextMillion = Million;
-        private TimeSpan _millionStart;
-
-        public TimeSpan Elapsed => _clock.Elapsed;
-
-        public bool TimeIsUp => _clock.Elapsed > limit;
-
-        public long Done
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _done;
-                }
-            }
-        }
-
-        public double FirstWindowRate { get; private set; }
-
-        public double LastWindowRate { get; private set; }
-
-        public IReadOnlyList<double> PerMillion => _perMillion;
-
-        public void Add(int votes)
-        {
-            lock (_lock)
-            {
-                _done += votes;
-                var now = _clock.Elapsed;
-                if (_done >= _nextWindow)
-                {
-                    var rate = (_done - _nextWindow + window) / (now - _windowStart).TotalSeconds;
-                    FirstWindowRate = FirstWindowRate == 0 ? rate : FirstWindowRate;
-                    LastWindowRate = rate;
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_done,12:N0} votes: {rate,9:N0} votes/s"));
-                    _windowStart = now;
-                    _nextWindow = _done + window;
-                }
-
-                if (_done >= _nextMillion)
-                {
-                    _perMillion.Add((_done - _nextMillion + Million) / (now - _millionStart).TotalSeconds);
-                    _millionStart = now;
-                    _nextMillion = _done + Million;
-                }
-            }
-        }
     }
 }

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 
 // Commits random votes straight into SqliteVoteStore (WAL, synchronous=FULL: every commit is fsynced) in batches, to
 // measure the embedded store alone, without HTTP. Usage: [batch size, default 1000] [votes, default 1000000].
-// With --postgres CONNSTR it drives PostgresVoteStore instead (see PostgresBench.cs; bench/pg-tuning.sh runs it).
+// With --postgres CONNSTR [CONNSTR ...] it drives PostgresVoteStore instead, on one or several clusters (see
+// PostgresBench.cs; bench/pg-tuning.sh runs it).
 if (args.Length > 0 && args[0] == "--postgres")
 {
     return await PostgresBench.RunAsync(args[1..]);
