@@ -15,6 +15,7 @@ internal sealed class IngestPartitions : IHostedService
     {
         Queues = [.. stores.All.Select(_ => new IngestQueue(options))];
         Writers = [.. stores.All.Select((store, partition) => ActivatorUtilities.CreateInstance<BatchWriter>(services, Queues[partition], store, partition))];
+        Telemetry.LiveVoteTelemetry.PartitionsStarted(stores.Count);
     }
 
     /// <summary>Each partition's queue, in partition order.</summary>

@@ -94,10 +94,13 @@ internal static partial class LiveVoteTelemetry
     // server per process in production; in a test process the newest commit of any server). The gauges of a server's
     // own components and of its store state are in ServerGauges.
     private static readonly ObservableGauge<double> LastCommitAge = Meter.CreateObservableGauge(
-        "livevote.batch.last_commit.age", () => Stopwatch.GetElapsedTime(Volatile.Read(ref s_lastCommit)).TotalSeconds, "s",
-        "Time since the writer last committed a batch (since start before the first).");
+        "livevote.batch.last_commit.age", ReadLastCommitAges, "s",
+        "Time since each store partition's writer last committed a batch (since start before the first), by partition.");
 
-    private static long s_lastCommit = Stopwatch.GetTimestamp();
+    // Per partition, when its writer last committed; partitions 0 .. s_partitions - 1 are reported. One cluster stuck
+    // while the others commit must show: a node-wide age would be reset by any of them.
+    private static readonly long[] LastCommits = CreateLastCommits();
+    private static int s_partitions = 1;
 
     /// <summary>Links kept on one batch span: enough to follow the sampled requests, bounded whatever the batch size.</summary>
     public const int MaxBatchLinks = 128;
@@ -130,10 +133,30 @@ internal static partial class LiveVoteTelemetry
     /// <summary>A batch committed to store partition <paramref name="partition"/> (its writer calls this).</summary>
     public static void BatchCommitted(int votes, TimeSpan duration, int partition)
     {
-        Volatile.Write(ref s_lastCommit, Stopwatch.GetTimestamp());
+        Volatile.Write(ref LastCommits[partition], Stopwatch.GetTimestamp());
         var tag = PartitionTag(partition);
         BatchSize.Record(votes, tag);
         CommitDuration.Record(duration.TotalSeconds, tag);
+    }
+
+    /// <summary>
+    /// The node writes to <paramref name="partitions"/> store partitions: each is reported by the last-commit gauge from
+    /// now on, its age counted from now until its first commit (a partition stuck from the start must show too).
+    /// </summary>
+    public static void PartitionsStarted(int partitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partitions, VoterPartitioner.MaxPartitions);
+        var now = Stopwatch.GetTimestamp();
+        for (var p = Volatile.Read(ref s_partitions); p < partitions; p++)
+        {
+            Volatile.Write(ref LastCommits[p], now);
+        }
+
+        if (partitions > Volatile.Read(ref s_partitions))
+        {
+            Volatile.Write(ref s_partitions, partitions);
+        }
     }
 
     /// <summary>A commit of partition 0 failed.</summary>
@@ -147,6 +170,25 @@ internal static partial class LiveVoteTelemetry
     /// is made once, so tagging a commit or a gauge reading allocates nothing. The values are a fixed set: at most
     /// <see cref="VoterPartitioner.MaxPartitions"/>.
     /// </summary>
+    private static long[] CreateLastCommits()
+    {
+        var commits = new long[VoterPartitioner.MaxPartitions];
+        Array.Fill(commits, Stopwatch.GetTimestamp());
+        return commits;
+    }
+
+    private static IEnumerable<Measurement<double>> ReadLastCommitAges()
+    {
+        var partitions = Volatile.Read(ref s_partitions);
+        var ages = new Measurement<double>[partitions];
+        for (var p = 0; p < partitions; p++)
+        {
+            ages[p] = new Measurement<double>(Stopwatch.GetElapsedTime(Volatile.Read(ref LastCommits[p])).TotalSeconds, PartitionTag(p));
+        }
+
+        return ages;
+    }
+
     internal static KeyValuePair<string, object?> PartitionTag(int partition)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);

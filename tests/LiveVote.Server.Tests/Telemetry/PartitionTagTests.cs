@@ -22,6 +22,32 @@ public sealed class PartitionTagTests
         Assert.True(errors.Sum(("partition", "0")) >= 1);
     }
 
+    /// <summary>One cluster stuck while another commits must show: each started partition reports its own age.</summary>
+    [Fact]
+    public void LastCommitAge_IsReportedForEveryStartedPartition_AndACommitResetsOnlyItsOwn()
+    {
+        var ages = new ConcurrentDictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == LiveVoteTelemetry.Name && instrument.Name == "livevote.batch.last_commit.age")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) => ages[PartitionOf(tags) ?? "none"] = value);
+        listener.Start();
+
+        LiveVoteTelemetry.PartitionsStarted(4);
+        Thread.Sleep(50);
+        LiveVoteTelemetry.BatchCommitted(1, TimeSpan.FromMilliseconds(1), partition: 2);
+        listener.RecordObservableInstruments();
+
+        Assert.Contains("0", ages.Keys);
+        Assert.Contains("3", ages.Keys);
+        Assert.True(ages["2"] < ages["3"], $"partition 2 committed just now ({ages["2"]} s), 3 not since it started ({ages["3"]} s)");
+    }
+
     [Fact]
     public void BatchCommitted_TagsTheCommitDurationAndBatchSizeWithItsPartition()
     {
