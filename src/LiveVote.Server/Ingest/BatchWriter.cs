@@ -12,7 +12,7 @@ namespace LiveVote.Server.Ingest;
 /// <summary>
 /// The only writer of votes. It takes what the queue holds (up to <see cref="IngestOptions.MaxBatchSize"/>, lingering
 /// <see cref="IngestOptions.MaxBatchDelayMs"/> for more if configured), commits it to the store in one transaction, and only then
-/// answers every waiting request, updates the poll registry and reports the new totals. A failed commit answers
+/// updates the poll registry, reports the new totals and answers every waiting request. A failed commit answers
 /// "store failed" (503) to all of that batch: its outcome is unknown (a COMMIT whose connection died may still have
 /// landed), and a retry of the same vote settles it: 201 if it was not stored, 200 with the same vote id if it was.
 /// There is one writer per store partition (<paramref name="partition"/>): it decides poll changes from its own
@@ -307,15 +307,28 @@ internal sealed partial class BatchWriter(
 
         var votes = _batch.Votes;
         var decided = _batch.Results;
-        for (var i = 0; i < votes.Length; i++)
+        if (_publishesTotals)
         {
-            if (_publishesTotals && decided[i].Outcome == VoteOutcome.Accepted && _tallies.TryGetValue(votes[i].Poll.Id, out var tally))
+            for (var i = 0; i < votes.Length; i++)
             {
-                tally[votes[i].OptionIndex]++;
-                _touched.Add(votes[i].Poll.Id);
+                if (decided[i].Outcome == VoteOutcome.Accepted && _tallies.TryGetValue(votes[i].Poll.Id, out var tally))
+                {
+                    tally[votes[i].OptionIndex]++;
+                    _touched.Add(votes[i].Poll.Id);
+                }
             }
+        }
 
-            if (!_answeredEarly)
+        // The totals first, then the answers: the live totals (the producer's view, a freeze) hold a vote before its 201.
+        foreach (var pollId in _touched)
+        {
+            var poll = CurrentPollOrThrow(pollId);
+            results.Report(poll, (long[])_tallies[pollId].Clone(), _chain!.LastSeq, now);
+        }
+
+        if (!_answeredEarly)
+        {
+            for (var i = 0; i < votes.Length; i++)
             {
                 LiveVoteTelemetry.VoteDecided(decided[i].Outcome);
                 _waiters[i]!.SetResult(decided[i]);
@@ -325,12 +338,6 @@ internal sealed partial class BatchWriter(
         foreach (var command in _answeredEarly ? [] : _pollCommands)
         {
             command.Complete(new PollCommandResult(PollCommandStatus.Done, _pendingPolls[command.PollId]));
-        }
-
-        foreach (var pollId in _touched)
-        {
-            var poll = CurrentPollOrThrow(pollId);
-            results.Report(poll, (long[])_tallies[pollId].Clone(), _chain!.LastSeq, now);
         }
 
         Reset();
