@@ -27,7 +27,13 @@ public static class ProblemDetailsSetup
     private static void Customize(ProblemDetailsContext context)
     {
         var details = context.ProblemDetails;
-        if (context.Exception is BadHttpRequestException bad)
+        if (IsMalformedChunk(context.Exception))
+        {
+            details.Status = StatusCodes.Status400BadRequest;
+            context.HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            details.Detail = "The request body's chunked encoding is malformed.";
+        }
+        else if (context.Exception is BadHttpRequestException bad)
         {
             details.Status = bad.StatusCode;
             context.HttpContext.Response.StatusCode = bad.StatusCode;
@@ -59,15 +65,25 @@ public static class ProblemDetailsSetup
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
+                : IsMalformedChunk(e) ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError,
 
             // A request the client got wrong (unreadable body, too large) is the client's error, answered 4xx: logging
             // each one as an error with its stack trace would let anyone grow the log without bound.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || IsMalformedChunk(context.Exception),
         });
         app.UseStatusCodePages();
         return app;
     }
+
+    /// <summary>
+    /// Kestrel reports a chunk size that overflows (more hex digits than fit an int) as a plain IOException("Bad chunk
+    /// size data.") wrapping an OverflowException, not as the BadHttpRequestException of every other framing error: it
+    /// is the client's malformed body all the same (found by HostileInputTests, seed 452125366).
+    /// </summary>
+    private static bool IsMalformedChunk(Exception? e) =>
+        e is IOException { InnerException: OverflowException } and not BadHttpRequestException
+        && e.StackTrace?.Contains("ChunkedEncodingMessageBody", StringComparison.Ordinal) == true;
 
     private static string CodeFor(int status) => status switch
     {
