@@ -219,6 +219,7 @@ internal sealed partial class PollFanOut(
         }
 
         var now = time.GetTimestamp();
+        var at = time.GetUtcNow();
         foreach (var poll in known)
         {
             if (Target(poll.Id) is not { } target)
@@ -228,7 +229,7 @@ internal sealed partial class PollFanOut(
 
             for (var p = 0; p < Math.Min(target.PartitionCount, views.Count); p++)
             {
-                var behind = NextStep(views.View(p).TryGet(poll.Id, out var held) ? held : null, target, time.GetUtcNow()) is not null;
+                var behind = NextStep(views.View(p).TryGet(poll.Id, out var held) ? held : null, target, at) is not null;
                 if (!behind)
                 {
                     _behindSince.TryRemove((poll.Id, p), out _);

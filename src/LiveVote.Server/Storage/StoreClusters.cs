@@ -12,6 +12,7 @@ public sealed class StoreClusters
     {
         ArgumentOutOfRangeException.ThrowIfZero(stores.Count);
         All = stores;
+        Shared = [.. stores.OfType<ISharedVoteStore>()];
     }
 
     public IReadOnlyList<IVoteStore> All { get; }
@@ -21,5 +22,5 @@ public sealed class StoreClusters
     public IVoteStore this[int partition] => All[partition];
 
     /// <summary>A shared store's partitions (PostgreSQL), or none (SQLite: its writer is the only one).</summary>
-    public IReadOnlyList<ISharedVoteStore> Shared => [.. All.OfType<ISharedVoteStore>()];
+    public IReadOnlyList<ISharedVoteStore> Shared { get; }
 }
