@@ -20,22 +20,22 @@ internal sealed class LoadRun(LoadgenSettings settings, TextWriter progress, Tim
         }
 
         string? pollId = null;
-        VoteBook book;
-        if (settings.Baseline)
-        {
-            book = new VoteBook(["baseline"], settings.Options, 0, 0, unlimited: true);
-        }
-        else
-        {
-            pollId = await CreatePollOrUnreachableAsync(admin, cancellationToken).ConfigureAwait(false);
-            await progress.WriteLineAsync($"Poll {pollId} open with {settings.Options} options; registering {settings.Viewers:N0} viewers...").ConfigureAwait(false);
-            var tokens = await LoadSetup.RegisterViewersAsync(admin, settings.Viewers, cancellationToken).ConfigureAwait(false);
-            book = new VoteBook(tokens, settings.Options, settings.DuplicateShare, settings.SecondVoteShare);
-        }
-
         var closed = false;
         try
         {
+            VoteBook book;
+            if (settings.Baseline)
+            {
+                book = new VoteBook(["baseline"], settings.Options, 0, 0, unlimited: true);
+            }
+            else
+            {
+                pollId = await CreatePollOrUnreachableAsync(admin, cancellationToken).ConfigureAwait(false);
+                await progress.WriteLineAsync($"Poll {pollId} open with {settings.Options} options; registering {settings.Viewers:N0} viewers...").ConfigureAwait(false);
+                var tokens = await LoadSetup.RegisterViewersAsync(admin, settings.Viewers, cancellationToken).ConfigureAwait(false);
+                book = new VoteBook(tokens, settings.Options, settings.DuplicateShare, settings.SecondVoteShare);
+            }
+
             var tally = new VoteTally();
             var writes = new LatencyRecorder();
             var reads = new LatencyRecorder();

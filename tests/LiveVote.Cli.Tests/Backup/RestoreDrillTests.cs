@@ -17,7 +17,9 @@ namespace LiveVote.Cli.Tests.Backup;
 public sealed class RestoreDrillTests
 {
     private const int Clients = 8;
-    private const int Viewers = 600;
+    private const int Viewers = 1000;
+    private const int AcknowledgedBeforeTheBackupStarts = 200;
+    private const int AcknowledgedAfterTheBackupEnds = 100;
 
     [Fact]
     public async Task BackupDuringLoad_RestoredIntoAFreshFolder_VerifiesAndKeepsEveryVoteAcknowledgedBeforeTheBackup()
@@ -51,8 +53,8 @@ public sealed class RestoreDrillTests
                     }
                 })).ToArray();
 
-                // Under way: a third of the viewers have their answer. What is acknowledged now must be in the backup.
-                while (acknowledged.Count < Viewers / 3 && !load.Any(t => t.IsFaulted))
+                // Under way: some viewers have their answer. What is acknowledged now must be in the backup.
+                while (acknowledged.Count < AcknowledgedBeforeTheBackupStarts && !load.Any(t => t.IsCompleted))
                 {
                     await Task.Delay(10);
                 }
@@ -62,12 +64,17 @@ public sealed class RestoreDrillTests
                 var acknowledgedWhenBackupEnded = acknowledged.Count;
                 Assert.True(backup.ExitCode == ExitCodes.Ok, backup.Output + backup.Error);
 
-                // The load went on during and after the backup (the drill is about a live database, not an idle one).
+                // The load goes on after the backup (the drill is about a live database, not an idle one), then stops.
+                while (acknowledged.Count < acknowledgedWhenBackupEnded + AcknowledgedAfterTheBackupEnds && !load.All(t => t.IsCompleted))
+                {
+                    await Task.Delay(10);
+                }
+
+                await stop.CancelAsync();
                 await Task.WhenAll(load);
                 acknowledgedInTotal = acknowledged.Count;
-                Assert.Equal(Viewers, acknowledgedInTotal);
-                Assert.True(acknowledgedWhenBackupEnded < acknowledgedInTotal, "votes were still being acknowledged after the backup");
-                Assert.True(acknowledgedBeforeBackup.Count >= Viewers / 3);
+                Assert.True(acknowledgedBeforeBackup.Count >= AcknowledgedBeforeTheBackupStarts);
+                Assert.True(acknowledgedInTotal >= acknowledgedWhenBackupEnded + AcknowledgedAfterTheBackupEnds, "votes were still being acknowledged after the backup");
             }
 
             // Restore into a fresh folder, as onto a new machine.
