@@ -17,6 +17,6 @@ internal static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
-        return await CliApp.RunAsync(args, Console.Out, Console.Error, cancel.Token).ConfigureAwait(false);
+        return await CliApp.RunAsync(args, Console.Out, Console.Error, cancellationToken: cancel.Token).ConfigureAwait(false);
     }
 }

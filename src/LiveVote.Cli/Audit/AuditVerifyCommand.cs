@@ -10,7 +10,8 @@ namespace LiveVote.Cli.Audit;
 /// <c>--postgres</c> given several times names the clusters of a fleet in partition order (partition 0 first): each is
 /// verified as a single store would be, then across them (<see cref="FleetAuditVerifier"/>). Exit 0 when every check
 /// holds, 1 when anything is wrong (the output names the first bad seq, in PostgreSQL as "chain W seq N", in a fleet as
-/// "partition P chain W seq N"), 2 for a usage error.
+/// "partition P chain W seq N"), 2 for a usage error, 3 when the file is missing or a cluster cannot be reached
+/// (<see cref="StoreReachability"/>): nothing was checked then.
 /// </summary>
 internal sealed class AuditVerifyCommand : ICliCommand
 {
@@ -69,6 +70,11 @@ internal sealed class AuditVerifyCommand : ICliCommand
             ValidateConnectionString(connectionString);
         }
 
+        foreach (var connectionString in clusters)
+        {
+            await StoreReachability.EnsurePostgresAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        }
+
         var report = await Task.Run(() => FleetAuditVerifier.Verify(clusters, cancellationToken), cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(json ? FleetReportWriter.Json(report) + "\n" : FleetReportWriter.Text(report)).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -77,18 +83,15 @@ internal sealed class AuditVerifyCommand : ICliCommand
 
     private static Task<VerifyReport> VerifySqliteAsync(string path, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
-        {
-            throw new UsageException($"No such file: {path}");
-        }
-
+        StoreReachability.EnsureSqliteFile(path);
         return Task.Run(() => AuditVerifier.Verify(path, cancellationToken), cancellationToken);
     }
 
-    private static Task<VerifyReport> VerifyPostgresAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task<VerifyReport> VerifyPostgresAsync(string connectionString, CancellationToken cancellationToken)
     {
         ValidateConnectionString(connectionString);
-        return Task.Run(() => PostgresAuditVerifier.Verify(connectionString, cancellationToken), cancellationToken);
+        await StoreReachability.EnsurePostgresAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => PostgresAuditVerifier.Verify(connectionString, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private static void ValidateConnectionString(string connectionString)

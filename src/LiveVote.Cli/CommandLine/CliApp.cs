@@ -1,4 +1,6 @@
+using System.Reflection;
 using LiveVote.Cli.Audit;
+using LiveVote.Cli.Backup;
 using LiveVote.Cli.Loadgen;
 
 namespace LiveVote.Cli.CommandLine;
@@ -15,10 +17,18 @@ internal static class CliApp
     [
         new AuditVerifyCommand(),
         new LoadgenCommand(),
+        new BackupCommand(),
+        new RestoreCommand(),
     ];
 
+    /// <summary>The informational version stamped into the assembly at build (version, and the commit when known).</summary>
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     /// <summary>Runs one command line; the in-process entry point the tests call (Main only adds Ctrl+C).</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(
+        IReadOnlyList<string> args, TextWriter output, TextWriter error, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
@@ -35,6 +45,12 @@ internal static class CliApp
             return ExitCodes.Ok;
         }
 
+        if (args.Count == 1 && args[0] is "--version")
+        {
+            await output.WriteLineAsync(Version).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
         var command = Find(args);
         if (command is null)
         {
@@ -45,7 +61,7 @@ internal static class CliApp
 
         try
         {
-            var options = ParsedOptions.Parse([.. args.Skip(command.Words.Count)], command.Options);
+            var options = ParsedOptions.Parse([.. args.Skip(command.Words.Count)], command.Options, environment);
             if (options.HelpRequested)
             {
                 await output.WriteLineAsync(CommandUsage(command)).ConfigureAwait(false);
@@ -59,15 +75,24 @@ internal static class CliApp
             await error.WriteLineAsync($"{e.Message}{Environment.NewLine}{Environment.NewLine}{CommandUsage(command)}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
+        catch (CouldNotReachException e)
+        {
+            await error.WriteLineAsync($"Could not reach: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Unreachable;
+        }
     }
 
     public static string Usage()
     {
-        var lines = new List<string> { $"Usage: {ToolName} <command> [options]", "", "Commands:" };
-        lines.AddRange(Commands.Select(c => $"  {string.Join(' ', c.Words)} {c.Arguments}{Environment.NewLine}      {c.Summary}"));
+        var lines = new List<string> { $"Usage: {ToolName} <command> [options]", $"       {ToolName} --version | --help", "", "Commands:" };
+        var width = Commands.Max(c => string.Join(' ', c.Words).Length);
+        lines.AddRange(Commands.Select(c => $"  {string.Join(' ', c.Words).PadRight(width)}  {c.Summary}"));
+        lines.Add("");
+        lines.Add("Synopsis:");
+        lines.AddRange(Commands.Select(c => $"  {ToolName} {string.Join(' ', c.Words)} {c.Arguments}"));
         lines.Add("");
         lines.Add($"Run '{ToolName} <command> --help' for a command's options.");
-        lines.Add("Exit codes: 0 success, 1 a check failed, 2 usage error.");
+        lines.Add(ExitCodes.Help);
         return string.Join(Environment.NewLine, lines);
     }
 
@@ -77,7 +102,7 @@ internal static class CliApp
         var width = command.Options.Max(o => o.Synopsis.Length);
         lines.AddRange(command.Options.Select(o => $"  {o.Synopsis.PadRight(width)}  {o.Help}"));
         lines.Add("");
-        lines.Add("Exit codes: 0 success, 1 a check failed, 2 usage error.");
+        lines.Add(ExitCodes.Help);
         return string.Join(Environment.NewLine, lines);
     }
 

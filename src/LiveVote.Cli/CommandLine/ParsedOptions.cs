@@ -17,6 +17,9 @@ internal sealed class ParsedOptions
 
     public bool HelpRequested { get; private init; }
 
+    /// <summary>Reads an environment variable (the process's, or a test's stand-in).</summary>
+    public Func<string, string?> Environment { get; private init; } = System.Environment.GetEnvironmentVariable;
+
     public bool Has(string name) => _values.ContainsKey(name);
 
     public string? Value(string name) => _values.GetValueOrDefault(name);
@@ -28,7 +31,7 @@ internal sealed class ParsedOptions
     public string Required(string name) =>
         _values.TryGetValue(name, out var value) && value is not null ? value : throw new UsageException($"--{name} is required.");
 
-    public static ParsedOptions Parse(IReadOnlyList<string> args, IReadOnlyList<OptionSpec> specs)
+    public static ParsedOptions Parse(IReadOnlyList<string> args, IReadOnlyList<OptionSpec> specs, Func<string, string?>? environment = null)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         var repeated = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -88,6 +91,6 @@ internal sealed class ParsedOptions
             }
         }
 
-        return new ParsedOptions(values, repeated) { HelpRequested = help };
+        return new ParsedOptions(values, repeated) { HelpRequested = help, Environment = environment ?? System.Environment.GetEnvironmentVariable };
     }
 }

@@ -12,7 +12,9 @@ internal sealed record CheckInputs(
     long WrongAnswers,
     long ServerErrorsOtherThan503,
     long Acknowledged,
-    long VisibleOnStream);
+    long VisibleOnStream,
+    long UnexpectedAnswers = 0,
+    long TransportErrors = 0);
 
 /// <summary>
 /// The end-of-run verdict: nothing acknowledged was lost or counted twice, every injected duplicate was refused the
@@ -35,6 +37,10 @@ internal static class LoadChecks
             return checks;
         }
 
+        // Contract 3 of issue 16 (a rolling deploy is judged by it): every answer is one the API promises. Transport
+        // errors are not answers: they were retried with the same vote and are reported, never counted lost.
+        checks.Add(new("answers", facts.UnexpectedAnswers == 0,
+            $"{facts.UnexpectedAnswers} answers other than 2xx, 409, or 503 with Retry-After; {facts.TransportErrors} transport errors (retried with the same vote)"));
         checks.Add(new("accepted-equals-results-total", facts.Accepted == facts.ResultsTotal,
             $"{facts.Accepted} acknowledged first votes, results total {facts.ResultsTotal}"));
         checks.Add(new("accepted-equals-audit-vote-entries", facts.Accepted == facts.AuditVoteEntries,

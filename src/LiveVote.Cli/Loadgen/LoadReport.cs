@@ -39,7 +39,14 @@ internal sealed record LoadReport(
     IReadOnlyList<SeriesPoint> Series,
     IReadOnlyList<CheckResult> Checks,
     IReadOnlyList<string> Surprises,
-    bool Passed);
+    bool Passed)
+{
+    /// <summary>HTTP answers to votes other than 2xx, 409, or 503 with Retry-After (the <c>answers</c> check); transport errors are <see cref="TransportErrors"/>.</summary>
+    public long UnexpectedAnswers { get; init; }
+
+    /// <summary>Whether the run closed the poll it opened (false with <c>--keep-open</c>, in the baseline, or when the close failed).</summary>
+    public bool PollClosed { get; init; }
+}
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(LoadReport))]

@@ -6,13 +6,15 @@ namespace LiveVote.Cli.Loadgen;
 /// <summary>
 /// <c>livevote loadgen</c>: drives votes at a server (closed-loop saturation or open-loop constant rate), measures
 /// write, results-read and vote-to-visible latency, and checks at the end that nothing acknowledged was lost or
-/// double counted. Progress goes to <paramref name="progress"/> (stderr), the summary to the output.
+/// double counted, and that every answer was one the API promises. Progress goes to <paramref name="progress"/> (stderr),
+/// the summary to the output. Exit 3 when the server cannot be reached at setup (<see cref="CouldNotReachException"/>).
 /// </summary>
 internal sealed class LoadgenCommand(TextWriter? progress = null, TimeProvider? time = null) : ICliCommand
 {
     public IReadOnlyList<string> Words { get; } = ["loadgen"];
 
-    public string Arguments => "--url <url> --admin-key <key> [--mode closed|open] [--connections n] [--rate r] [--duration s] [--out path]";
+    public string Arguments =>
+        "--url <url> [--admin-key-file <path> | --admin-key <key>] [--mode closed|open] [--connections n] [--rate r] [--duration s] [--out path] [--keep-open]";
 
     public string Summary => "Load-test a server's vote path and check that every acknowledged vote is counted exactly once.";
 

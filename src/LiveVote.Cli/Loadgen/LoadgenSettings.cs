@@ -27,12 +27,13 @@ internal sealed record LoadgenSettings(
     bool Baseline,
     string? OutPath,
     int Seed,
-    TimeSpan Warmup)
+    TimeSpan Warmup,
+    bool KeepOpen)
 {
     public static IReadOnlyList<OptionSpec> Specs { get; } =
     [
         new("url", "url", "server base address, e.g. http://127.0.0.1:5000 (required)"),
-        new("admin-key", "key", "admin key: creates the poll and registers viewers as a trusted back end (required unless --baseline)"),
+        .. AdminKeySource.Specs,
         new("mode", "closed|open", "closed: as fast as answers come (default); open: constant --rate"),
         new("connections", "n", "HTTP/1.1 keep-alive connections for votes (default 64)"),
         new("rate", "votes/s", "open mode: arrival rate (required with --mode open)"),
@@ -45,6 +46,7 @@ internal sealed record LoadgenSettings(
         new("out", "path", "write the JSON result there, and a Markdown summary and an SVG chart beside it"),
         new("seed", "n", "random seed of the vote mix (default 1)"),
         new("warmup", "seconds", "votes sent first, in the same mode, and left out of the figures (JIT, connections); still checked (default 0)"),
+        new("keep-open", null, "leave the poll the run opened open at the end (default: it is closed, so no stray open poll is left behind)"),
     ];
 
     public static LoadgenSettings From(ParsedOptions options)
@@ -63,7 +65,8 @@ internal sealed record LoadgenSettings(
         };
         var settings = new LoadgenSettings(
             url,
-            baseline ? options.Value("admin-key") : options.Required("admin-key"),
+            // The admin key creates the poll and registers viewers as a trusted back end; the baseline needs none.
+            baseline ? AdminKeySource.Resolve(options) : AdminKeySource.Required(options),
             mode,
             Int(options, "connections", 64, 1, 10_000),
             mode == LoadMode.Open ? Number(options, "rate", double.NaN, 1, 10_000_000) : 0,
@@ -75,7 +78,8 @@ internal sealed record LoadgenSettings(
             baseline,
             options.Value("out"),
             Int(options, "seed", 1, int.MinValue, int.MaxValue),
-            TimeSpan.FromSeconds(Number(options, "warmup", 0, 0, 600)));
+            TimeSpan.FromSeconds(Number(options, "warmup", 0, 0, 600)),
+            options.Has("keep-open"));
         if (double.IsNaN(settings.Rate))
         {
             throw new UsageException("--rate is required with --mode open.");

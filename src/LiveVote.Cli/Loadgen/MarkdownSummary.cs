@@ -20,6 +20,12 @@ internal static class MarkdownSummary
         text.AppendLine(inv, $"- injected: {report.DuplicatesAnswered200:N0} retries answered 200, {report.SecondVotesAnswered409:N0} second votes answered 409; " +
                              $"{report.RetriesAfter503:N0} retries after 503, {report.TransportErrors:N0} transport errors");
         text.AppendLine(inv, $"- status codes: {string.Join(", ", report.ByStatus.Select(p => $"{p.Key}: {p.Value:N0}"))}");
+        text.AppendLine(inv, $"- answers outside 2xx/409/503-with-Retry-After: {report.UnexpectedAnswers:N0}; transport errors (retried, not lost): {report.TransportErrors:N0}");
+        if (report.PollId is not null)
+        {
+            text.AppendLine(inv, $"- poll {report.PollId} {(report.PollClosed ? "closed at the end" : "left open")}");
+        }
+
         text.AppendLine();
         text.AppendLine("| latency (ms) | count | p50 | p90 | p99 | p99.9 | max |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");

@@ -42,9 +42,10 @@ internal sealed class VoteSender
             int status;
             string? voteId;
             TimeSpan retryAfter;
+            bool hasRetryAfter;
             try
             {
-                (status, voteId, retryAfter) = await SendOnceAsync(order, cancellationToken).ConfigureAwait(false);
+                (status, voteId, retryAfter, hasRetryAfter) = await SendOnceAsync(order, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < MaxAttempts &&
                                       (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested)))
@@ -55,7 +56,7 @@ internal sealed class VoteSender
                 continue;
             }
 
-            _tally.Status(status);
+            _tally.Status(status, hasRetryAfter);
             if (status == (int)HttpStatusCode.ServiceUnavailable && attempt < MaxAttempts)
             {
                 _tally.RetriedAfter503();
@@ -108,7 +109,7 @@ internal sealed class VoteSender
         }
     }
 
-    private async Task<(int Status, string? VoteId, TimeSpan RetryAfter)> SendOnceAsync(VoteOrder order, CancellationToken cancellationToken)
+    private async Task<(int Status, string? VoteId, TimeSpan RetryAfter, bool HasRetryAfter)> SendOnceAsync(VoteOrder order, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _path);
         request.Content = new ByteArrayContent(_bodies[order.Option]);
@@ -124,6 +125,7 @@ internal sealed class VoteSender
         }
 
         var retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-        return (status, voteId, TimeSpan.FromTicks(Math.Clamp(retryAfter.Ticks, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(5).Ticks)));
+        return (status, voteId, TimeSpan.FromTicks(Math.Clamp(retryAfter.Ticks, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(5).Ticks)),
+            response.Headers.RetryAfter is not null);
     }
 }

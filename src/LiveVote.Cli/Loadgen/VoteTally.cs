@@ -15,6 +15,7 @@ internal sealed class VoteTally
     private long _wrongAnswers;
     private long _transportErrors;
     private long _retriesAfter503;
+    private long _unexpectedAnswers;
 
     /// <summary>Requests answered finally (after any 503 retries): the throughput.</summary>
     public long Completed => Interlocked.Read(ref _completed);
@@ -31,10 +32,27 @@ internal sealed class VoteTally
 
     public long RetriesAfter503 => Interlocked.Read(ref _retriesAfter503);
 
+    /// <summary>Answers outside the API's promise: not 2xx, not 409, not a 503 with Retry-After.</summary>
+    public long UnexpectedAnswers => Interlocked.Read(ref _unexpectedAnswers);
+
     public IReadOnlyList<string> Surprises => [.. _surprises];
 
-    /// <summary>Every HTTP answer, including the 503s that were retried.</summary>
-    public void Status(int status) => Interlocked.Increment(ref _byStatus[Math.Clamp(status, 0, _byStatus.Length - 1)]);
+    /// <summary>Every HTTP answer, including the 503s that were retried, judged against the API's promise.</summary>
+    public void Status(int status, bool hasRetryAfter)
+    {
+        Interlocked.Increment(ref _byStatus[Math.Clamp(status, 0, _byStatus.Length - 1)]);
+        if (!IsPromised(status, hasRetryAfter))
+        {
+            Interlocked.Increment(ref _unexpectedAnswers);
+            if (_surprises.Count < MaxRecordedSurprises)
+            {
+                _surprises.Enqueue($"answer {status}{(status == 503 ? " without Retry-After" : "")}");
+            }
+        }
+    }
+
+    /// <summary>2xx, 409 (second vote), or 503 that says when to retry: what a client is told to expect.</summary>
+    public static bool IsPromised(int status, bool hasRetryAfter) => status is >= 200 and < 300 or 409 || (status == 503 && hasRetryAfter);
 
     public void RetriedAfter503() => Interlocked.Increment(ref _retriesAfter503);
 

@@ -207,13 +207,14 @@ public sealed class AuditVerifyPostgresTests(PostgresVotedStore store) : IClassF
     }
 
     [Fact]
-    public async Task Verify_UnreachableServer_ExitsOneSayingItCannotRead()
+    public async Task Verify_UnreachableServer_ExitsThreeSayingItCannotRead()
     {
         // A port of the test cluster's own host with nothing listening: the cluster is stopped only at the end.
         var result = await CliRunner.RunAsync("audit", "verify", "--postgres", "Host=127.0.0.1;Port=1;Username=postgres;Database=livevote;Timeout=5");
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("FAIL: cannot read postgresql://postgres@127.0.0.1:1/livevote as a LiveVote PostgreSQL store", result.FirstFailure, StringComparison.Ordinal);
+        // Contract 4 (issue 16): could not reach the store is exit 3, not a failed check (1): nothing was checked.
+        Assert.Equal(3, result.ExitCode);
+        Assert.StartsWith("Could not reach: cannot read postgresql://postgres@127.0.0.1:1/livevote as a LiveVote PostgreSQL store", result.Error, StringComparison.Ordinal);
     }
 
     private async Task<(int Writer, long Seq, byte[] VoterKey)> VoteEntryAsync(string database, string optionId)

@@ -35,6 +35,49 @@ public sealed class LoadChecksTests
         AssertOnlyFailure(Clean with { VisibleOnStream = 99 }, "every-acknowledged-vote-visible-on-stream");
 
     [Fact]
+    public void Evaluate_AnswerOutsideThePromise_FailsTheAnswersCheck() =>
+        AssertOnlyFailure(Clean with { UnexpectedAnswers = 1 }, "answers");
+
+    [Fact]
+    public void Evaluate_TransportErrors_AreReportedButFailNothing()
+    {
+        var checks = LoadChecks.Evaluate(Clean with { TransportErrors = 7 });
+
+        Assert.All(checks, c => Assert.True(c.Passed, c.Name));
+        Assert.Contains("7 transport errors", checks.Single(c => c.Name == "answers").Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(200, false, true)]
+    [InlineData(201, false, true)]
+    [InlineData(202, false, true)]
+    [InlineData(409, false, true)]
+    [InlineData(503, true, true)]
+    [InlineData(503, false, false)]
+    [InlineData(500, true, false)]
+    [InlineData(502, false, false)]
+    [InlineData(429, true, false)]
+    [InlineData(400, false, false)]
+    [InlineData(401, false, false)]
+    [InlineData(404, false, false)]
+    public void IsPromised_OnlyTwoHundredsConflictsAnd503WithRetryAfter(int status, bool hasRetryAfter, bool promised) =>
+        Assert.Equal(promised, VoteTally.IsPromised(status, hasRetryAfter));
+
+    [Fact]
+    public void Tally_503WithoutRetryAfter_IsCountedUnexpectedAndNamed()
+    {
+        var tally = new VoteTally();
+
+        tally.Status(503, hasRetryAfter: true);
+        tally.Status(201, hasRetryAfter: false);
+        tally.Status(503, hasRetryAfter: false);
+
+        Assert.Equal(1, tally.UnexpectedAnswers);
+        Assert.Equal(["answer 503 without Retry-After"], tally.Surprises);
+        Assert.Equal(2, tally.ByStatus()["503"]);
+    }
+
+    [Fact]
     public void Evaluate_Baseline_ChecksOnlyAnswers()
     {
         var checks = LoadChecks.Evaluate(new CheckInputs(true, 0, 0, 0, 0, 0, 0, 0, 0));
