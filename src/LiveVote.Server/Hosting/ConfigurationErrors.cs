@@ -23,7 +23,8 @@ public static partial class ConfigurationErrors
     /// </summary>
     public static void ExitOnBadConfiguration()
     {
-        if (Interlocked.Exchange(ref _hooked, 1) == 0)
+        // Only when this server is the process: a test host that runs Program in its own process keeps its exceptions.
+        if (Assembly.GetEntryAssembly() == typeof(ConfigurationErrors).Assembly && Interlocked.Exchange(ref _hooked, 1) == 0)
         {
             AppDomain.CurrentDomain.UnhandledException += (_, e) =>
             {
@@ -61,7 +62,8 @@ public static partial class ConfigurationErrors
         {
             if (Problem(e) is { } problem)
             {
-                return "livevote: bad configuration: " + problem;
+                // One line, whatever the value or the validator's message held.
+                return "livevote: bad configuration: " + problem.ReplaceLineEndings(" ");
             }
         }
 
