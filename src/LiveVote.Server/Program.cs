@@ -1,5 +1,7 @@
 using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Hosting.Health;
+using LiveVote.Server.Hosting.Shutdown;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
 using LiveVote.Server.Security.Admin;
@@ -11,6 +13,9 @@ using LiveVote.Server.Telemetry;
 using LiveVote.Server.Viewers;
 using LiveVote.Server.Votes;
 
+// A bad configuration value ends the process with one line naming the key, and exit code 1.
+ConfigurationErrors.ExitOnBadConfiguration();
+
 // Content (the pages) comes from beside the binary; data paths stay relative to the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
@@ -19,6 +24,8 @@ builder.AddHttp();
 builder.AddConnectionLimits();
 builder.AddManagementPort();
 builder.AddTelemetry();
+builder.AddHealth();
+builder.AddDraining();
 builder.AddHardening();
 builder.AddStorage();
 builder.AddAudit();
@@ -61,7 +68,7 @@ poll.MapVotes();
 poll.MapResults();
 poll.MapAudit();
 
-app.Run();
+app.CheckConfiguration().Run();
 
 /// <summary>Entry point, visible to the integration tests' host.</summary>
 public partial class Program;

@@ -1,8 +1,10 @@
 using LiveVote.Contracts;
+using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Storage.Postgres;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace LiveVote.Server.Hosting;
 
@@ -21,36 +23,16 @@ public static class HealthEndpoints
     }
 
     /// <summary>
-    /// Ready: in every store partition the writer runs and the store answers, so any vote can become durable. The body
-    /// says each partition's state (which primary, which synchronous standby, or what is missing); see
+    /// Ready: computed from the health checks tagged "ready" (<see cref="HealthSetup"/>): not draining, in every store
+    /// partition the writer runs and the store answers, so any vote can become durable, and the data's disk has room.
+    /// The body says each partition's state (which primary, which synchronous standby, or what is missing); see
     /// <see cref="StoreReadiness"/> for why a missing synchronous standby alone leaves the node ready.
     /// </summary>
     private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(
-        [FromServices] StoreProbes probes, [FromServices] IEnumerable<ClusterStateMonitor> monitors, CancellationToken cancellationToken)
+        [FromServices] HealthCheckService checks, [FromServices] IEnumerable<ClusterStateMonitor> monitors, CancellationToken cancellationToken)
     {
-        var ordered = monitors.OrderBy(m => m.Partition).ToList();
-        var states = ordered.ToDictionary(m => m.Partition, m => m.Current);
-        var count = Math.Max(probes.Partitions.Count, ordered.Count == 0 ? 0 : ordered[^1].Partition + 1);
-
-        // The partitions are pinged at once: one slow cluster must not add its wait to the others'.
-        var checks = await Task.WhenAll(Enumerable.Range(0, count).Select(partition => CheckAsync(partition, probes, states, cancellationToken)));
-        var (ready, detail) = StoreReadiness.Decide(checks);
-        var partitions = StoreReadiness.DescribeAll(ordered);
-        var health = new HealthDto(ready ? "ready" : "not-ready", detail, partitions[0], partitions);
+        var report = await checks.CheckHealthAsync(check => check.Tags.Contains(HealthSetup.ReadyTag), cancellationToken);
+        var (ready, health) = ReadinessReport.From(report, StoreReadiness.DescribeAll(monitors));
         return ready ? TypedResults.Ok(health) : TypedResults.Json(health, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    private static async Task<PartitionCheck> CheckAsync(
-        int partition, StoreProbes probes, Dictionary<int, ClusterState> states, CancellationToken cancellationToken)
-    {
-        var state = states.GetValueOrDefault(partition);
-
-        // A partition with a monitor but no probe has no writer on this node: nothing routed to it can become durable.
-        if (partition >= probes.Partitions.Count || probes.Partitions[partition] is not { } probe || !probe.WriterRunning())
-        {
-            return new PartitionCheck(partition, WriterRunning: false, StoreAnswers: false, state);
-        }
-
-        return new PartitionCheck(partition, WriterRunning: true, await probe.PingAsync(cancellationToken), state);
     }
 }

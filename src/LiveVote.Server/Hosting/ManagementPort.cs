@@ -89,8 +89,8 @@ public static class ManagementPort
             {
                 if (ManagementListeners.TryParse(url, out var publicEndPoint) is null && publicEndPoint.Equals(managementEndPoint))
                 {
-                    throw new InvalidOperationException(
-                        $"{ManagementOptions.Section}:Urls: '{management}' is also a public URL ('{url}'); the management listener needs an address or port of its own.");
+                    throw new BadConfigurationException(
+                        $"{ManagementOptions.Section}:Urls", $"'{management}' is also a public URL ('{url}'); the management listener needs an address or port of its own.");
                 }
             }
         }

@@ -4,13 +4,13 @@ namespace LiveVote.Server.Polls;
 
 /// <summary>On first start with an empty database, creates and opens the demo poll (through the writer, so it is audited).</summary>
 internal sealed partial class DemoPollSeeder(
-    PollRegistry polls, PollAdmin admin, IOptions<DemoOptions> options, TimeProvider time, ILogger<DemoPollSeeder> logger) : IHostedService
+    PollRegistry polls, PollAdmin admin, IOptions<DemoOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<DemoPollSeeder> logger) : IHostedService
 {
     public const string DemoPollId = "demo";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Enabled || polls.Count > 0)
+        if (!options.Value.IsOn(environment) || polls.Count > 0)
         {
             return;
         }

@@ -44,7 +44,15 @@ public sealed class ServerSecrets
                      string.IsNullOrEmpty(configured.VoterKeySecret) || string.IsNullOrEmpty(configured.CaptchaHmacKey);
         if (needed)
         {
-            stored = ReadOrCreate(secretsFile);
+            try
+            {
+                stored = ReadOrCreate(secretsFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+            {
+                // The node cannot start without its secrets; the operator needs the file and the reason, not a trace.
+                throw new Hosting.BadConfigurationException("LiveVote:DataDirectory", $"cannot read or write the secrets file {secretsFile}: {e.Message}", e);
+            }
         }
 
         var adminKey = Pick(configured.AdminKey, stored?.AdminKey, "AdminKey", MinAdminKeyLength);
@@ -79,7 +87,7 @@ public sealed class ServerSecrets
         var value = string.IsNullOrEmpty(configured) ? stored : configured;
         if (value is null || value.Length < minLength)
         {
-            throw new InvalidOperationException($"LiveVote:{name} must be at least {minLength} characters.");
+            throw new Hosting.BadConfigurationException($"LiveVote:{name}", $"must be at least {minLength} characters.");
         }
 
         return value;

@@ -7,7 +7,10 @@ public sealed class TelemetryOptions
 {
     public const string Section = "LiveVote:Telemetry";
 
-    /// <summary>OTLP collector (e.g. <c>http://otel-collector:4317</c>); traces and metrics are pushed there when set.</summary>
+    /// <summary>
+    /// OTLP collector (e.g. <c>http://otel-collector:4317</c>); traces, metrics and logs are pushed there when set. Unset:
+    /// OpenTelemetry's <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, when that is set.
+    /// </summary>
     public Uri? OtlpEndpoint { get; set; }
 
     /// <summary>

@@ -4,7 +4,7 @@ using LiveVote.Server.Results;
 using LiveVote.Server.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -13,7 +13,8 @@ namespace LiveVote.Server.Telemetry;
 
 /// <summary>
 /// Traces, metrics and logs with OpenTelemetry: the <c>LiveVote.Server</c> source and meter plus ASP.NET Core's,
-/// Prometheus at <c>/metrics</c>, OTLP when <c>LiveVote:Telemetry:OtlpEndpoint</c> is set, JSON logs on stdout.
+/// Prometheus at <c>/metrics</c>, OTLP when <c>LiveVote:Telemetry:OtlpEndpoint</c> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>)
+/// is set, console logs (<see cref="ConsoleLogs"/>).
 /// </summary>
 public static class TelemetrySetup
 {
@@ -25,7 +26,8 @@ public static class TelemetrySetup
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
-        AddJsonLogs(builder);
+        options.OtlpEndpoint ??= StandardOtlpEndpoint(builder.Configuration);
+        AddLogs(builder);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithMetrics(metrics =>
@@ -43,6 +45,12 @@ public static class TelemetrySetup
         // Our meter is enabled by rule rather than by AddMeter, which would listen to every meter of that name in the
         // process: Global is the static meter of what features record, Local this host's own IMeterFactory meter with
         // its gauges. Another server in the same process has its own Local meter, which this host's exporters skip.
+        if (options.OtlpEndpoint is { } logsEndpoint)
+        {
+            // The same entries as the console, filtered by the same Logging:LogLevel rules, with their trace context.
+            otel.WithLogging(logging => logging.AddOtlpExporter(otlp => otlp.Endpoint = logsEndpoint), logging => logging.IncludeScopes = true);
+        }
+
         builder.Metrics.EnableMetrics(LiveVoteTelemetry.Name, scopes: MeterScope.Global | MeterScope.Local);
         if (options.TracesOn)
         {
@@ -80,19 +88,14 @@ public static class TelemetrySetup
         routes.MapPrometheusScrapingEndpoint(MetricsPath);
 
     /// <summary>
-    /// One JSON object per line on stdout, with the trace and span ids of the work that logged it. ASP.NET Core's
+    /// Console lines (<see cref="ConsoleLogs"/>: JSON in production, with the trace and span ids of the work that
+    /// logged it), and the same entries over OTLP when an endpoint is configured. ASP.NET Core's
     /// per-request lines are off unless configured (they would be one per vote); the writer, the admin actions and the
     /// host's lifecycle log at Information.
     /// </summary>
-    private static void AddJsonLogs(WebApplicationBuilder builder)
+    private static void AddLogs(WebApplicationBuilder builder)
     {
-        builder.Logging.AddJsonConsole(json =>
-        {
-            json.IncludeScopes = true;
-            json.UseUtcTimestamp = true;
-            json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
-        });
+        ConsoleLogs.Add(builder);
         builder.Logging.Configure(logging => logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
         {
@@ -114,6 +117,16 @@ public static class TelemetrySetup
             builder.Logging.AddFilter("Microsoft.AspNetCore.StaticFiles", LogLevel.Error);
         }
     }
+
+    /// <summary>
+    /// OpenTelemetry's standard variable (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), which collectors' and platforms' docs tell
+    /// operators to set: it counts as <c>LiveVote:Telemetry:OtlpEndpoint</c> when that is not set, for traces, metrics
+    /// and logs alike.
+    /// </summary>
+    internal static Uri? StandardOtlpEndpoint(IConfiguration configuration) =>
+        configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } text
+            ? Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new Hosting.BadConfigurationException("OTEL_EXPORTER_OTLP_ENDPOINT", $"'{text}' is not an absolute URI.")
+            : null;
 
     /// <summary>
     /// The gauges are scraped from start, and the console's figures count from the moment their listener exists: both

@@ -44,6 +44,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once <see cref="WaitForExitAsync"/> returned.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>What the server wrote to stdout and stderr so far.</summary>
     public string Output
     {
@@ -88,6 +91,38 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>SIGTERM: what systemd, Kubernetes and the playbooks send to stop the server.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>
+    /// Runs the server until it exits by itself (a start that must fail), with stdout and stderr apart; killed after 60
+    /// seconds. Same environment as <see cref="StartAsync"/>.
+    /// </summary>
+    public static async Task<ExitedServer> RunToExitAsync(string databasePath, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var process = Process.Start(StartInfo(databasePath, environment)) ?? throw new InvalidOperationException("dotnet did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"The server did not exit within {ReadyTimeout}:\n{await stdout}\n{await stderr}");
+        }
+
+        return new ExitedServer(process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>SIGKILL (on Linux): no shutdown hook, no flush, no drain; exactly what a crash looks like to the store.</summary>
     public void Kill()
     {
@@ -123,6 +158,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     private static ServerProcess Launch(string databasePath, IReadOnlyDictionary<string, string>? environment)
     {
+        var start = StartInfo(databasePath, environment);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var management = start.Environment.TryGetValue("LiveVote__Management__Urls", out var urls) && !string.IsNullOrEmpty(urls)
+            ? new Uri(urls.Split(';')[0]).Host
+            : null;
+        return new ServerProcess(process, management);
+    }
+
+    private static ProcessStartInfo StartInfo(string databasePath, IReadOnlyDictionary<string, string>? environment)
+    {
         Assert.True(File.Exists(ServerDll), $"{ServerDll} is missing: the test project copies the server beside itself.");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -151,11 +196,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var management = start.Environment.TryGetValue("LiveVote__Management__Urls", out var urls) && !string.IsNullOrEmpty(urls)
-            ? new Uri(urls.Split(';')[0]).Host
-            : null;
-        return new ServerProcess(process, management);
+        return start;
     }
 
     private async Task WaitReadyAsync()
@@ -230,3 +271,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
     [GeneratedRegex(@"Now listening on: (https?://[^\s""]+)")]
     private static partial Regex AnyListeningOn();
 }
+
+/// <summary>A server run that ended by itself: its exit code and what it wrote where.</summary>
+public sealed record ExitedServer(int ExitCode, string Stdout, string Stderr);
