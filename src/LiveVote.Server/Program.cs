@@ -1,5 +1,6 @@
 using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
 using LiveVote.Server.Security.Admin;
@@ -32,6 +33,7 @@ builder.AddPolls();
 builder.AddVotes();
 builder.AddResults();
 builder.AddDemoPoll();
+builder.AddApiDocument();
 
 var app = builder.Build();
 
@@ -60,6 +62,7 @@ poll.MapPoll();
 poll.MapVotes();
 poll.MapResults();
 poll.MapAudit();
+app.MapApiDocument();
 
 app.Run();
 
