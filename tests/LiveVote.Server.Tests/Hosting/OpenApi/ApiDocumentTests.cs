@@ -27,7 +27,9 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         [("*", "/metrics")] = "Prometheus text exposition for the scraper, on the management port; not JSON API",
         [("GET", "/openapi/{documentName}.json")] = "the document itself",
         [("GET", "/scalar/{documentName?}")] = "the reference UI (Development only)",
-        [("GET", "/scalar/{**rest}")] = "the reference UI's assets (Development only)",
+        [("GET", "/scalar/scalar.js")] = "the reference UI's script (Development only)",
+        [("GET", "/scalar/scalar.aspnetcore.js")] = "the reference UI's script (Development only)",
+        [("GET", "/scalar/favicon.svg")] = "the reference UI's icon (Development only)",
     };
 
     private LiveVoteServer _server = null!;
