@@ -18,7 +18,15 @@ namespace LiveVote.Server.Hosting.OpenApi;
 public static class ApiDocument
 {
     public const string Name = "v1";
-    public const string Path = "/openapi/{documentName}.json";
+
+    /// <summary>
+    /// The one document, by its literal path: a <c>{documentName}</c> pattern would answer every other name with the
+    /// framework's text/plain 404 instead of the problem+json every error is (found by the hostile-input test).
+    /// </summary>
+    public const string Path = "/openapi/" + Name + ".json";
+
+    /// <summary>The same path as a pattern, for the reference UI, which fills in the document's name.</summary>
+    public const string PathPattern = "/openapi/{documentName}.json";
 
     /// <summary>Five minutes: a CDN absorbs client generators and reference pages; a deploy shows within minutes.</summary>
     public const int CacheSeconds = 300;
@@ -51,6 +59,9 @@ public static class ApiDocument
                 var inner = endpoint.RequestDelegate!;
                 endpoint.RequestDelegate = context =>
                 {
+                    // The framework's handler also binds the document name from the query (?documentName=x) and
+                    // answers an unknown one with a text/plain 404; there is one document, whatever the query says.
+                    context.Request.QueryString = QueryString.Empty;
                     context.Response.Headers.CacheControl = $"public, max-age={CacheSeconds}";
                     return inner(context);
                 };

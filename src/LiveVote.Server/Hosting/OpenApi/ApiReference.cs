@@ -23,7 +23,7 @@ public static class ApiReference
     public static IEndpointConventionBuilder MapApiReference(this IEndpointRouteBuilder routes) =>
         routes.MapScalarApiReference(Path, options => options
                 .WithTitle("LiveVote API")
-                .WithOpenApiRoutePattern(ApiDocument.Path)
+                .WithOpenApiRoutePattern(ApiDocument.PathPattern)
                 .DisableDefaultFonts())
             .WithMetadata(new ContentSecurityPolicyOverride(Policy));
 }

@@ -25,7 +25,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         [("GET", "/results/{pollId}")] = "a page (HTML), not API",
         [("GET", "/admin")] = "a page (HTML), not API",
         [("*", "/metrics")] = "Prometheus text exposition for the scraper, on the management port; not JSON API",
-        [("GET", "/openapi/{documentName}.json")] = "the document itself",
+        [("GET", "/openapi/v1.json")] = "the document itself",
         [("GET", "/scalar/{documentName?}")] = "the reference UI (Development only)",
         [("GET", "/scalar/scalar.js")] = "the reference UI's script (Development only)",
         [("GET", "/scalar/scalar.aspnetcore.js")] = "the reference UI's script (Development only)",
@@ -95,6 +95,25 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         // A publicly cached document must not name the host of whichever request built it.
         Assert.DoesNotContain("127.0.0.1", body, StringComparison.Ordinal);
         Assert.DoesNotContain("localhost", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/openapi/v2.json")]
+    [InlineData("/openapi/openapi.json")]
+    public async Task AnotherDocumentName_IsTheUsualProblemNotFound(string path)
+    {
+        var response = await _server.Client().GetAsync(path);
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ErrorCodes.NotFound);
+    }
+
+    [Fact]
+    public async Task TheDocumentName_CannotBeChosenByQuery()
+    {
+        var response = await _server.Client().GetAsync(ApiDocumentFile.Path + "?documentName=other");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"openapi\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
