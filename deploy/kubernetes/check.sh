@@ -11,6 +11,11 @@ command -v kubectl >/dev/null 2>&1 || { echo "check.sh: kubectl not found (Debia
 rendered="$(mktemp)"
 trap 'rm -f "$rendered"' EXIT
 
+# Lint the sources where yamllint is installed (test.sh installs it for the Ansible checks).
+if command -v yamllint >/dev/null 2>&1; then
+  yamllint -d '{extends: default, rules: {line-length: {max: 120}}}' "$here"
+fi
+
 # kubectl 1.32 warns (on stderr) that commonLabels is deprecated; kubectl 1.20's kustomize knows no replacement.
 kubectl kustomize "$here" >"$rendered"
 
