@@ -13,6 +13,12 @@ namespace LiveVote.Server.Tests.Hosting.OpenApi;
 /// input, missing admin key, unknown poll, conflict, a store that is down, a CAPTCHA provider that cannot answer, a
 /// locked-out admin network, ...) runs against real test hosts; every (route, status) observed must be documented and
 /// every documented one observed, but for the few in <see cref="NotProvokable"/>.
+/// <para>
+/// Not documented per route, so not sent here: answers any request can get whatever its route, which are not the
+/// route's behaviour (design section 7.1 lists them once): 405 for another method (another operation), 414/431 from
+/// Kestrel's request line and header limits, 415 for an undecodable charset on a route without a body, 400 for a
+/// lower-case <c>head</c>, 429 on the probes for a wrong admin key (a probe sends none), and 500, which is a bug.
+/// </para>
 /// </summary>
 public sealed class ApiAnswersTests
 {
