@@ -19,6 +19,9 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
+# deploy/kubernetes/check.sh renders the manifests with kubectl's kustomize and reads the render with PyYAML.
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"
   sudo=""
@@ -46,6 +49,10 @@ dotnet test LiveVote.slnx -c Release 2>&1 | tee "$log" || status=$?
 
 # Every Mermaid diagram of the design document must render (real Mermaid in Debian's Chromium).
 docs/check-mermaid.sh || status=$?
+
+# The Kubernetes manifests render (kubectl kustomize) and hold the promised kinds, probes and limits; not applied:
+# there is no Kubernetes API here.
+deploy/kubernetes/check.sh || status=$?
 
 # The benchmark's smoke run (bench/run.sh --quick, under a minute): baseline, closed and open loop against real
 # servers; it fails on any end-of-run check (lost or double-counted vote, 5xx), never on a speed.

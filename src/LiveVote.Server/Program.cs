@@ -1,6 +1,7 @@
 using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
+using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Hosting.Shutdown;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
@@ -39,6 +40,7 @@ builder.AddPolls();
 builder.AddVotes();
 builder.AddResults();
 builder.AddDemoPoll();
+builder.AddApiDocument();
 
 var app = builder.Build();
 
@@ -67,6 +69,7 @@ poll.MapPoll();
 poll.MapVotes();
 poll.MapResults();
 poll.MapAudit();
+app.MapApiDocument();
 
 app.CheckConfiguration().Run();
 

@@ -15,7 +15,7 @@ public static class AuditEndpoints
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder poll)
     {
         var group = poll.MapGroup("/audit").WithTags("Audit");
-        group.MapGet("/", GetPageAsync);
+        group.MapGet("/", GetPageAsync).ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

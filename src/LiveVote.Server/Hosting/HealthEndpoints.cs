@@ -18,7 +18,8 @@ public static class HealthEndpoints
         // Alive: the process answers. Cheap on purpose: orchestrators call it often. Neither probe is limited: an
         // overloaded node must still say how it is.
         routes.MapGet(LivePath, () => TypedResults.Ok(new HealthDto("alive", null))).WithTags("Health").WithRequestKind(RequestKind.Exempt);
-        routes.MapGet(ReadyPath, ReadyAsync).WithTags("Health").WithRequestKind(RequestKind.Exempt);
+        routes.MapGet(ReadyPath, ReadyAsync).WithTags("Health").WithRequestKind(RequestKind.Exempt)
+            .Produces<HealthDto>(StatusCodes.Status503ServiceUnavailable, "application/json");
         return routes;
     }
 

@@ -134,7 +134,9 @@ internal sealed class SecurityHeadersMiddleware
         }
 
         var isPage = IsPageOrScript(response.ContentType);
-        headers.ContentSecurityPolicy = isPage ? _pagePolicy : _apiPolicy;
+        headers.ContentSecurityPolicy = !isPage ? _apiPolicy
+            : response.HttpContext.GetEndpoint()?.Metadata.GetMetadata<OpenApi.ContentSecurityPolicyOverride>() is { } relaxed ? relaxed.Policy
+            : _pagePolicy;
 
         // X-Frame-Options can only say "nobody" (or same origin): with configured ancestors, CSP alone speaks.
         if (_denyFraming || !isPage)

@@ -1,5 +1,6 @@
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Security.Admin;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,9 +12,12 @@ public static class PollEndpoints
     /// <summary><c>/v1/polls</c>: the list (drafts for the admin only) and, admin only, a new poll.</summary>
     public static RouteGroupBuilder MapPolls(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/polls").WithTags("Polls");
+        var group = routes.MapGroup("/v1/polls").WithTags("Polls").ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/", ListPolls);
-        group.MapPost("/", CreatePoll).RequireAdminKey();
+        group.MapPost("/", CreatePoll).RequireAdminKey().ProducesBodyProblems()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
@@ -21,11 +25,16 @@ public static class PollEndpoints
     public static RouteGroupBuilder MapPoll(this RouteGroupBuilder poll)
     {
         var group = poll.MapGroup("").WithTags("Polls");
-        group.MapGet("/", GetPoll);
-        var changes = group.MapGroup("").RequireAdminKey();
+        group.MapGet("/", GetPoll).ProducesProblem(StatusCodes.Status404NotFound);
+
+        // Every change goes through the writer: the poll may be unknown, the change not allowed, the store unreachable.
+        var changes = group.MapGroup("").RequireAdminKey()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         changes.MapPost("/open", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, ct));
         changes.MapPost("/close", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Close, admin, ct));
-        changes.MapPost("/viewer-results", SetViewerResults);
+        changes.MapPost("/viewer-results", SetViewerResults).ProducesBodyProblems();
         return group;
     }
 

@@ -12,9 +12,14 @@ public static class PollGroup
     public const string Route = "/v1/polls/{pollId}";
     public const string PollIdParameter = "pollId";
 
-    /// <summary>The group other features map their per-poll routes into.</summary>
+    /// <summary>
+    /// The group other features map their per-poll routes into: every route in it may answer 400 <c>invalid-poll-id</c>
+    /// (<see cref="PollIdCheck"/>) and 429 (the limits).
+    /// </summary>
     public static RouteGroupBuilder MapPollGroup(this IEndpointRouteBuilder routes) =>
-        routes.MapGroup(Route).WithMetadata(PollIdRoute.Instance);
+        routes.MapGroup(Route).WithMetadata(PollIdRoute.Instance)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     /// <summary>Last before the endpoints: 400 <c>invalid-poll-id</c> for a malformed id on any route of the group.</summary>
     public static WebApplication UsePollIdCheck(this WebApplication app)

@@ -15,11 +15,16 @@ public static class ResultsEndpoints
     public static RouteGroupBuilder MapResults(this RouteGroupBuilder poll)
     {
         var group = poll.MapGroup("/results").WithTags("Results");
-        group.MapGet("/", GetResults);
+        group.MapGet("/", GetResults)
+            .Produces<ResultsDto>(StatusCodes.Status200OK, "application/json")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         // A stream lives as long as its viewer watches: it must not hold a slot of the concurrency limit. Streams are
         // counted by a limiter of their own (StreamLimiter), node-wide and per network.
-        group.MapGet("/stream", Stream).WithRequestKind(RequestKind.Exempt);
+        group.MapGet("/stream", Stream).WithRequestKind(RequestKind.Exempt)
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapResultsFreeze();
         return group;
     }

@@ -1,4 +1,5 @@
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security.Admin;
@@ -16,12 +17,12 @@ internal static class ResultsFreezeEndpoints
 {
     public static RouteGroupBuilder MapResultsFreeze(this RouteGroupBuilder results)
     {
-        var group = results.MapGroup("").RequireAdminKey();
+        var group = results.MapGroup("").RequireAdminKey().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/freeze", (string pollId, PollAdmin admin, CancellationToken ct) =>
-            PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, ct));
+            PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, ct)).ProducesChangeProblems();
         group.MapPost("/release", (string pollId, PollAdmin admin, CancellationToken ct) =>
-            PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, ct));
-        group.MapGet("/live", GetLive);
+            PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, ct)).ProducesChangeProblems();
+        group.MapGet("/live", GetLive).Produces<Contracts.ResultsDto>(StatusCodes.Status200OK, "application/json");
         return group;
     }
 

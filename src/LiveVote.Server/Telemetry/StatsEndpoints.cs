@@ -11,6 +11,8 @@ public static class StatsEndpoints
     {
         return routes.MapGet("/v1/admin/stats", (LiveStats stats) => TypedResults.Json(stats.Read(), TelemetryJsonContext.Default.AdminStats))
             .RequireAdminKey()
+            .Produces<AdminStats>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithTags("Admin");
     }
 }

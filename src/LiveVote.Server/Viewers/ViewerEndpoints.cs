@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Admin;
 using LiveVote.Server.Security.Captcha;
@@ -16,8 +17,15 @@ public static class ViewerEndpoints
 
     public static RouteGroupBuilder MapViewers(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/viewers").WithTags("Viewers");
-        group.MapPost("/", RegisterAsync).WithRequestKind(RequestKind.Register);
+        var group = routes.MapGroup("/v1/viewers").WithTags("Viewers").ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        // 401 for a wrong admin key (a back end's mistake, not a public registration); 403 a refused CAPTCHA solution;
+        // 503 a hosted CAPTCHA provider that cannot answer.
+        group.MapPost("/", RegisterAsync).WithRequestKind(RequestKind.Register)
+            .ProducesBodyProblems()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 

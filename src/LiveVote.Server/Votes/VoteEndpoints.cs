@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
@@ -19,7 +20,15 @@ public static class VoteEndpoints
     public static RouteGroupBuilder MapVotes(this RouteGroupBuilder poll)
     {
         var group = poll.MapGroup("/votes").WithTags("Votes");
-        group.MapPost("/", CastAsync).Accepts<CastVoteRequest>("application/json").WithRequestKind(RequestKind.Vote);
+        group.MapPost("/", CastAsync).Accepts<CastVoteRequest>("application/json").WithRequestKind(RequestKind.Vote)
+            .ProducesBodyProblems()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 

@@ -26,8 +26,11 @@ internal sealed class AdminKeyRequired
 
 public static class AdminKeyRequirementExtensions
 {
-    /// <summary>Admin only: declared once on a route group (or an endpoint), enforced by <see cref="AdminKeyRequirement"/>.</summary>
+    /// <summary>
+    /// Admin only: declared once on a route group (or an endpoint), enforced by <see cref="AdminKeyRequirement"/>, and
+    /// documented with the 401 that enforcement answers.
+    /// </summary>
     public static TBuilder RequireAdminKey<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(AdminKeyRequired.Instance);
+        builder.WithMetadata(AdminKeyRequired.Instance).ProducesProblem(StatusCodes.Status401Unauthorized);
 }

@@ -10,7 +10,9 @@ public static class CaptchaEndpoints
 {
     public static IEndpointRouteBuilder MapCaptcha(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/v1/captcha/challenge", Challenge).WithTags("Viewers").WithRequestKind(RequestKind.Challenge);
+        routes.MapGet("/v1/captcha/challenge", Challenge).WithTags("Viewers").WithRequestKind(RequestKind.Challenge)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return routes;
     }
 
