@@ -152,7 +152,7 @@ public sealed class VoteLoad
                     var vote = response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK
                         ? await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.VoteResponse)
                         : null;
-                    return new VoteAnswer(viewer, poll, optionId, lastStatus, vote?.VoteId, vote?.Receipt, Clock.Elapsed.TotalSeconds, attempt);
+                    return new VoteAnswer(viewer, poll, optionId, lastStatus, vote?.VoteId, vote?.Receipt, Clock.Elapsed.TotalSeconds, attempt, started.TotalSeconds);
                 }
 
                 _interim.Enqueue(new InterimAnswer(lastStatus, response.Headers.RetryAfter is not null, Clock.Elapsed.TotalSeconds, viewer, poll));
@@ -165,7 +165,7 @@ public sealed class VoteLoad
 
             if (Clock.Elapsed - started > TimeSpan.FromSeconds(90))
             {
-                return new VoteAnswer(viewer, poll, optionId, lastStatus, null, null, Clock.Elapsed.TotalSeconds, attempt);
+                return new VoteAnswer(viewer, poll, optionId, lastStatus, null, null, Clock.Elapsed.TotalSeconds, attempt, started.TotalSeconds);
             }
 
             await Task.Delay(backoffMs + Random.Shared.Next(backoffMs));
@@ -174,8 +174,12 @@ public sealed class VoteLoad
     }
 }
 
-/// <summary>A vote's final answer: its status (201 new, 200 duplicate of a vote whose first answer was lost), ids, when.</summary>
-public sealed record VoteAnswer(int Viewer, int Poll, string OptionId, int Status, string? VoteId, string? Receipt, double At, int Attempts);
+/// <summary>
+/// A vote's final answer: its status (201 new, 200 duplicate of a vote whose first answer was lost), ids, when it came
+/// (<see cref="At"/>) and when the vote was first sent (<see cref="SentAt"/>: a vote first sent after a moment was
+/// committed after it).
+/// </summary>
+public sealed record VoteAnswer(int Viewer, int Poll, string OptionId, int Status, string? VoteId, string? Receipt, double At, int Attempts, double SentAt = double.NaN);
 
 /// <summary>
 /// An answer after which the vote was sent again: 503 (with or without Retry-After) or 0 for no answer at all; whose
