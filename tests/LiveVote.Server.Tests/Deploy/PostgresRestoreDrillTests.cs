@@ -18,8 +18,8 @@ namespace LiveVote.Server.Tests.Deploy;
 public sealed class PostgresRestoreDrillTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int ViewerCount = 100;
-    private const int PollCount = 300;
-    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(50);
+    private const int PollCount = 150;
+    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(60);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
     private readonly string _directory = TempDirectory.Create("livevote-drill");
     private PostgresServer? _postgres;

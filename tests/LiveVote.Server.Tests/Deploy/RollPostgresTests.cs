@@ -21,7 +21,7 @@ public sealed class RollPostgresTests(ITestOutputHelper output) : PatroniFailove
     private static readonly TimeSpan PlayDeadline = TimeSpan.FromMinutes(8);
 
     /// <summary>The play takes about two minutes here (each REST call is an Ansible task): the load must outlast it.</summary>
-    protected override int PollCount => 1000;
+    protected override int PollCount => 700;
 
     [Fact]
     public async Task RollPostgres_UnderVoteLoad_RestartsEveryMemberAndSwitchesOverWithoutLosingAVote()

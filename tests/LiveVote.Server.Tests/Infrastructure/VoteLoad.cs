@@ -54,7 +54,13 @@ public sealed class VoteLoad
     {
         ArgumentNullException.ThrowIfNull(nodes);
         var admin = nodes[0].AdminClient();
-        var polls = await Task.WhenAll(Enumerable.Range(0, pollCount).Select(_ => Api.CreateOpenPollAsync(admin, Options)));
+        // In chunks: a thousand poll creations at once on a busy machine outrun the writer (answered 503).
+        var polls = new List<PollDto>();
+        foreach (var chunk in Enumerable.Range(0, pollCount).Chunk(100))
+        {
+            polls.AddRange(await Task.WhenAll(chunk.Select(_ => Api.CreateOpenPollAsync(admin, Options))));
+        }
+
         foreach (var node in nodes)
         {
             var client = node.Client();
@@ -67,7 +73,7 @@ public sealed class VoteLoad
             }
         }
 
-        return new VoteLoad(nodes, polls, await Api.RegisterManyAsync(admin, viewerCount), thinkTime);
+        return new VoteLoad(nodes, [.. polls], await Api.RegisterManyAsync(admin, viewerCount), thinkTime);
     }
 
     public void Start()
