@@ -66,6 +66,17 @@ public sealed class RollPostgresTests(ITestOutputHelper output) : PatroniFailove
 
         // The old leader rejoined as a replica on the new timeline (the play waited for it to stream).
         await Cluster.WaitForReplicaAsync(outcome.OldLeader, Recovery);
+
+        // The members archive their WAL (archive_command of patroni.yml into the fixture's archive folder): the new
+        // primary archived the new timeline's history file.
+        var history = Path.Combine(Cluster.WalArchiveDirectory, $"{outcome.Timeline:X8}.history");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(history) && clock.Elapsed < Recovery)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(File.Exists(history), $"{history} was not archived; archive: {string.Join(' ', Directory.GetFiles(Cluster.WalArchiveDirectory).Select(Path.GetFileName))}");
     }
 
     /// <summary>Writes an inventory of the cluster's members (group <c>patroni</c>, contract 5) and runs the play.</summary>
