@@ -18,6 +18,7 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+[ -x /usr/bin/ansible-playbook ] || missing+=(ansible-core)  # Deploy/RollPostgresTests runs roll-postgres.yml
 for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
 # deploy/kubernetes/check.sh renders the manifests with kubectl's kustomize and reads the render with PyYAML.
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)

@@ -161,12 +161,15 @@ for i in 0 1 2; do
   mkdir -p "$dir"
   render patroni.yml "$dir/patroni.yml" scope="$scope" namespace=livevote name="${zones[$i]}" address=127.0.0.1 \
     rest_port="$(rest_port $i)" pg_port="$(pg_port $i)" etcd_hosts="${etcd_hosts%,}" deploy_dir="$work" \
-    data_dir="$dir/data" bin_dir="$pg_bin" pgpass="$dir/pgpass" socket_dir="$dir" allowed_cidr=127.0.0.1/32
+    data_dir="$dir/data" bin_dir="$pg_bin" pgpass="$dir/pgpass" socket_dir="$dir" allowed_cidr=127.0.0.1/32 \
+    wal_archive_dir="$work/wal-archive"
 done
+# One WAL archive for the three members (archive_command in patroni.yml), as a shared archive mount would be.
+mkdir -p "$work/wal-archive"
 # Patroni and PostgreSQL run as postgres when this runs as root (PostgreSQL refuses root).
 run_as=()
 if [[ $(id -u) -eq 0 ]]; then
-  chown -R postgres:postgres "$work"/zone_*
+  chown -R postgres:postgres "$work"/zone_* "$work/wal-archive"
   run_as=(runuser -u postgres --)
 fi
 for i in 0 1 2; do

@@ -62,6 +62,12 @@ public sealed class PatroniCluster : IAsyncDisposable
 
     public IReadOnlyList<PatroniMember> Members { get; }
 
+    /// <summary>
+    /// The WAL archive every member's <c>archive_command</c> (deploy/patroni/patroni.yml) writes to: one folder for
+    /// the three members, as a shared archive mount would be.
+    /// </summary>
+    public string WalArchiveDirectory => Path.Combine(Directory, "wal-archive");
+
     /// <summary>How long the boot took until the leader was writable through HAProxy with a synchronous standby.</summary>
     public TimeSpan BootTime { get; private set; }
 
@@ -397,6 +403,7 @@ public sealed class PatroniCluster : IAsyncDisposable
             UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
 
+        System.IO.Directory.CreateDirectory(WalArchiveDirectory);
         foreach (var member in Members)
         {
             System.IO.Directory.CreateDirectory(member.Directory);
@@ -450,6 +457,7 @@ public sealed class PatroniCluster : IAsyncDisposable
         ["pgpass"] = Path.Combine(member.Directory, "pgpass"),
         ["socket_dir"] = member.Directory,
         ["allowed_cidr"] = _allowedCidr,
+        ["wal_archive_dir"] = WalArchiveDirectory,
     });
 
     private void StartPatroni(PatroniMember member)

@@ -33,7 +33,11 @@ public sealed class PostgresServer : IAsyncDisposable
               ?? throw new InvalidOperationException("PostgreSQL is not installed: ./test.sh installs Debian's postgresql.")
             : throw new InvalidOperationException("PostgreSQL is not installed: ./test.sh installs Debian's postgresql.");
 
-    public static async Task<PostgresServer> StartAsync()
+    /// <summary>
+    /// Creates and starts the cluster; <paramref name="settings"/> (e.g. the WAL archive's) are appended to its
+    /// postgresql.conf before the first start, each value quoted as postgresql.conf quotes strings.
+    /// </summary>
+    public static async Task<PostgresServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var directory = TempDirectory.Create("livevote-pg");
         var port = FreePort();
@@ -42,6 +46,12 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             RunAsOwner("chown", $"-R postgres:postgres {directory}", asRoot: true);
             await server.RunAsync("initdb", $"-D {server.DataDirectory} -U postgres -A trust -E UTF8 --no-locale");
+            if (settings is not null)
+            {
+                await File.AppendAllLinesAsync(Path.Combine(server.DataDirectory, "postgresql.conf"),
+                    settings.Select(setting => $"{setting.Key} = '{setting.Value.Replace("'", "''", StringComparison.Ordinal)}'"));
+            }
+
             await server.RunAsync("pg_ctl",
                 $"-D {server.DataDirectory} -l {Path.Combine(directory, "log")} -w -t 60 -o \"-p {port} -c listen_addresses=127.0.0.1 -k {directory} -c max_connections=200\" start");
             await server.RunAsync("psql", $"-h 127.0.0.1 -p {port} -U postgres -c \"CREATE DATABASE livevote\"");

@@ -54,7 +54,13 @@ public sealed class VoteLoad
     {
         ArgumentNullException.ThrowIfNull(nodes);
         var admin = nodes[0].AdminClient();
-        var polls = await Task.WhenAll(Enumerable.Range(0, pollCount).Select(_ => Api.CreateOpenPollAsync(admin, Options)));
+        // In chunks: a thousand poll creations at once on a busy machine outrun the writer (answered 503).
+        var polls = new List<PollDto>();
+        foreach (var chunk in Enumerable.Range(0, pollCount).Chunk(100))
+        {
+            polls.AddRange(await Task.WhenAll(chunk.Select(_ => Api.CreateOpenPollAsync(admin, Options))));
+        }
+
         foreach (var node in nodes)
         {
             var client = node.Client();
@@ -67,7 +73,7 @@ public sealed class VoteLoad
             }
         }
 
-        return new VoteLoad(nodes, polls, await Api.RegisterManyAsync(admin, viewerCount), thinkTime);
+        return new VoteLoad(nodes, [.. polls], await Api.RegisterManyAsync(admin, viewerCount), thinkTime);
     }
 
     public void Start()
@@ -152,7 +158,7 @@ public sealed class VoteLoad
                     var vote = response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK
                         ? await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.VoteResponse)
                         : null;
-                    return new VoteAnswer(viewer, poll, optionId, lastStatus, vote?.VoteId, vote?.Receipt, Clock.Elapsed.TotalSeconds, attempt);
+                    return new VoteAnswer(viewer, poll, optionId, lastStatus, vote?.VoteId, vote?.Receipt, Clock.Elapsed.TotalSeconds, attempt, started.TotalSeconds);
                 }
 
                 _interim.Enqueue(new InterimAnswer(lastStatus, response.Headers.RetryAfter is not null, Clock.Elapsed.TotalSeconds, viewer, poll));
@@ -165,7 +171,7 @@ public sealed class VoteLoad
 
             if (Clock.Elapsed - started > TimeSpan.FromSeconds(90))
             {
-                return new VoteAnswer(viewer, poll, optionId, lastStatus, null, null, Clock.Elapsed.TotalSeconds, attempt);
+                return new VoteAnswer(viewer, poll, optionId, lastStatus, null, null, Clock.Elapsed.TotalSeconds, attempt, started.TotalSeconds);
             }
 
             await Task.Delay(backoffMs + Random.Shared.Next(backoffMs));
@@ -174,8 +180,12 @@ public sealed class VoteLoad
     }
 }
 
-/// <summary>A vote's final answer: its status (201 new, 200 duplicate of a vote whose first answer was lost), ids, when.</summary>
-public sealed record VoteAnswer(int Viewer, int Poll, string OptionId, int Status, string? VoteId, string? Receipt, double At, int Attempts);
+/// <summary>
+/// A vote's final answer: its status (201 new, 200 duplicate of a vote whose first answer was lost), ids, when it came
+/// (<see cref="At"/>) and when the vote was first sent (<see cref="SentAt"/>: a vote first sent after a moment was
+/// committed after it).
+/// </summary>
+public sealed record VoteAnswer(int Viewer, int Poll, string OptionId, int Status, string? VoteId, string? Receipt, double At, int Attempts, double SentAt = double.NaN);
 
 /// <summary>
 /// An answer after which the vote was sent again: 503 (with or without Retry-After) or 0 for no answer at all; whose

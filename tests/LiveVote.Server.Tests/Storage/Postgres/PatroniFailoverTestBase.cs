@@ -16,7 +16,6 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int ViewerCount = 300;
-    private const int PollCount = 300;
 
     // A steady load (at most 300 / 0.25 s = 1,200 votes/s) rather than as fast as the fleet answers: the cluster's
     // Patroni, etcd and HAProxy share the 2 cores, and the viewers must not run out of polls before the rejoin ends.
@@ -30,6 +29,12 @@ public abstract class PatroniFailoverTestBase(ITestOutputHelper output) : IAsync
     private readonly List<LiveVoteServer> _nodes = [];
 
     protected PatroniCluster Cluster { get; private set; } = null!;
+
+    /// <summary>
+    /// How many polls each viewer walks, one vote each: the load lasts about this many think times, so a scenario
+    /// longer than a failover (a rolling restart) asks for more.
+    /// </summary>
+    protected virtual int PollCount => 300;
 
     protected ITestOutputHelper Output { get; } = output;
 
