@@ -19,6 +19,12 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
+# deploy/ansible/ci.sh: the playbooks' linters, and systemd-analyze for the units (systemd need not run as PID 1).
+[ -x /usr/bin/ansible-playbook ] || missing+=(ansible-core)
+[ -x /usr/bin/ansible-lint ] || missing+=(ansible-lint)
+[ -x /usr/bin/yamllint ] || missing+=(yamllint)
+[ -x /usr/bin/shellcheck ] || missing+=(shellcheck)
+[ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"
   sudo=""
@@ -50,6 +56,10 @@ docs/check-mermaid.sh || status=$?
 # The benchmark's smoke run (bench/run.sh --quick, under a minute): baseline, closed and open loop against real
 # servers; it fails on any end-of-run check (lost or double-counted vote, 5xx), never on a speed.
 bench/run.sh --quick || status=$?
+
+# The playbooks: lint, syntax, systemd units, then the whole fleet on this machine for real (site.yml, a vote,
+# idempotence, roll.yml under load); a few minutes.
+deploy/ansible/ci.sh || status=$?
 
 # One closing line for the whole suite, summed over the test assemblies.
 awk '/(Passed|Failed)!  - Failed:/ {

@@ -36,7 +36,7 @@ stop_fleet() {
   done
   # A postmaster left behind by a Patroni that did not stop it.
   for datadir in "$fleet"/var/*/data; do
-    [[ -f "$datadir/postmaster.pid" ]] && kill -9 "$(head -n 1 "$datadir/postmaster.pid")" 2>/dev/null || true
+    if [[ -f "$datadir/postmaster.pid" ]]; then kill -9 "$(head -n 1 "$datadir/postmaster.pid")" 2>/dev/null || true; fi
   done
 }
 
@@ -115,7 +115,8 @@ done
 random_secret() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n'; }
 mkdir -p "$fleet"
 chmod 755 "$fleet"
-export LIVEVOTE_FLEET_DIR="$fleet" LIVEVOTE_FLEET_PORT_BASE="$port_base" LIVEVOTE_FLEET_NAME="ci-$(basename "$work")"
+LIVEVOTE_FLEET_NAME="ci-${work##*/}"
+export LIVEVOTE_FLEET_DIR="$fleet" LIVEVOTE_FLEET_PORT_BASE="$port_base" LIVEVOTE_FLEET_NAME
 export LIVEVOTE_ARTIFACT="$artifact"
 LIVEVOTE_ADMIN_KEY=$(random_secret)
 LIVEVOTE_TOKEN_SIGNING_KEY=$(random_secret)
