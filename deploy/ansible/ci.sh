@@ -62,7 +62,7 @@ trap 'exit 130' INT TERM
 artifact="$work/livevote-server.tar.gz"
 if [[ "${LIVEVOTE_ANSIBLE_SKIP_FLEET:-0}" != 1 ]]; then
   (dotnet publish "$repo/src/LiveVote.Server" -c Release -o "$work/publish" -nologo -v quiet >"$work/publish.log" 2>&1 &&
-    tar -czf "$artifact" -C "$work/publish" . && rm -rf "$work/publish") &
+    chmod 755 "$work/publish" && tar -czf "$artifact" -C "$work/publish" . && rm -rf "$work/publish") &
   publish_pid=$!
 fi
 
@@ -193,7 +193,7 @@ dotnet run --no-build --project "$repo/src/LiveVote.Cli" -c Release -- loadgen -
 load_pid=$!
 # The roll starts once the load runs (viewers registered, votes flowing).
 for _ in $(seq 1 120); do
-  grep -qE 'votes/s|sent|accepted' "$work/loadgen.log" 2>/dev/null && break
+  grep -q 'Sending votes' "$work/loadgen.log" 2>/dev/null && break
   kill -0 "$load_pid" 2>/dev/null || break
   sleep 0.5
 done
