@@ -186,10 +186,10 @@ fi
 
 step "roll.yml under a steady vote load"
 dotnet build "$repo/src/LiveVote.Cli" -c Release -v quiet -nologo >"$work/cli-build.log" 2>&1 || { cat "$work/cli-build.log" >&2; exit 1; }
-load_seconds=${ROLL_LOAD_SECONDS:-90}
+load_seconds=${ROLL_LOAD_SECONDS:-180}
 dotnet run --no-build --project "$repo/src/LiveVote.Cli" -c Release -- loadgen --url "$api" \
   --admin-key "$LIVEVOTE_ADMIN_KEY" --mode open --rate 60 --connections 8 --duration "$load_seconds" \
-  --viewers 6000 --out "$work/loadgen.json" >"$work/loadgen.log" 2>&1 &
+  --viewers 12000 --out "$work/loadgen.json" >"$work/loadgen.log" 2>&1 &
 load_pid=$!
 # The roll starts once the load runs (viewers registered, votes flowing).
 for _ in $(seq 1 120); do
