@@ -18,11 +18,17 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/bin/etcdctl ] || missing+=(etcd-client)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-[ -x /usr/bin/ansible-playbook ] || missing+=(ansible-core)  # Deploy/RollPostgresTests runs roll-postgres.yml
 for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
 # deploy/kubernetes/check.sh renders the manifests with kubectl's kustomize and reads the render with PyYAML.
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
+# deploy/ansible/ci.sh (and Deploy/RollPostgresTests, which runs roll-postgres.yml): ansible, the playbooks' linters,
+# and systemd-analyze for the units (systemd need not run as PID 1).
+[ -x /usr/bin/ansible-playbook ] || missing+=(ansible-core)
+[ -x /usr/bin/ansible-lint ] || missing+=(ansible-lint)
+[ -x /usr/bin/yamllint ] || missing+=(yamllint)
+[ -x /usr/bin/shellcheck ] || missing+=(shellcheck)
+[ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${missing[*]}"
   sudo=""
@@ -58,6 +64,10 @@ deploy/kubernetes/check.sh || status=$?
 # The benchmark's smoke run (bench/run.sh --quick, under a minute): baseline, closed and open loop against real
 # servers; it fails on any end-of-run check (lost or double-counted vote, 5xx), never on a speed.
 bench/run.sh --quick || status=$?
+
+# The playbooks: lint, syntax, systemd units, then the whole fleet on this machine for real (site.yml, a vote,
+# idempotence, roll.yml under load); a few minutes.
+deploy/ansible/ci.sh || status=$?
 
 # One closing line for the whole suite, summed over the test assemblies.
 awk '/(Passed|Failed)!  - Failed:/ {
