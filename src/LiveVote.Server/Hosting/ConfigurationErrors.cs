@@ -39,8 +39,8 @@ public static partial class ConfigurationErrors
     }
 
     /// <summary>
-    /// Runs the options validation (<c>ValidateOnStart</c>) and creates the hosted services, which read their options
-    /// and secrets in their constructors, before the host starts: a bad value then fails here, not inside the host's
+    /// Runs the options validation (<c>ValidateOnStart</c>), creates the hosted services, which read their options
+    /// and secrets in their constructors, and runs their <see cref="IStartupCheck"/>s, before the host starts: a bad value then fails here, not inside the host's
     /// start, which would first log it as "Hosting failed to start" with the whole stack trace. The host reuses what
     /// was created (singletons) and validates again, at no cost.
     /// </summary>
@@ -48,7 +48,11 @@ public static partial class ConfigurationErrors
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Services.GetService<IStartupValidator>()?.Validate();
-        _ = app.Services.GetServices<IHostedService>().ToList();
+        foreach (var check in app.Services.GetServices<IHostedService>().OfType<IStartupCheck>())
+        {
+            check.Verify();
+        }
+
         return app;
     }
 

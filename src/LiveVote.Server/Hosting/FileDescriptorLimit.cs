@@ -68,12 +68,19 @@ internal static partial class FileDescriptorLimit
               $"or lower {ConnectionLimitOptions.Section}:MaxPerNode.";
 
     /// <summary>Checks the limit before the server listens; refuses to start below the need.</summary>
-    internal sealed partial class Check(IOptions<ConnectionLimitOptions> limits, ManagementListeners management, ILogger<Check> logger) : IHostedService
+    internal sealed partial class Check(IOptions<ConnectionLimitOptions> limits, ManagementListeners management, ILogger<Check> logger) : IHostedService, IStartupCheck
     {
         /// <summary>Where the limits are read: tests point it at a file of their own.</summary>
         internal string LimitsPath { get; init; } = LimitsFile;
 
         public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Verify();
+            return Task.CompletedTask;
+        }
+
+        /// <summary>Reads the limit and refuses below the need, naming the key that asks for the connections.</summary>
+        public void Verify()
         {
             var maxPerNode = limits.Value.MaxPerNode;
             var managementConnections = management.Enabled ? ManagementListeners.MaxConnections : 0;
@@ -81,16 +88,15 @@ internal static partial class FileDescriptorLimit
             if (ReadSoftLimit(LimitsPath) is not { } soft)
             {
                 LogNotChecked(logger, LimitsPath, needed);
-                return Task.CompletedTask;
+                return;
             }
 
             if (Shortfall(soft, maxPerNode, managementConnections) is { } shortfall)
             {
-                throw new InvalidOperationException(shortfall);
+                throw new BadConfigurationException($"{ConnectionLimitOptions.Section}:MaxPerNode", shortfall);
             }
 
             LogChecked(logger, soft, needed);
-            return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -26,6 +26,7 @@ public static class ManagementPort
         {
             var publicUrls = PublicUrls(builder.WebHost);
             RefuseSharedListeners(publicUrls, management);
+            RefuseUrlsKestrelIgnores(builder.Configuration, management);
             builder.WebHost.UseUrls([.. publicUrls, .. management]);
         }
 
@@ -92,6 +93,40 @@ public static class ManagementPort
                     throw new BadConfigurationException(
                         $"{ManagementOptions.Section}:Urls", $"'{management}' is also a public URL ('{url}'); the management listener needs an address or port of its own.");
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Endpoints in <c>Kestrel:Endpoints</c> make Kestrel ignore the server URLs, the management ones included: a
+    /// management URL not also listed there would never be bound. Refused before the host starts (one line, exit code
+    /// 1); <see cref="ManagementListenerCheck"/> remains for endpoints configured in code.
+    /// </summary>
+    private static void RefuseUrlsKestrelIgnores(ConfigurationManager configuration, IReadOnlyList<string> managementUrls)
+    {
+        var kestrelUrls = configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Select(endpoint => endpoint["Url"])
+            .OfType<string>()
+            .ToList();
+        if (kestrelUrls.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var management in managementUrls)
+        {
+            if (ManagementListeners.TryParse(management, out var managementEndPoint) is not null)
+            {
+                continue; // Reported by the options validation at start.
+            }
+
+            var listed = kestrelUrls.Any(url => ManagementListeners.TryParse(url, out var endPoint) is null && endPoint.Equals(managementEndPoint));
+            if (!listed)
+            {
+                throw new BadConfigurationException(
+                    $"{ManagementOptions.Section}:Urls",
+                    $"no listener would be bound to {management}: Kestrel ignores the server URLs, the management ones included, " +
+                    "when endpoints are configured in Kestrel:Endpoints; list it there too, or remove Kestrel:Endpoints.");
             }
         }
     }

@@ -50,6 +50,20 @@ public sealed class ConfigurationErrorsTests : IDisposable
     }
 
     [Fact]
+    public async Task ConnectionsBeyondTheOpenFileLimit_OneLineNamingMaxPerNode_ExitCode1()
+    {
+        // More connections than this process (and so the child) may open files: the check runs before the host starts.
+        var limit = FileDescriptorLimit.ReadSoftLimit() ?? throw new InvalidOperationException("no open-file limit on this machine");
+        var run = await ServerProcess.RunToExitAsync(Path.Combine(_folder, "livevote.db"), new Dictionary<string, string>
+        {
+            ["LiveVote__Connections__MaxPerNode"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LiveVote__Connections__MaxPerNetwork"] = "100",
+        });
+
+        AssertOneLine(run, $"LiveVote:Connections:MaxPerNode: The process may open {limit} files (soft RLIMIT_NOFILE)");
+    }
+
+    [Fact]
     public void Describe_NamesTheKeyOfEachKindOfError_AndNothingElse()
     {
         var conversion = Record.Exception(() => new ConfigurationBuilder()

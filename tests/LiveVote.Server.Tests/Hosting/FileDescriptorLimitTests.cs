@@ -54,8 +54,9 @@ public sealed class FileDescriptorLimitTests(ITestOutputHelper output) : IDispos
         var tooMany = Check(new ConnectionLimitOptions { MaxPerNode = 19_000, MaxPerNetwork = 100 }, limits);
         var defaults = Check(new ConnectionLimitOptions(), limits);
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => tooMany.StartAsync(CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<BadConfigurationException>(() => tooMany.StartAsync(CancellationToken.None));
         Assert.Contains("may open 20000 files", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("LiveVote:Connections:MaxPerNode", refused.Key);
         await defaults.StartAsync(CancellationToken.None);
     }
 

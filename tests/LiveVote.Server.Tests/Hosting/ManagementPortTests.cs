@@ -60,27 +60,45 @@ public sealed class ManagementPortTests : IDisposable
     }
 
     [Fact]
-    public async Task AManagementUrlKestrelDoesNotBind_TheServerRefusesToStart()
+    public async Task AManagementUrlKestrelDoesNotBind_TheServerRefusesToStart_WithOneLine()
     {
-        // Endpoints in Kestrel's configuration make Kestrel ignore the server URLs, the management ones included. The
-        // check runs once Kestrel listens, so the readiness probe may or may not see the process before it stops.
-        string output;
-        try
+        // Endpoints in Kestrel's configuration make Kestrel ignore the server URLs, the management ones included: the
+        // server refuses before it starts, with one line naming the key and exit code 1.
+        var run = await ServerProcess.RunToExitAsync(DatabasePath, new Dictionary<string, string>
         {
-            await using var started = await ServerProcess.StartAsync(DatabasePath, new Dictionary<string, string>
-            {
-                ["LiveVote__Management__Urls"] = "http://127.0.0.2:0",
-                ["Kestrel__Endpoints__Public__Url"] = "http://127.0.0.1:0",
-            });
-            await started.WaitForExitAsync();
-            output = started.Output;
-        }
-        catch (InvalidOperationException refused)
-        {
-            output = refused.Message;
-        }
+            ["LiveVote__Management__Urls"] = "http://127.0.0.2:0",
+            ["Kestrel__Endpoints__Public__Url"] = "http://127.0.0.1:0",
+        });
 
-        Assert.Contains("no listener was bound to http://127.0.0.2:0", output, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("livevote: bad configuration: LiveVote:Management:Urls: no listener would be bound to http://127.0.0.2:0", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AManagementUrlAlsoListedInKestrelEndpoints_IsBoundAndServesHealth()
+    {
+        // The same address in Kestrel:Endpoints: bound, so not refused; the management listener answers /healthz.
+        var port = FreePort();
+        var management = $"http://127.0.0.1:{port}";
+        await using var started = await ServerProcess.StartAsync(DatabasePath, new Dictionary<string, string>
+        {
+            ["LiveVote__Management__Urls"] = management,
+            ["Kestrel__Endpoints__Public__Url"] = "http://127.0.0.1:0",
+            ["Kestrel__Endpoints__Management__Url"] = management,
+        });
+        using var client = new HttpClient();
+        using var health = await client.GetAsync(new Uri(management + "/healthz"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Theory]
