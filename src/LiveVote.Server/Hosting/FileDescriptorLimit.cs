@@ -73,9 +73,16 @@ internal static partial class FileDescriptorLimit
         /// <summary>Where the limits are read: tests point it at a file of their own.</summary>
         internal string LimitsPath { get; init; } = LimitsFile;
 
+        private bool _verified;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            Verify();
+            // Program.cs's CheckConfiguration already verified before the host started: once is enough (and logs once).
+            if (!_verified)
+            {
+                Verify();
+            }
+
             return Task.CompletedTask;
         }
 
@@ -88,6 +95,7 @@ internal static partial class FileDescriptorLimit
             if (ReadSoftLimit(LimitsPath) is not { } soft)
             {
                 LogNotChecked(logger, LimitsPath, needed);
+                _verified = true;
                 return;
             }
 
@@ -97,6 +105,7 @@ internal static partial class FileDescriptorLimit
             }
 
             LogChecked(logger, soft, needed);
+            _verified = true;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
