@@ -8,7 +8,8 @@
 #   4. the whole fleet on this machine (inventories/local: 3 etcd, 3 Patroni members, HAProxy, 2 nodes, Prometheus,
 #      under start-stop-daemon in a temp folder, on a free block of loopback ports): site.yml comes up; a vote goes
 #      through HAProxy's livevote frontend and is read back; Prometheus scrapes both nodes; a second site.yml
-#      changes nothing (changed=0 on every host); roll.yml installs a new release on every node, one at a time,
+#      changes nothing (changed=0 on every host); basebackup-now.sh on every member leaves exactly one checksummed
+#      base backup (the asynchronous replica's); roll.yml installs a new release on every node, one at a time,
 #      under a steady vote load from `livevote loadgen` through HAProxy, whose end-of-run checks must pass (no
 #      acknowledged vote lost or counted twice) and whose answers must all be 2xx, 409 or 503
 #   5. everything started is stopped by its pid and the folder removed, also on failure
@@ -86,7 +87,7 @@ printf '#!/bin/sh\nexit 0\n' >"$work/stub/grafana"
 chmod 755 "$work/stub/grafana"
 ansible-playbook -i inventories/production units.yml -e "units_dir=$work/units" -e "grafana_server_bin=$work/stub/grafana" \
   >"$work/units.log" || { cat "$work/units.log" >&2; exit 1; }
-units=("$work"/units/*/*.service)
+units=("$work"/units/*/*.service "$work"/units/*/*.timer)
 [[ ${#units[@]} -ge 20 ]] || { echo "Only ${#units[@]} units rendered" >&2; exit 1; }
 verify_output=$(systemd-analyze verify --man=no "${units[@]}" 2>&1) || true
 if [[ -n "$verify_output" ]]; then
@@ -164,6 +165,28 @@ done
 [[ "$counted" == 1 ]] || { echo "The vote was not counted: totals.yes = $counted" >&2; exit 1; }
 curl -fsS "${admin[@]}" -X POST "$api/v1/polls/$poll/close" >/dev/null
 echo "vote accepted and counted"
+
+step "a base backup (basebackup-now.sh on every member; only the asynchronous replica takes it)"
+backups="$fleet/var/basebackups/partition-0"
+taken=()
+for _ in $(seq 1 30); do
+  for member in pg0_a pg0_b pg0_c; do
+    runuser -u postgres -- "$fleet/etc/livevote-patroni-$member/basebackup-now.sh" >>"$work/basebackup.log" 2>&1 \
+      || { cat "$work/basebackup.log" >&2; exit 1; }
+  done
+  shopt -s nullglob
+  taken=("$backups"/*)
+  shopt -u nullglob
+  [[ ${#taken[@]} -gt 0 ]] && break
+  sleep 1 # no asynchronous replica yet (the third member still joining)
+done
+if [[ ${#taken[@]} -ne 1 || "${taken[0]}" == *.partial || ! -f "${taken[0]}/SHA256SUMS" ]]; then
+  echo "Expected one complete base backup in $backups, found: ${taken[*]:-none}" >&2
+  cat "$work/basebackup.log" >&2
+  exit 1
+fi
+(cd "${taken[0]}" && sha256sum --check --quiet SHA256SUMS) || { echo "The base backup's checksums do not match" >&2; exit 1; }
+echo "one base backup, checksums verified: ${taken[0]##*/}"
 
 step "Prometheus scrapes both nodes"
 prometheus="http://127.0.0.1:$((port_base + 80))"
