@@ -80,7 +80,7 @@ public sealed class ManagementPortTests : IDisposable
     public async Task AManagementUrlAlsoListedInKestrelEndpoints_IsBoundAndServesHealth()
     {
         // The same address in Kestrel:Endpoints: bound, so not refused; the management listener answers /healthz.
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         var management = $"http://127.0.0.1:{port}";
         await using var started = await ServerProcess.StartAsync(DatabasePath, new Dictionary<string, string>
         {
@@ -94,12 +94,6 @@ public sealed class ManagementPortTests : IDisposable
         Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Theory]
     [InlineData("http://10.0.0.5:9090", "10.0.0.5", 9090)]

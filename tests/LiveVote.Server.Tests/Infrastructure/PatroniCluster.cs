@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -45,10 +44,10 @@ public sealed class PatroniCluster : IAsyncDisposable
         var suffix = Path.GetFileName(directory)[^12..];
         Scope = "livevote-" + suffix;
         Namespace = "livevote-test-" + suffix;
-        Etcd = zones.Select(z => new EtcdMember(z, directory, FreePort(), FreePort())).ToArray();
-        Members = zones.Select(z => new PatroniMember(z, directory, FreePort(), FreePort())).ToArray();
-        _haproxyPort = FreePort();
-        _haproxyStatsPort = FreePort();
+        Etcd = zones.Select(z => new EtcdMember(z, directory, FreePorts.Tcp(), FreePorts.Tcp())).ToArray();
+        Members = zones.Select(z => new PatroniMember(z, directory, FreePorts.Tcp(), FreePorts.Tcp())).ToArray();
+        _haproxyPort = FreePorts.Tcp();
+        _haproxyStatsPort = FreePorts.Tcp();
     }
 
     public string Directory { get; }
@@ -546,11 +545,4 @@ public sealed class PatroniCluster : IAsyncDisposable
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

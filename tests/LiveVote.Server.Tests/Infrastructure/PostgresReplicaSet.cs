@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace LiveVote.Server.Tests.Infrastructure;
@@ -24,7 +23,7 @@ public sealed class PostgresReplicaSet : IAsyncDisposable
     private PostgresReplicaSet(string directory)
     {
         Directory = directory;
-        Members = [new Member("zone_a", FreePort(), directory), new Member("zone_b", FreePort(), directory), new Member("zone_c", FreePort(), directory)];
+        Members = [new Member("zone_a", FreePorts.Tcp(), directory), new Member("zone_b", FreePorts.Tcp(), directory), new Member("zone_c", FreePorts.Tcp(), directory)];
         Primary = Members[0];
     }
 
@@ -286,12 +285,6 @@ public sealed class PostgresReplicaSet : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>One server: its zone name (its application_name as a standby), loopback port and data folder.</summary>
     public sealed class Member(string name, int port, string directory)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace LiveVote.Server.Tests.Infrastructure;
 
@@ -40,7 +39,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public static async Task<PostgresServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var directory = TempDirectory.Create("livevote-pg");
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         var server = new PostgresServer(directory, port);
         try
         {
@@ -122,12 +121,5 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"{file} {arguments} failed: {process.StandardError.ReadToEnd()}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace LiveVote.Server.Tests.Infrastructure;
@@ -33,7 +32,7 @@ internal sealed class RestoredPostgres : IAsyncDisposable
     /// <summary>Restores <paramref name="backup"/> and replays <paramref name="archive"/> to its end, or to <paramref name="restorePoint"/>.</summary>
     public static async Task<RestoredPostgres> StartAsync(string backup, string archive, string? restorePoint, TimeSpan timeout)
     {
-        var restored = new RestoredPostgres(TempDirectory.Create("livevote-restore"), FreePort());
+        var restored = new RestoredPostgres(TempDirectory.Create("livevote-restore"), FreePorts.Tcp());
         try
         {
             await restored.RestoreAsync(backup, archive, restorePoint, timeout);
@@ -125,12 +124,5 @@ internal sealed class RestoredPostgres : IAsyncDisposable
     {
         var result = await run;
         Assert.True(result.Succeeded, $"{result}\n{Log()}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

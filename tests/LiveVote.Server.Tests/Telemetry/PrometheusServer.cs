@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using LiveVote.Server.Tests.Infrastructure;
 
@@ -34,7 +33,7 @@ public sealed class PrometheusServer : IDisposable
                 static_configs:
                   - targets: ['{target.Authority}']
             """);
-        var port = FreePort();
+        var port = FreePorts.Tcp();
         Address = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo(Binary)
         {
@@ -122,12 +121,5 @@ public sealed class PrometheusServer : IDisposable
 
         _process.Dispose();
         TempDirectory.Delete(_directory);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
