@@ -80,6 +80,26 @@ public sealed record AuditEntryDto(
 /// <param name="Partitions">How many partitions the poll's voters are spread over: pages of every one make the whole trail.</param>
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next, int Partition = 0, int Partitions = 1);
 
+/// <summary>
+/// What a risk decision or admin lockout was based on (<c>GET /v1/admin/evidence</c>, admin key only): kept apart from
+/// the public audit trail, whose entry names it by <paramref name="Ref"/> (its <c>"evidence"</c> member), and deleted
+/// after <c>LiveVote:Privacy:EvidenceRetention</c>.
+/// </summary>
+/// <param name="Network">The client's IPv4 /24 or IPv6 /48.</param>
+/// <param name="Detail">A risk decision's <c>{"signals":{name:points}}</c>, a lockout's <c>{"failures":n}</c>.</param>
+public sealed record RiskEvidenceDto(
+    long Seq,
+    string Ref,
+    string Kind,
+    string Action,
+    string? PollId,
+    string? VoterKey,
+    string Network,
+    JsonElement Detail,
+    DateTimeOffset At);
+
+public sealed record RiskEvidencePageDto(IReadOnlyList<RiskEvidenceDto> Evidence, long? Next);
+
 /// <param name="Store">The database's state as this node last read it (<see cref="StoreStateDto"/>); null on <c>/healthz</c>.</param>
 /// <param name="Partitions">Each store partition's state, in partition order (one entry with one cluster); null on <c>/healthz</c>.</param>
 public sealed record HealthDto(string Status, string? Detail, StoreStateDto? Store = null, IReadOnlyList<StoreStateDto>? Partitions = null);
@@ -169,6 +189,7 @@ public static class VoteStatuses
 [JsonSerializable(typeof(VoteResponse))]
 [JsonSerializable(typeof(ResultsDto))]
 [JsonSerializable(typeof(AuditPageDto))]
+[JsonSerializable(typeof(RiskEvidencePageDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -30,13 +30,15 @@ public static class AuditKinds
 
     /// <summary>
     /// A vote challenged or refused by the risk score (or let through after a solved CAPTCHA). pollId and voterKey are
-    /// the vote's, optionId is empty, data is JSON: <c>{"action","reason","score","signals":{name:points},"network"}</c>.
+    /// the vote's, optionId is empty, data is JSON: <c>{"action","reason","score","evidence"}</c>, evidence naming the
+    /// restricted, expiring evidence row (network, signals). Entries written before it carried <c>"signals"</c> and <c>"network"</c>.
     /// </summary>
     public const string RiskDecision = "risk-decision";
 
     /// <summary>
     /// A client network locked out of admin-key requests after repeated wrong keys. No pollId, voterKey or optionId;
-    /// data is JSON: <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","network"}</c>.
+    /// data is JSON: <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","evidence"}</c> (before: <c>"network"</c>
+    /// instead of <c>"evidence"</c>).
     /// </summary>
     public const string AdminLockout = "admin-lockout";
 }

@@ -11,45 +11,55 @@ namespace LiveVote.Server.Audit;
 /// </summary>
 internal static class AuditNoteData
 {
-    /// <summary><c>{"action","reason","score","signals":{name:points},"network"}</c> for a risk decision.</summary>
-    public static string RiskDecision(string action, RiskAssessment assessment, string network)
+    /// <summary>
+    /// <c>{"action","reason","score","evidence"}</c> for a risk decision: what was decided and its main reason, public;
+    /// what it was based on (the network, each signal's points) is in the restricted evidence store, under the ref
+    /// <c>evidence</c> (<c>Security/Evidence</c>). Entries written before carried <c>"signals"</c> and <c>"network"</c>.
+    /// </summary>
+    public static string RiskDecision(string action, RiskAssessment assessment, string evidence) => Write(writer =>
     {
-        return Write(writer =>
-        {
-            writer.WriteString("action", action);
-            writer.WriteString("reason", RiskSignals.Name(assessment.MainSignal));
-            writer.WriteNumber("score", assessment.RoundedScore);
-            writer.WriteStartObject("signals");
-            foreach (var signal in RiskSignals.All)
-            {
-                var points = assessment.RoundedPoints(signal);
-                if (points > 0)
-                {
-                    writer.WriteNumber(RiskSignals.Name(signal), points);
-                }
-            }
+        writer.WriteString("action", action);
+        writer.WriteString("reason", RiskSignals.Name(assessment.MainSignal));
+        writer.WriteNumber("score", assessment.RoundedScore);
+        writer.WriteString("evidence", evidence);
+    });
 
-            writer.WriteEndObject();
-            writer.WriteString("network", network);
-        });
-    }
+    /// <summary>The evidence detail of a risk decision: <c>{"signals":{name:points}}</c>, the signals that scored.</summary>
+    public static string RiskSignalsDetail(RiskAssessment assessment) => Write(writer =>
+    {
+        writer.WriteStartObject("signals");
+        foreach (var signal in RiskSignals.All)
+        {
+            var points = assessment.RoundedPoints(signal);
+            if (points > 0)
+            {
+                writer.WriteNumber(RiskSignals.Name(signal), points);
+            }
+        }
+
+        writer.WriteEndObject();
+    });
 
     /// <summary>
-    /// <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","network"}</c>, plus <c>"suppressed"</c> when
+    /// <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","evidence"}</c>, plus <c>"suppressed"</c> when
     /// lockouts before this one were left out of the trail by the hourly cap (<c>Security/Admin/AdminLockoutNotes</c>).
+    /// The locked-out network is in the evidence store under <c>evidence</c>; entries written before carried <c>"network"</c>.
     /// </summary>
-    public static string AdminLockout(int failures, TimeSpan lockout, string network, long suppressed = 0) => Write(writer =>
+    public static string AdminLockout(int failures, TimeSpan lockout, string evidence, long suppressed = 0) => Write(writer =>
     {
         writer.WriteString("action", "admin-lockout");
         writer.WriteString("reason", "wrong-admin-key");
         writer.WriteNumber("failures", failures);
         writer.WriteNumber("lockoutSeconds", (long)Math.Ceiling(lockout.TotalSeconds));
-        writer.WriteString("network", network);
+        writer.WriteString("evidence", evidence);
         if (suppressed > 0)
         {
             writer.WriteNumber("suppressed", suppressed);
         }
     });
+
+    /// <summary>The evidence detail of an admin lockout: <c>{"failures":n}</c>.</summary>
+    public static string LockoutDetail(int failures) => Write(writer => writer.WriteNumber("failures", failures));
 
     private static string Write(Action<Utf8JsonWriter> members)
     {

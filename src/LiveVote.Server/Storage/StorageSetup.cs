@@ -1,6 +1,7 @@
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Captcha;
+using LiveVote.Server.Security.Evidence;
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Storage.Sqlite;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,9 @@ public static class StorageSetup
             // settles first use for the whole fleet.
             services.AddSingleton<IUsedChallengeTable, PostgresUsedChallengeTable>();
 
+            // Risk evidence too: one restricted table the admin endpoint reads whichever node answers.
+            services.AddSingleton<IRiskEvidenceTable, PostgresRiskEvidenceTable>();
+
             // Before the writers: refuse a map that disagrees with the clusters (registered before AddIngest's writers).
             services.AddHostedService<ClusterMapGuard>();
             services.AddHostedService<SharedStateRefresher>();
@@ -74,6 +78,7 @@ public static class StorageSetup
             services.AddSingleton(sp => new StoreClusters([sp.GetRequiredService<IVoteStore>()]));
             services.AddSingleton<IPollLookup, RegistryPollLookup>();
             services.AddSingleton<IUsedChallengeTable, SqliteUsedChallengeTable>();
+            services.AddSingleton<IRiskEvidenceTable, SqliteRiskEvidenceTable>();
         }
 
         services.AddSingleton(sp => new PartitionPolls(sp.GetRequiredService<PollRegistry>(), sp.GetRequiredService<StoreClusters>().Count));

@@ -1,4 +1,5 @@
 using LiveVote.Server.Audit;
+using LiveVote.Server.Security.Evidence;
 using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Security.Risk;
 using LiveVote.Server.Storage;
@@ -15,9 +16,10 @@ namespace LiveVote.Server.Security.Admin;
 /// most <see cref="RateLimitOptions.AdminLockoutNotesPerHour"/> entries in any hour, whatever the number of networks;
 /// a lockout over the cap still holds and is counted (<c>livevote.admin.lockouts</c>,
 /// <c>livevote.admin.lockout.notes.suppressed</c>), and the next entry written carries how many were left out
-/// (<c>suppressed</c>), so the trail still says how many lockouts there were.
+/// (<c>suppressed</c>), so the trail still says how many lockouts there were. The network itself is not public: it goes
+/// to the restricted evidence store, which the entry names (the same cap bounds that store).
 /// </summary>
-internal sealed class AdminLockoutNotes(AuditNotes notes, IOptions<RateLimitOptions> options, TimeProvider time)
+internal sealed class AdminLockoutNotes(AuditNotes notes, RiskEvidenceRecorder evidence, IOptions<RateLimitOptions> options, TimeProvider time)
 {
     private readonly SlidingWindowQuota _quota = new(options.Value.AdminLockoutNotesPerHour, TimeSpan.FromHours(1), time);
 
@@ -29,6 +31,7 @@ internal sealed class AdminLockoutNotes(AuditNotes notes, IOptions<RateLimitOpti
             return;
         }
 
-        notes.Post(new AuditNote(AuditKinds.AdminLockout, null, null, AuditNoteData.AdminLockout(step.Failures, step.Lockout, network, suppressed)));
+        var reference = evidence.Record(AuditKinds.AdminLockout, "admin-lockout", null, null, network, AuditNoteData.LockoutDetail(step.Failures));
+        notes.Post(new AuditNote(AuditKinds.AdminLockout, null, null, AuditNoteData.AdminLockout(step.Failures, step.Lockout, reference, suppressed)));
     }
 }

@@ -4,6 +4,7 @@ using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Security.Captcha;
+using LiveVote.Server.Security.Evidence;
 using LiveVote.Server.Security.RateLimiting;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Telemetry;
@@ -24,7 +25,8 @@ namespace LiveVote.Server.Security.Risk;
 /// refusal (403 <c>captcha-*</c>).</item>
 /// </list>
 /// Each decision is counted in <c>livevote.risk.decisions</c> and written to the audit trail as a
-/// <see cref="AuditKinds.RiskDecision"/> entry (once per voter, poll and action per <see cref="RiskOptions.NoteRepeatWindow"/>).
+/// <see cref="AuditKinds.RiskDecision"/> entry (once per voter, poll and action per <see cref="RiskOptions.NoteRepeatWindow"/>)
+/// that says only what was decided; its network and signals go to the restricted, expiring evidence store (<see cref="RiskEvidenceRecorder"/>).
 /// Admin-key requests (a trusted back end relaying its users' votes from its own servers) are not scored.
 /// </summary>
 internal sealed class VoteRiskGate
@@ -40,6 +42,7 @@ internal sealed class VoteRiskGate
 
     private readonly RiskScorer _scorer;
     private readonly AuditNotes _notes;
+    private readonly RiskEvidenceRecorder _evidence;
     private readonly ICaptchaVerifier _captcha;
     private readonly AltchaChallenges _challenges;
     private readonly bool _enabled;
@@ -49,10 +52,12 @@ internal sealed class VoteRiskGate
     private readonly SlidingWindowCounter _noted;
 
     public VoteRiskGate(
-        RiskScorer scorer, IOptions<RiskOptions> options, AuditNotes notes, ICaptchaVerifier captcha, AltchaChallenges challenges, TimeProvider time)
+        RiskScorer scorer, IOptions<RiskOptions> options, AuditNotes notes, RiskEvidenceRecorder evidence, ICaptchaVerifier captcha,
+        AltchaChallenges challenges, TimeProvider time)
     {
         _scorer = scorer;
         _notes = notes;
+        _evidence = evidence;
         _captcha = captcha;
         _challenges = challenges;
         var o = options.Value;
@@ -158,7 +163,9 @@ internal sealed class VoteRiskGate
             (ulong)Array.IndexOf(Actions, action));
         if (_noted.Add(repeatKey) == 1)
         {
-            _notes.Post(new AuditNote(AuditKinds.RiskDecision, pollId, voterKey, AuditNoteData.RiskDecision(action, assessment, client.NetworkText())));
+            var reference = _evidence.Record(
+                AuditKinds.RiskDecision, action, pollId, voterKey.ToArray(), client.NetworkText(), AuditNoteData.RiskSignalsDetail(assessment));
+            _notes.Post(new AuditNote(AuditKinds.RiskDecision, pollId, voterKey, AuditNoteData.RiskDecision(action, assessment, reference)));
         }
     }
 }

@@ -123,6 +123,25 @@ internal static class PostgresSchema
         );
         INSERT INTO cluster_identity (cluster_id) VALUES (gen_random_uuid());
         """,
+
+        // 7: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
+        // privacy"): the network and signals behind a risk decision or admin lockout, which the audit entry names by
+        // ref only; deleted after LiveVote:Privacy:EvidenceRetention (at, Unix ms). Used in partition 0's cluster.
+        """
+        CREATE TABLE risk_evidence (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            ref bytea NOT NULL UNIQUE,
+            kind text NOT NULL,
+            action text NOT NULL,
+            poll_id text,
+            voter_key bytea,
+            network text NOT NULL,
+            detail text NOT NULL,
+            at bigint NOT NULL
+        );
+        CREATE INDEX risk_evidence_by_poll ON risk_evidence (poll_id, voter_key);
+        CREATE INDEX risk_evidence_by_time ON risk_evidence (at);
+        """,
     ];
 
     /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>

@@ -69,6 +69,25 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
         """,
+
+        // 5: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
+        // privacy"): the network and signals behind a risk decision or admin lockout, which the audit entry names by
+        // ref only; deleted after LiveVote:Privacy:EvidenceRetention (at, Unix ms).
+        """
+        CREATE TABLE risk_evidence (
+            seq INTEGER NOT NULL PRIMARY KEY,
+            ref BLOB NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            action TEXT NOT NULL,
+            poll_id TEXT,
+            voter_key BLOB,
+            network TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX risk_evidence_by_poll ON risk_evidence (poll_id, voter_key);
+        CREATE INDEX risk_evidence_by_time ON risk_evidence (at);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
