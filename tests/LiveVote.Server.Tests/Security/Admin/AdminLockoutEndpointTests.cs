@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
+using LiveVote.Server.Tests.Security.Evidence;
 
 namespace LiveVote.Server.Tests.Security.Admin;
 
@@ -60,7 +61,12 @@ public sealed class AdminLockoutEndpointTests
             Assert.Equal("wrong-admin-key", data.RootElement.GetProperty("reason").GetString());
             Assert.Equal(3, data.RootElement.GetProperty("failures").GetInt32());
             Assert.Equal(2, data.RootElement.GetProperty("lockoutSeconds").GetInt32());
-            Assert.Equal("127.0.0.0/24", data.RootElement.GetProperty("network").GetString());
+            Assert.False(data.RootElement.TryGetProperty("network", out _), "the public entry names the network: " + note.Data);
+
+            // The network is in the restricted evidence store, which the entry names, for the admin key only.
+            var evidence = await EvidenceApi.ByRefAsync(admin, data.RootElement.GetProperty("evidence").GetString()!);
+            Assert.Equal(("admin-lockout", "admin-lockout", "127.0.0.0/24"), (evidence.Kind, evidence.Action, evidence.Network));
+            Assert.Equal(3, evidence.Detail.GetProperty("failures").GetInt32());
         }
 
         IndependentAudit.AssertChainVerifies(StoreFile.ReadAudit(server.DatabasePath));

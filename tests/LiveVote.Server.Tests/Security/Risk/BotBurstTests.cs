@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
+using LiveVote.Server.Tests.Security.Evidence;
 using Xunit.Abstractions;
 
 namespace LiveVote.Server.Tests.Security.Risk;
@@ -89,7 +90,7 @@ public sealed class BotBurstTests(ITestOutputHelper output)
         var results = await Api.ResultsWhenAsync(server.Client(), poll.Id, r => r.Total == botAccepted + viewerAccepted);
         Assert.Equal(botAccepted + viewerAccepted, results.Total);
 
-        // Flagged in the public audit trail: the bots' decisions with their network, none for a viewer. Every note was
+        // Flagged in the public audit trail: the bots' decisions (their network in the evidence store), none for a viewer. Every note was
         // queued before the close below, and the writer takes its queue in order.
         (await Api.ClosePollAsync(admin, poll.Id)).EnsureSuccessStatusCode();
         var entries = await Api.AuditAsync(server.Client(), poll.Id);
@@ -100,7 +101,10 @@ public sealed class BotBurstTests(ITestOutputHelper output)
         Assert.Equal(botAnswers.Count(s => s is HttpStatusCode.PreconditionRequired or HttpStatusCode.Forbidden), notes.Count);
         Assert.All(notes, n => Assert.True(botKeys.Contains(n.VoterKey!), $"note for {n.VoterKey}, not a bot"));
         Assert.DoesNotContain(notes, n => viewerKeys.Contains(n.VoterKey!));
-        Assert.All(notes, n => Assert.Equal("127.200.0.0/24", n.Data.GetProperty("network").GetString()));
+        Assert.All(notes, n => Assert.False(n.Data.TryGetProperty("network", out _), "a public entry names a network"));
+        var evidence = await EvidenceApi.OfPollAsync(admin, poll.Id, notes.Count);
+        Assert.Equal(notes.Select(n => n.Data.GetProperty("evidence").GetString()).Order(), evidence.Select(e => e.Ref).Order());
+        Assert.All(evidence, e => Assert.Equal("127.200.0.0/24", e.Network));
         Assert.Contains(notes, n => n.Data.GetProperty("action").GetString() == "captcha-required");
         Assert.Contains(notes, n => n.Data.GetProperty("action").GetString() == "suspected-bot");
         Assert.All(notes, n => Assert.True(n.Data.GetProperty("score").GetInt32() >= 50));

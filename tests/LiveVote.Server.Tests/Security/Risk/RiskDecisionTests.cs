@@ -4,13 +4,15 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LiveVote.Contracts;
 using LiveVote.Server.Tests.Infrastructure;
+using LiveVote.Server.Tests.Security.Evidence;
 
 namespace LiveVote.Server.Tests.Security.Risk;
 
 /// <summary>
 /// What a risky vote gets, with thresholds set so that one signal decides: a brand-new token scores the young-account
 /// weight (10). Above the CAPTCHA threshold: 428 with a challenge, then 201 with its solution; above the block
-/// threshold: 403. Every decision lands in the poll's public audit trail, and a refused vote changes nothing else.
+/// threshold: 403. Every decision lands in the poll's public audit trail (what was decided; its network and signals in
+/// the restricted evidence store), and a refused vote changes nothing else.
 /// </summary>
 public sealed class RiskDecisionTests
 {
@@ -58,8 +60,14 @@ public sealed class RiskDecisionTests
         {
             Assert.Equal("young-account", data.RootElement.GetProperty("reason").GetString());
             Assert.Equal(10, data.RootElement.GetProperty("score").GetInt32());
-            Assert.Equal(10, data.RootElement.GetProperty("signals").GetProperty("young-account").GetInt32());
-            Assert.Equal("127.0.0.0/24", data.RootElement.GetProperty("network").GetString());
+            Assert.False(data.RootElement.TryGetProperty("network", out _), "the public entry names the network: " + notes[0].Data);
+            Assert.False(data.RootElement.TryGetProperty("signals", out _), "the public entry holds the signals: " + notes[0].Data);
+
+            // What the decision was based on is in the restricted evidence store, which the entry names (admin key only).
+            var evidence = await EvidenceApi.ByRefAsync(admin, data.RootElement.GetProperty("evidence").GetString()!);
+            Assert.Equal(10, evidence.Detail.GetProperty("signals").GetProperty("young-account").GetInt32());
+            Assert.Equal("127.0.0.0/24", evidence.Network);
+            Assert.Equal(("risk-decision", "captcha-required", poll.Id, voterKey), (evidence.Kind, evidence.Action, evidence.PollId, evidence.VoterKey));
         }
 
         // The note of the passed CAPTCHA comes before the vote it let through; the vote itself is the usual vote entry.
