@@ -22,6 +22,7 @@ public static class EvidenceEndpoints
     {
         return routes.MapGet("/v1/admin/evidence", ReadAsync)
             .RequireAdminKey()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithTags("Admin");
     }

@@ -165,6 +165,10 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(404, client, "GET", Poll + "/audit", "no-such-poll");
         await answers.ExpectAsync(200, admin, "GET", "/v1/admin/stats");
         await answers.ExpectAsync(401, client, "GET", "/v1/admin/stats");
+        await answers.ExpectAsync(200, admin, "GET", "/v1/admin/evidence");
+        await answers.ExpectAsync(400, admin, "GET", "/v1/admin/evidence", query: "?ref=not-hex");
+        await answers.ExpectAsync(400, admin, "GET", "/v1/admin/evidence", query: "?limit=0");
+        await answers.ExpectAsync(401, client, "GET", "/v1/admin/evidence");
     }
 
     /// <summary>
