@@ -21,6 +21,7 @@ public sealed class AdminKeyTests(PopulatedServer fixture) : IClassFixture<Popul
         "POST /v1/polls/{0}/results/release",
         "GET /v1/polls/{0}/results/live",
         "GET /v1/admin/stats",
+        "GET /v1/admin/evidence",
     ];
 
     public static TheoryData<string, string[]> BadKeys() => new()
