@@ -17,7 +17,8 @@ internal sealed record NoteVerifierKey(string Text, string Name, uint KeyId, byt
     public static bool TryParse(string text, out NoteVerifierKey key, out string error)
     {
         key = null!;
-        var parts = text.Trim().Split('+');
+        // At most three parts: the base64 key itself may contain '+'.
+        var parts = text.Trim().Split('+', 3);
         if (parts.Length != 3 || parts[0].Length == 0 || parts[0].Any(char.IsWhiteSpace))
         {
             error = "a verifier key reads name+keyid+base64key";
