@@ -15,6 +15,15 @@ internal sealed class LogJudgement(
 
     public void CheckHeads(IReadOnlyList<SeenCheckpoint> checkpoints)
     {
+        foreach (var partition in walked.Where(p => !tables.GetValueOrDefault(p).Heads))
+        {
+            var given = checkpoints.Count(c => c.Given && c.Checkpoint.Log.Partition == partition);
+            if (given > 0)
+            {
+                problems.General(partition, $"the database has no signed_heads table, so none of the {given} given signed head(s) of its logs is stored (dropped, or a database from before signed logs)");
+            }
+        }
+
         foreach (var group in checkpoints.GroupBy(c => c.Checkpoint.Log))
         {
             var log = group.Key;
