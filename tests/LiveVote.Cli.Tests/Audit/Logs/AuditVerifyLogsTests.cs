@@ -108,7 +108,7 @@ public sealed class AuditVerifyLogsTests(VotedDatabase database) : IClassFixture
         using (var logs = SignedLogs.Sqlite(signed.Path))
         {
             var open = signed.Log(database.OpenPollId);
-            logs.StoreHead(open, 3, new TestLogSigner("livevote.test", 9).Sign(open.CheckpointBody(3)));
+            logs.StoreHead(open, 3, new TestLogSigner(TestLogSigner.Origin, 9).Sign(open.CheckpointBody(3)));
         }
 
         var result = await CliRunner.RunAsync(signed.Verify());

@@ -148,7 +148,8 @@ public sealed class SignedLogs(DbConnection connection, bool postgres, int parti
     public void StoreStatement(string pollId, string statement)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO poll_results (poll_id, at, statement) VALUES (@poll, 1700000000001, @statement)";
+        // Replaces a statement the server may have signed already (same key, same figures when honest).
+        command.CommandText = "INSERT INTO poll_results (poll_id, at, statement) VALUES (@poll, 1700000000001, @statement) ON CONFLICT (poll_id) DO UPDATE SET statement = excluded.statement";
         Add(command, "poll", pollId);
         Add(command, "statement", statement);
         command.ExecuteNonQuery();

@@ -1,25 +1,37 @@
 using System.Security.Cryptography;
 using System.Text;
+using LiveVote.Server.Tests.Infrastructure;
 using Org.BouncyCastle.Math.EC.Rfc8032;
 
 namespace LiveVote.Cli.Tests.Audit.Logs;
 
 /// <summary>
-/// Signs notes as the server does (C2SP signed-note, Ed25519, key id = SHA-256(name || 0x0A || 0x01 || key)[:4]), with a
-/// fixed test seed, written here from the specification (not with the CLI's code under test).
+/// Signs notes as the server does (C2SP signed-note, Ed25519, key id = SHA-256(name || 0x0A || 0x01 || key)[:4]), written
+/// here from the specification (not with the CLI's code under test). By default with the test servers' own key
+/// (<see cref="LiveVoteServer.AuditSigningKey"/>, name = the default origin), so heads a server signed verify alike.
 /// </summary>
 public sealed class TestLogSigner
 {
-    public const string Origin = "livevote.test";
+    public const string Origin = "livevote.local";
 
     private readonly byte[] _seed;
     private readonly byte[] _publicKey = new byte[Ed25519.PublicKeySize];
     private readonly byte[] _keyId;
 
-    public TestLogSigner(string name = Origin, byte seedByte = 7)
+    public TestLogSigner()
+        : this(Origin, Convert.FromBase64String(LiveVoteServer.AuditSigningKey))
+    {
+    }
+
+    public TestLogSigner(string name, byte seedByte)
+        : this(name, Enumerable.Repeat(seedByte, Ed25519.SecretKeySize).ToArray())
+    {
+    }
+
+    private TestLogSigner(string name, byte[] seed)
     {
         Name = name;
-        _seed = Enumerable.Repeat(seedByte, Ed25519.SecretKeySize).ToArray();
+        _seed = seed;
         Ed25519.GeneratePublicKey(_seed, 0, _publicKey, 0);
         _keyId = SHA256.HashData([.. Encoding.UTF8.GetBytes(name), 0x0A, 0x01, .. _publicKey])[..4];
         VerifierKey = $"{name}+{Convert.ToHexStringLower(_keyId)}+{Convert.ToBase64String([0x01, .. _publicKey])}";
