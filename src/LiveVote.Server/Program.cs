@@ -1,4 +1,5 @@
 using LiveVote.Server.Audit;
+using LiveVote.Server.Audit.Heads;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Hosting.OpenApi;
@@ -30,6 +31,7 @@ builder.AddDraining();
 builder.AddHardening();
 builder.AddStorage();
 builder.AddAudit();
+builder.AddAuditHeads();
 builder.AddSecurity();
 builder.AddAdminKey();
 builder.AddCaptcha();
