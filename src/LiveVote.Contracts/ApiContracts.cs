@@ -82,6 +82,12 @@ public sealed record AuditEntryDto(
 
 /// <param name="Partition">The store partition (cluster) whose trail this page is: each cluster keeps its own chains.</param>
 /// <param name="Partitions">How many partitions the poll's voters are spread over: pages of every one make the whole trail.</param>
+/// <summary>The keys that sign checkpoints and results (<c>GET /.well-known/livevote/audit-keys</c>), active first.</summary>
+public sealed record AuditKeysDto(string Origin, IReadOnlyList<AuditKeyDto> Keys);
+
+/// <summary>One Ed25519 key: its C2SP key id (8 hex digits), raw public key (base64) and verifier key text.</summary>
+public sealed record AuditKeyDto(string Name, string KeyId, string PublicKey, string VerifierKey, bool Active);
+
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next, int Partition = 0, int Partitions = 1);
 
 /// <summary>The latest signed head of one Merkle log of a poll (<c>GET /v1/polls/{id}/audit/logs</c>).</summary>
@@ -207,6 +213,7 @@ public static class VoteStatuses
 [JsonSerializable(typeof(SignedHeadsPageDto))]
 [JsonSerializable(typeof(InclusionProofDto))]
 [JsonSerializable(typeof(ConsistencyProofDto))]
+[JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

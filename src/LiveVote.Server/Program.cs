@@ -1,5 +1,6 @@
 using LiveVote.Server.Audit;
 using LiveVote.Server.Audit.Heads;
+using LiveVote.Server.Audit.Signing;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Hosting.OpenApi;
@@ -71,6 +72,7 @@ poll.MapPoll();
 poll.MapVotes();
 poll.MapResults();
 poll.MapAudit();
+app.MapAuditKeys();
 app.MapApiDocument();
 
 app.CheckConfiguration().Run();
