@@ -15,10 +15,10 @@ internal static class VerifyReportWriter
         LogFigures(text, report.Logs);
         if (report.Ok)
         {
+            LogsOk(text, report.Logs);
             Line(text, report.Chains is null
                 ? "OK: the hash chain is intact, every vote matches its audit entry and every tally equals the recount."
                 : "OK: every writer's hash chain is intact, every vote matches its audit entry and every tally equals the recount.");
-            LogsOk(text, report.Logs);
             return text.ToString();
         }
 
