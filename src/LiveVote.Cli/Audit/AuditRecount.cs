@@ -32,6 +32,10 @@ internal sealed class AuditRecount
         StoredTotalsCheck.CheckFreezes(History.Polls, _judgement, _problems);
     }
 
+    /// <summary>Each poll's recount as a signed result is held to (<see cref="Logs.MerkleLogsCheck"/>).</summary>
+    public IReadOnlyList<Logs.PollTotals> Totals() =>
+        [.. History.Polls.Select(p => p.Summary()).Select(s => new Logs.PollTotals(s.Id, s.Status, s.Votes, s.Options))];
+
     /// <summary>
     /// What was read, recounted and found, in reading order. A store with one chain reports its head; one with writer
     /// chains reports each chain instead (<see cref="VerifyReport.Chains"/>).

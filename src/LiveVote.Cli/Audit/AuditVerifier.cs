@@ -1,3 +1,4 @@
+using LiveVote.Cli.Audit.Logs;
 using Microsoft.Data.Sqlite;
 
 namespace LiveVote.Cli.Audit;
@@ -7,15 +8,20 @@ namespace LiveVote.Cli.Audit;
 /// tallies and polls tables against the recount (<see cref="AuditRecount"/> on a <see cref="SqliteAuditStore"/>, its one
 /// chain judged in seq order by <see cref="ChainOrderJudgement"/>). Opens the file read-only (see
 /// <see cref="ReadOnlyDatabase"/>) and reads everything inside one read transaction, so a database a running server is
-/// still writing is checked as one consistent snapshot.
+/// still writing is checked as one consistent snapshot. The polls' Merkle logs are recomputed in the same transaction and
+/// held to the signed heads, receipts and results (<see cref="MerkleLogsCheck"/>).
 /// </summary>
 internal static class AuditVerifier
 {
-    public static VerifyReport Verify(string databasePath, CancellationToken cancellationToken = default)
+    public static VerifyReport Verify(string databasePath, CancellationToken cancellationToken = default) =>
+        Verify(databasePath, AuditLogInputs.None, cancellationToken);
+
+    public static VerifyReport Verify(string databasePath, AuditLogInputs inputs, CancellationToken cancellationToken = default)
     {
         var fullPath = Path.GetFullPath(databasePath);
         var problems = new ProblemLog(namesChains: false);
         var recount = new AuditRecount(new ChainOrderJudgement(), problems);
+        var logs = new MerkleLogsCheck(inputs, new LogProblems(problems, fleet: false), partitions: 1);
         try
         {
             using var database = ReadOnlyDatabase.Prepare(fullPath);
@@ -30,6 +36,9 @@ internal static class AuditVerifier
 
             using var transaction = connection.BeginTransaction(deferred: true);
             recount.Run(new SqliteAuditStore(connection, transaction), cancellationToken);
+            var tables = new LogTables(sql => new SqliteCommand(sql, connection, transaction), postgres: false);
+            logs.ReadNotes(0, tables);
+            logs.Walk(0, tables, cancellationToken);
         }
         catch (SqliteException e)
         {
@@ -37,6 +46,7 @@ internal static class AuditVerifier
             problems.General($"cannot read {fullPath} as a LiveVote database: {e.Message}");
         }
 
-        return recount.Report(fullPath);
+        var summary = logs.Judge(recount.Totals());
+        return recount.Report(fullPath) with { Logs = summary };
     }
 }

@@ -1,4 +1,5 @@
 using LiveVote.Cli.Audit.Fleet;
+using LiveVote.Cli.Audit.Logs;
 using LiveVote.Cli.Audit.Postgres;
 using LiveVote.Cli.CommandLine;
 using Npgsql;
@@ -11,7 +12,8 @@ namespace LiveVote.Cli.Audit;
 /// verified as a single store would be, then across them (<see cref="FleetAuditVerifier"/>). Exit 0 when every check
 /// holds, 1 when anything is wrong (the output names the first bad seq, in PostgreSQL as "chain W seq N", in a fleet as
 /// "partition P chain W seq N"), 2 for a usage error, 3 when the file is missing or a cluster cannot be reached
-/// (<see cref="StoreReachability"/>): nothing was checked then.
+/// (<see cref="StoreReachability"/>): nothing was checked then. <c>--key</c>, <c>--heads</c> and <c>--receipts</c> bring
+/// what the operator published and viewers kept, to hold the polls' Merkle logs to (<see cref="MerkleLogsCheck"/>).
 /// </summary>
 internal sealed class AuditVerifyCommand : ICliCommand
 {
@@ -20,7 +22,8 @@ internal sealed class AuditVerifyCommand : ICliCommand
     /// <summary>Most clusters a fleet can have (the server's VoterPartitioner.MaxPartitions).</summary>
     public const int MaxPartitions = 1024;
 
-    public string Arguments => "(--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--json]";
+    public string Arguments =>
+        "(--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--key <vkey>]... [--heads <file>] [--receipts <file>] [--json]";
 
     public string Summary =>
         "Recounts a LiveVote SQLite database or PostgreSQL store (or every cluster of a fleet, with the placement of each vote) from its audit hash chain(s) and checks the votes, tallies and polls tables against it (read-only).";
@@ -32,6 +35,14 @@ internal sealed class AuditVerifyCommand : ICliCommand
             "A PostgreSQL store (LiveVote:Postgres:ConnectionString), e.g. \"Host=db;Username=auditor;Database=livevote\". Read in one read-only snapshot, never changed. "
             + "Give it once per cluster of a fleet, in partition order (LiveVote:Postgres:Partitions:0 first).",
             Repeatable: true),
+        new("key", ValueName: "vkey",
+            "A verifier key the operator published (verifierKey at /.well-known/livevote/audit-keys, e.g. livevote.local+1a2b3c4d+AR...): every signed head and result must verify with one. "
+            + "Give every published key (rotated-out ones too). Without any, signatures are checked for form only (a warning).",
+            Repeatable: true),
+        new("heads", ValueName: "file",
+            "The signed heads and result statements collected while the polls ran (a JSON array of signed notes, as `livevote audit heads` writes it): each must match the database's logs and still be stored."),
+        new("receipts", ValueName: "file",
+            "Receipts viewers kept (a JSON array of { \"poll\", \"log\", \"leaf\", \"receipt\" }): each must be the entry at its leaf, under a signed head."),
         new("json", ValueName: null, "Print a machine-readable JSON report instead of text."),
     ];
 
@@ -44,21 +55,22 @@ internal sealed class AuditVerifyCommand : ICliCommand
             throw new UsageException("Give exactly one of --sqlite <path> and --postgres <connection string>.");
         }
 
+        var inputs = AuditLogInputs.FromOptions(options);
         var clusters = options.Values("postgres");
         if (clusters.Count > 1)
         {
-            return await VerifyFleetAsync(clusters, options.Has("json"), output, cancellationToken).ConfigureAwait(false);
+            return await VerifyFleetAsync(clusters, inputs, options.Has("json"), output, cancellationToken).ConfigureAwait(false);
         }
 
         var report = options.Has("postgres")
-            ? await VerifyPostgresAsync(options.Required("postgres"), cancellationToken).ConfigureAwait(false)
-            : await VerifySqliteAsync(options.Required("sqlite"), cancellationToken).ConfigureAwait(false);
+            ? await VerifyPostgresAsync(options.Required("postgres"), inputs, cancellationToken).ConfigureAwait(false)
+            : await VerifySqliteAsync(options.Required("sqlite"), inputs, cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(options.Has("json") ? VerifyReportWriter.Json(report) + "\n" : VerifyReportWriter.Text(report)).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static async Task<int> VerifyFleetAsync(IReadOnlyList<string> clusters, bool json, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> VerifyFleetAsync(IReadOnlyList<string> clusters, AuditLogInputs inputs, bool json, TextWriter output, CancellationToken cancellationToken)
     {
         if (clusters.Count > MaxPartitions)
         {
@@ -75,23 +87,23 @@ internal sealed class AuditVerifyCommand : ICliCommand
             await StoreReachability.EnsurePostgresAsync(connectionString, cancellationToken).ConfigureAwait(false);
         }
 
-        var report = await Task.Run(() => FleetAuditVerifier.Verify(clusters, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var report = await Task.Run(() => FleetAuditVerifier.Verify(clusters, inputs, cancellationToken), cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(json ? FleetReportWriter.Json(report) + "\n" : FleetReportWriter.Text(report)).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static Task<VerifyReport> VerifySqliteAsync(string path, CancellationToken cancellationToken)
+    private static Task<VerifyReport> VerifySqliteAsync(string path, AuditLogInputs inputs, CancellationToken cancellationToken)
     {
         StoreReachability.EnsureSqliteFile(path);
-        return Task.Run(() => AuditVerifier.Verify(path, cancellationToken), cancellationToken);
+        return Task.Run(() => AuditVerifier.Verify(path, inputs, cancellationToken), cancellationToken);
     }
 
-    private static async Task<VerifyReport> VerifyPostgresAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task<VerifyReport> VerifyPostgresAsync(string connectionString, AuditLogInputs inputs, CancellationToken cancellationToken)
     {
         ValidateConnectionString(connectionString);
         await StoreReachability.EnsurePostgresAsync(connectionString, cancellationToken).ConfigureAwait(false);
-        return await Task.Run(() => PostgresAuditVerifier.Verify(connectionString, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => PostgresAuditVerifier.Verify(connectionString, inputs, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private static void ValidateConnectionString(string connectionString)

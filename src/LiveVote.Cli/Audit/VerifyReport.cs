@@ -58,6 +58,10 @@ internal sealed record VerifyReport(
 {
     public bool Ok => ProblemCount == 0;
 
+    /// <summary>The polls' Merkle logs as recomputed and checked against the signed notes; null for a store without them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Logs.LogsSummary? Logs { get; init; }
+
     /// <summary>The writer chains of a PostgreSQL store (null for SQLite, whose one chain the head fields describe).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ChainSummary>? Chains { get; init; }

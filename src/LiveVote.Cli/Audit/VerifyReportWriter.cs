@@ -12,8 +12,10 @@ internal static class VerifyReportWriter
         var text = new StringBuilder();
         Line(text, "LiveVote audit verify");
         Figures(text, report, "");
+        LogFigures(text, report.Logs);
         if (report.Ok)
         {
+            LogsOk(text, report.Logs);
             Line(text, report.Chains is null
                 ? "OK: the hash chain is intact, every vote matches its audit entry and every tally equals the recount."
                 : "OK: every writer's hash chain is intact, every vote matches its audit entry and every tally equals the recount.");
@@ -66,6 +68,38 @@ internal static class VerifyReportWriter
             {
                 Figure($"    {option.Id.PadRight(width)}  {option.Votes}");
             }
+        }
+    }
+
+    /// <summary>The Merkle logs recomputed (one line each) and what they were held to, then one WARN line per warning.</summary>
+    public static void LogFigures(StringBuilder text, Logs.LogsSummary? logs)
+    {
+        if (logs is null)
+        {
+            return;
+        }
+
+        Line(text, $"Merkle logs: {logs.Logs.Count} recomputed from the entries (RFC 9162); {logs.SignedHeads} signed head(s) "
+                   + $"({logs.HeadsGiven} from --heads), {logs.Statements} result statement(s), {logs.Receipts} receipt(s), {logs.Keys} key(s)");
+        foreach (var log in logs.Logs)
+        {
+            var signed = log.LatestSignedSize is { } size ? $"latest signed head {size}" : "no signed head";
+            Line(text, $"  poll {log.PollId} log {log.Log}: {log.Size} leaves, root {log.Root}, {signed}");
+        }
+
+        foreach (var warning in logs.Warnings)
+        {
+            Line(text, $"WARN: {warning}");
+        }
+    }
+
+    /// <summary>The verdict on the logs, after the store's OK line.</summary>
+    public static void LogsOk(StringBuilder text, Logs.LogsSummary? logs)
+    {
+        if (logs is not null)
+        {
+            Line(text, $"OK: every Merkle log recomputed from the entries matches its {logs.SignedHeads} signed head(s) and holds every leaf they cover; "
+                       + $"{logs.Statements} signed result(s) equal the recount; {logs.Receipts} receipt(s) found where the viewers were told.");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using LiveVote.Cli.Audit;
+using LiveVote.Cli.Audit.Logs;
 using LiveVote.Cli.Backup;
 using LiveVote.Cli.Loadgen;
 
@@ -16,6 +17,7 @@ internal static class CliApp
     public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
         new AuditVerifyCommand(),
+        new AuditHeadsCommand(),
         new LoadgenCommand(),
         new BackupCommand(),
         new RestoreCommand(),

@@ -41,7 +41,7 @@ public sealed class CliAppTests
         var result = await CliRunner.RunAsync("--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("audit verify (--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--json]", result.Output, StringComparison.Ordinal);
+        Assert.Contains("audit verify (--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--key <vkey>]... [--heads <file>] [--receipts <file>] [--json]", result.Output, StringComparison.Ordinal);
         Assert.Empty(result.Error);
     }
 
@@ -51,7 +51,7 @@ public sealed class CliAppTests
         var result = await CliRunner.RunAsync("audit", "verify", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Usage: livevote audit verify (--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--json]", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Usage: livevote audit verify (--sqlite <path> | --postgres <connection string> [--postgres <connection string> ...]) [--key <vkey>]... [--heads <file>] [--receipts <file>] [--json]", result.Output, StringComparison.Ordinal);
         Assert.Contains("--sqlite <path>                 The SQLite database file", result.Output, StringComparison.Ordinal);
         Assert.Contains("--json", result.Output, StringComparison.Ordinal);
     }
@@ -117,7 +117,7 @@ public sealed class CliAppTests
             Assert.Single(lines, l => l.TrimStart().StartsWith(words + " ", StringComparison.Ordinal) && l.EndsWith(command.Summary, StringComparison.Ordinal));
         }
 
-        Assert.Equal(["audit verify", "loadgen", "backup", "restore"], CliApp.Commands.Select(c => string.Join(' ', c.Words)));
+        Assert.Equal(["audit verify", "audit heads", "loadgen", "backup", "restore"], CliApp.Commands.Select(c => string.Join(' ', c.Words)));
         Assert.Contains("Exit codes: 0 success, 1 a check failed, 2 usage error, 3 could not reach the server or database.", result.Output, StringComparison.Ordinal);
         Assert.Contains("--version", result.Output, StringComparison.Ordinal);
     }

@@ -83,7 +83,26 @@ public static class DatabaseTampering
         command.Parameters.AddWithValue("$prev", headHash.ToArray());
         command.Parameters.AddWithValue("$hash", hash.ToArray());
         command.ExecuteNonQuery();
+        NumberLeaf(connection, seq);
         return seq;
+    }
+
+    /// <summary>
+    /// Where the database has Merkle logs (the <c>leaf</c> column), gives an appended entry with a poll the leaf index the
+    /// server's writer would (the number of earlier entries of its poll), so only what the test means to forge is wrong.
+    /// </summary>
+    private static void NumberLeaf(SqliteConnection connection, long seq)
+    {
+        using var has = connection.CreateCommand();
+        has.CommandText = "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'leaf'";
+        if ((long)has.ExecuteScalar()! == 0)
+        {
+            return;
+        }
+
+        using var number = connection.CreateCommand();
+        number.CommandText = $"UPDATE audit SET leaf = (SELECT count(*) FROM audit a2 WHERE a2.poll_id = audit.poll_id AND a2.seq < audit.seq) WHERE seq = {seq} AND poll_id IS NOT NULL";
+        number.ExecuteNonQuery();
     }
 
     /// <summary>Changes a vote's option in the audit entry and re-hashes it and every later link, so the chain holds.</summary>

@@ -1,3 +1,4 @@
+using LiveVote.Cli.Audit.Logs;
 using LiveVote.Cli.Audit.Postgres;
 
 namespace LiveVote.Cli.Audit.Fleet;
@@ -14,10 +15,14 @@ namespace LiveVote.Cli.Audit.Fleet;
 /// </summary>
 internal static class FleetAuditVerifier
 {
-    public static FleetVerifyReport Verify(IReadOnlyList<string> connectionStrings, CancellationToken cancellationToken = default)
+    public static FleetVerifyReport Verify(IReadOnlyList<string> connectionStrings, CancellationToken cancellationToken = default) =>
+        Verify(connectionStrings, AuditLogInputs.None, cancellationToken);
+
+    public static FleetVerifyReport Verify(IReadOnlyList<string> connectionStrings, AuditLogInputs inputs, CancellationToken cancellationToken = default)
     {
         var count = connectionStrings.Count;
         var cross = new ProblemLog(namesChains: true);
+        var logs = new MerkleLogsCheck(inputs, new LogProblems(cross, fleet: true), count);
         var warnings = new List<VerifyProblem>();
         var snapshots = new PostgresSnapshot?[count];
         var identities = new ClusterIdentity?[count];
@@ -30,7 +35,7 @@ internal static class FleetAuditVerifier
         {
             for (var i = 0; i < count; i++)
             {
-                (reports[i], snapshots[i]) = VerifyCluster(i, connectionStrings[i], freezes, cancellationToken);
+                (reports[i], snapshots[i]) = VerifyCluster(i, connectionStrings[i], freezes, logs, cancellationToken);
                 if (snapshots[i] is { } snapshot)
                 {
                     ReadFleetFacts(i, snapshot, cross, out identities[i], out polls[i]);
@@ -48,6 +53,19 @@ internal static class FleetAuditVerifier
             {
                 cross.InPartition(null, null, null, $"cannot read the votes tables to check where each vote lives: {e.Message}");
             }
+
+            // Every partition's notes are read by now: a result statement in one names the logs of all.
+            foreach (var (i, snapshot) in readable)
+            {
+                try
+                {
+                    logs.Walk(i, PostgresAuditVerifier.LogTables(snapshot), cancellationToken);
+                }
+                catch (Exception e) when (PostgresAuditVerifier.IsUnreadable(e))
+                {
+                    cross.InPartition(i, null, null, $"cannot read its audit entries to recompute the Merkle logs: {e.Message}");
+                }
+            }
         }
         finally
         {
@@ -59,6 +77,7 @@ internal static class FleetAuditVerifier
 
         var totals = FleetTotals(reports);
         FleetFreezeCheck.Check(freezes, totals, cross);
+        var logsSummary = logs.Judge([.. totals.Select(t => new PollTotals(t.Id, t.Status, t.Votes, t.Options))]);
         var problems = ProblemLog.SortedByLocation(reports.SelectMany(r => r.Problems).Concat(cross.Listed));
         return new FleetVerifyReport(
             [.. reports.Select((r, i) => new PartitionReport(i, identities[i]?.ClusterId, identities[i]?.PartitionIndex, identities[i]?.Map, r))],
@@ -67,7 +86,10 @@ internal static class FleetAuditVerifier
             totals,
             reports.Sum(r => r.ProblemCount) + cross.Count,
             [.. problems.Take(ProblemLog.MaxListed)],
-            warnings);
+            warnings)
+        {
+            Logs = logsSummary,
+        };
     }
 
     /// <summary>
@@ -76,7 +98,7 @@ internal static class FleetAuditVerifier
     /// for the cross checks.
     /// </summary>
     private static (VerifyReport Report, PostgresSnapshot? Snapshot) VerifyCluster(
-        int partition, string connectionString, List<ClusterFreeze> freezes, CancellationToken cancellationToken)
+        int partition, string connectionString, List<ClusterFreeze> freezes, MerkleLogsCheck logs, CancellationToken cancellationToken)
     {
         var builder = PostgresAuditVerifier.Builder(connectionString);
         var problems = new ProblemLog(namesChains: true) { Partition = partition };
@@ -86,6 +108,7 @@ internal static class FleetAuditVerifier
         {
             snapshot = PostgresSnapshot.Open(builder);
             PostgresAuditVerifier.Recount(snapshot, recount, problems, cancellationToken);
+            logs.ReadNotes(partition, PostgresAuditVerifier.LogTables(snapshot));
             freezes.AddRange(FleetFreezeCheck.Collect(partition, recount.History.Polls));
         }
         catch (Exception e) when (PostgresAuditVerifier.IsUnreadable(e))

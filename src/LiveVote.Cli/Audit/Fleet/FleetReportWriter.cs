@@ -38,6 +38,7 @@ internal static class FleetReportWriter
             }
         }
 
+        VerifyReportWriter.LogFigures(text, report.Logs);
         foreach (var warning in report.Warnings)
         {
             Line(text, $"WARN: {warning}");
@@ -47,6 +48,7 @@ internal static class FleetReportWriter
         {
             Line(text, "OK: every partition's writer chains are intact, every vote matches its audit entry and every tally equals the recount; "
                        + "the clusters are the fleet's in map order, share every poll, and hold each voter in its own partition only.");
+            VerifyReportWriter.LogsOk(text, report.Logs);
             return text.ToString();
         }
 

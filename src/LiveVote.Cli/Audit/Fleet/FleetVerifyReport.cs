@@ -36,6 +36,10 @@ internal sealed record FleetVerifyReport(
 {
     public bool Ok => ProblemCount == 0;
 
+    /// <summary>The polls' Merkle logs of every partition, recomputed and checked; null for a fleet without them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Logs.LogsSummary? Logs { get; init; }
+
     /// <summary>"partition P chain W seq N" of the lowest entry any problem names.</summary>
     [JsonIgnore]
     public string? FirstBadLocation => VerifyReport.FirstBad(Problems);

@@ -1,3 +1,4 @@
+using LiveVote.Cli.Audit.Logs;
 using Npgsql;
 
 namespace LiveVote.Cli.Audit.Postgres;
@@ -14,23 +15,34 @@ namespace LiveVote.Cli.Audit.Postgres;
 /// </summary>
 internal static class PostgresAuditVerifier
 {
-    public static VerifyReport Verify(string connectionString, CancellationToken cancellationToken = default)
+    public static VerifyReport Verify(string connectionString, CancellationToken cancellationToken = default) =>
+        Verify(connectionString, AuditLogInputs.None, cancellationToken);
+
+    public static VerifyReport Verify(string connectionString, AuditLogInputs inputs, CancellationToken cancellationToken = default)
     {
         var builder = Builder(connectionString);
         var problems = new ProblemLog(namesChains: true);
         var recount = new AuditRecount(new ClockOrderJudgement(), problems);
+        var logs = new MerkleLogsCheck(inputs, new LogProblems(problems, fleet: false), partitions: 1);
         try
         {
             using var snapshot = PostgresSnapshot.Open(builder);
             Recount(snapshot, recount, problems, cancellationToken);
+            var tables = LogTables(snapshot);
+            logs.ReadNotes(0, tables);
+            logs.Walk(0, tables, cancellationToken);
         }
         catch (Exception e) when (IsUnreadable(e))
         {
             problems.General(CannotRead(builder, e));
         }
 
-        return recount.Report(Describe(builder));
+        var summary = logs.Judge(recount.Totals());
+        return recount.Report(Describe(builder)) with { Logs = summary };
     }
+
+    /// <summary>The Merkle log tables of the store, read in the snapshot.</summary>
+    public static LogTables LogTables(PostgresSnapshot snapshot) => new(snapshot.Command, postgres: true);
 
     /// <summary>The recount of one store in an open snapshot; throws what <see cref="IsUnreadable"/> recognises.</summary>
     public static void Recount(PostgresSnapshot snapshot, AuditRecount recount, ProblemLog problems, CancellationToken cancellationToken)
