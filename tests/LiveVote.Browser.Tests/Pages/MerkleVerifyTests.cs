@@ -167,6 +167,100 @@ public sealed class MerkleVerifyTests(BrowserFixture browser) : PageTestBase(bro
         session.AssertNoErrors();
     }
 
+    /// <summary>
+    /// The whole check on a log built in the test from the server's own entries (RFC 9162 PATH written again in the
+    /// test), signed with a key made in the page: accepted as it is, and each tampering rejected at its step.
+    /// </summary>
+    [Fact]
+    public async Task VerifyReceipt_AcceptsAnHonestReceiptAndRejectsEachTamperingAtItsStep()
+    {
+        var poll = await CreatePollAsync("Best snack?", ("crisps", "Crisps"), ("fruit", "Fruit"));
+        await OpenPollAsync(poll.Id);
+        for (var i = 0; i < 5; i++)
+        {
+            await CastVoteAsync(poll.Id, i % 2 == 0 ? "crisps" : "fruit");
+        }
+
+        var (session, page) = await ModulePageAsync();
+        await using var _ = session;
+
+        var outcomes = await page.EvaluateAsync<Dictionary<string, string>>($$"""
+            async (pollId) => {
+              {{Module}}
+              const { entries } = await (await fetch(`/v1/polls/${pollId}/audit`)).json();
+              const leaves = await Promise.all(entries.map((e) => m.leafHash(m.hexToBytes(e.hash))));
+              // RFC 9162 section 2.1.3.1 PATH(m, D[n]), written here independently of the module's verifier.
+              const path = async (index, hashes) => {
+                if (hashes.length <= 1) return [];
+                let k = 1;
+                while (k * 2 < hashes.length) k *= 2;
+                return index < k
+                  ? [...await path(index, hashes.slice(0, k)), await m.treeHash(hashes.slice(k))]
+                  : [...await path(index - k, hashes.slice(k)), await m.treeHash(hashes.slice(0, k))];
+              };
+              const keyPair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+              const otherPair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+              const raw = async (pair) => new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+              const name = 'livevote.local';
+              const keyDoc = async (pair) => {
+                const publicKey = await raw(pair);
+                return { origin: 'livevote.local', keys: [{ name, keyId: m.keyIdHex(await m.keyIdFor(name, publicKey)), publicKey: m.bytesToBase64(publicKey), active: true }] };
+              };
+              const sign = async (pair, body) => {
+                const id = await m.keyIdFor(name, await raw(pair));
+                const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, new TextEncoder().encode(body)));
+                const blob = new Uint8Array(68);
+                new DataView(blob.buffer).setUint32(0, id);
+                blob.set(sig, 4);
+                return `${body}\n\u2014 ${name} ${m.bytesToBase64(blob)}\n`;
+              };
+              const leaf = entries.findIndex((e) => e.kind === 'vote') + 2;
+              const root = await m.treeHash(leaves);
+              const body = `livevote.local/poll/${pollId}/0.0\n${leaves.length}\n${m.bytesToBase64(root)}\ntime 1796499182123\n`;
+              const proof = {
+                log: '0.0', leaf, size: leaves.length, leafHash: m.bytesToHex(leaves[leaf]), root: m.bytesToHex(root),
+                proof: (await path(leaf, leaves)).map(m.bytesToHex), entry: entries[leaf], checkpoint: await sign(keyPair, body),
+              };
+              const keys = await keyDoc(keyPair);
+              const input = { pollId, log: '0.0', leaf, receipt: entries[leaf].hash, proof, keys };
+              const outcome = async (changes) => {
+                const report = await m.verifyReceipt({ ...input, ...changes });
+                return report.ok ? `ok after ${report.steps.map((s) => s.id).join(',')}` : `${report.failure.step}: ${report.failure.message}`;
+              };
+              const flip = (hex) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+              const otherVote = entries[leaf + 1];
+              return {
+                honest: await outcome({}),
+                forgedReceipt: await outcome({ receipt: flip(entries[leaf].hash) }),
+                otherVotesEntry: await outcome({ proof: { ...proof, entry: otherVote } }),
+                changedOption: await outcome({ proof: { ...proof, entry: { ...entries[leaf], optionId: entries[leaf].optionId === 'fruit' ? 'crisps' : 'fruit' } } }),
+                tamperedProof: await outcome({ proof: { ...proof, proof: [flip(proof.proof[0]), ...proof.proof.slice(1)] } }),
+                shortProof: await outcome({ proof: { ...proof, proof: proof.proof.slice(1) } }),
+                otherPoll: await outcome({ pollId: 'another-poll' }),
+                checkpointOfAnotherTree: await outcome({ proof: { ...proof, checkpoint: await sign(keyPair, body.replace(`\n${leaves.length}\n`, `\n${leaves.length + 1}\n`)) } }),
+                wrongKey: await outcome({ keys: await keyDoc(otherPair) }),
+                signedByAnotherKey: await outcome({ proof: { ...proof, checkpoint: await sign(otherPair, body) } }),
+                changedCheckpoint: await outcome({ proof: { ...proof, checkpoint: proof.checkpoint.replace('time 1796499182123', 'time 1796499182124') } }),
+                notYetSigned: await outcome({ proof: { ...proof, checkpoint: null } }),
+              };
+            }
+            """, poll.Id);
+
+        Assert.Equal("ok after entry,inclusion,checkpoint,signature", outcomes["honest"]);
+        Assert.StartsWith("entry: The audit entry at leaf", outcomes["forgedReceipt"], StringComparison.Ordinal);
+        Assert.StartsWith("entry: The audit entry at leaf", outcomes["otherVotesEntry"], StringComparison.Ordinal);
+        Assert.StartsWith("entry: The audit entry at leaf", outcomes["changedOption"], StringComparison.Ordinal);
+        Assert.StartsWith("proof: The inclusion proof does not lead to the log's root", outcomes["tamperedProof"], StringComparison.Ordinal);
+        Assert.StartsWith("proof: The inclusion proof is shorter", outcomes["shortProof"], StringComparison.Ordinal);
+        Assert.StartsWith("entry: The entry with this receipt is not a vote in poll another-poll", outcomes["otherPoll"], StringComparison.Ordinal);
+        Assert.StartsWith("checkpoint: The checkpoint states a different tree", outcomes["checkpointOfAnotherTree"], StringComparison.Ordinal);
+        Assert.StartsWith("signature: The checkpoint is not signed by any published key", outcomes["wrongKey"], StringComparison.Ordinal);
+        Assert.StartsWith("signature: The checkpoint is not signed by any published key", outcomes["signedByAnotherKey"], StringComparison.Ordinal);
+        Assert.StartsWith("signature: The signature on the checkpoint is not valid", outcomes["changedCheckpoint"], StringComparison.Ordinal);
+        Assert.StartsWith("checkpoint: No signed checkpoint covers this vote yet", outcomes["notYetSigned"], StringComparison.Ordinal);
+        session.AssertNoErrors();
+    }
+
     [Theory]
     [InlineData("2026-12-05T19:33:02+00:00", 1796499182000L)]
     [InlineData("2026-12-05T19:33:02.1+00:00", 1796499182100L)]
