@@ -1,4 +1,5 @@
 using LiveVote.Server.Audit;
+using LiveVote.Server.Audit.Signing;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Hosting.OpenApi;
@@ -69,6 +70,7 @@ poll.MapPoll();
 poll.MapVotes();
 poll.MapResults();
 poll.MapAudit();
+app.MapAuditKeys();
 app.MapApiDocument();
 
 app.CheckConfiguration().Run();
