@@ -1,5 +1,6 @@
 using LiveVote.Server.Audit;
 using LiveVote.Server.Audit.Signing;
+using LiveVote.Server.Audit.Heads;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Hosting.OpenApi;
@@ -31,6 +32,7 @@ builder.AddDraining();
 builder.AddHardening();
 builder.AddStorage();
 builder.AddAudit();
+builder.AddAuditHeads();
 builder.AddSecurity();
 builder.AddAdminKey();
 builder.AddCaptcha();
