@@ -23,6 +23,7 @@ internal sealed partial class HeadSigner(
     // The size of each log's newest signed head, as this node knows it; read from the store the first time a log is
     // seen (a restarted SQLite node resumes its logs, which may already be signed at their size).
     private readonly Dictionary<LogKey, long> _signed = [];
+    // One round at a time (the loop's and the one at stop). Never disposed: the host may stop a service after disposing it.
     private readonly SemaphoreSlim _round = new(1, 1);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -31,12 +32,6 @@ internal sealed partial class HeadSigner(
 
         // The writers have committed what was queued: sign the final heads, so a poll's last votes are provable too.
         await SignRoundAsync(cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        _round.Dispose();
-        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
