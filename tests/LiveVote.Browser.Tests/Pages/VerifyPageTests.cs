@@ -10,7 +10,8 @@ namespace LiveVote.Browser.Tests.Pages;
 /// <summary>
 /// /verify end to end: a viewer votes, follows the vote page's link and the page checks the real receipt against the
 /// server's inclusion proof, signed checkpoint and published key; a forged receipt, a proof changed on the way (route
-/// interception) and a key list with another key are each rejected with the reason shown.
+/// interception) and a key list with another key are each rejected with the reason shown; "not yet signed" is asked
+/// again as Retry-After says.
 /// </summary>
 public sealed class VerifyPageTests(BrowserFixture browser) : PageTestBase(browser)
 {
@@ -131,6 +132,39 @@ public sealed class VerifyPageTests(BrowserFixture browser) : PageTestBase(brows
         await Expect(Verdict(page)).ToHaveTextAsync("Your vote is in the signed log");
         await Expect(page.Locator("#verdict-detail")).ToContainTextAsync("a vote for “Team Aurora”");
         session.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task NotYetSigned_IsAskedAgainAsRetryAfterSays_ThenConfirmed()
+    {
+        var pollId = await OpenPollWithVotesAsync();
+        await using var session = await OpenPageAsync();
+        var page = session.Page;
+        var href = await VoteAndGetVerifyLinkAsync(page, pollId, "Team Aurora");
+        var asked = 0;
+        await page.RouteAsync("**/audit/proof/inclusion**", async route =>
+        {
+            if (Interlocked.Increment(ref asked) == 1)
+            {
+                await route.FulfillAsync(new()
+                {
+                    Status = 404,
+                    ContentType = "application/problem+json",
+                    Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                    Body = """{"title":"Not yet signed","status":404,"code":"not-yet-signed"}""",
+                });
+                return;
+            }
+
+            await route.ContinueAsync();
+        });
+
+        await page.GotoAsync(href);
+
+        await Expect(Verdict(page)).ToHaveTextAsync("Your vote is in the signed log");
+        Assert.Equal(2, asked);
+        // The browser reports the 404 it was given; nothing else went wrong.
+        Assert.All(session.Errors, e => Assert.Contains("404", e, StringComparison.Ordinal));
     }
 
     [Fact]
