@@ -209,11 +209,11 @@ public static class VoteStatuses
 [JsonSerializable(typeof(VoteResponse))]
 [JsonSerializable(typeof(ResultsDto))]
 [JsonSerializable(typeof(AuditPageDto))]
-[JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(AuditLogsDto))]
 [JsonSerializable(typeof(SignedHeadsPageDto))]
 [JsonSerializable(typeof(InclusionProofDto))]
 [JsonSerializable(typeof(ConsistencyProofDto))]
+[JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

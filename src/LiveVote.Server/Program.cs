@@ -1,6 +1,6 @@
 using LiveVote.Server.Audit;
-using LiveVote.Server.Audit.Signing;
 using LiveVote.Server.Audit.Heads;
+using LiveVote.Server.Audit.Signing;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Hosting.OpenApi;

@@ -7,7 +7,7 @@ namespace LiveVote.Server.Audit.Heads;
 
 /// <summary>
 /// Signs a checkpoint (C2SP tlog-checkpoint in a signed note, docs/design.md 7.6) for every log of this node's writers
-/// that grew: at least every <see cref="AuditHeadOptions.HeadIntervalMs"/>, at once after a poll's lifecycle change,
+/// that grew: at least every <see cref="AuditSigningOptions.HeadIntervalMs"/>, at once after a poll's lifecycle change,
 /// and a last time at stop (it stops after the writers have drained, being registered before them). Each head goes to
 /// the <c>signed_heads</c> table of the log's own store partition; with PostgreSQL each node signs only its own chains,
 /// whose heads its writers published. A failed write is tried again at the next round, with the newer head.
@@ -16,7 +16,7 @@ internal sealed partial class HeadSigner(
     CommittedLogHeads heads,
     StoreClusters stores,
     AuditSigner signer,
-    IOptions<AuditHeadOptions> options,
+    IOptions<AuditSigningOptions> options,
     TimeProvider time,
     ILogger<HeadSigner> logger) : BackgroundService
 {
