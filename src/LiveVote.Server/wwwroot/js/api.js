@@ -92,6 +92,14 @@ export const viewers = {
   }),
 };
 
+/** The poll's signed Merkle logs: what the receipt check (/verify) needs. */
+export const audit = {
+  inclusion: (pollId, log, leaf) =>
+    request(`${pollPath(pollId)}/audit/proof/inclusion?log=${encodeURIComponent(log)}&leaf=${encodeURIComponent(leaf)}`),
+  /** The public keys the checkpoints are signed with (active first), and the origin they name. */
+  keys: () => request('/.well-known/livevote/audit-keys'),
+};
+
 /** The proof-of-work CAPTCHA (see captcha.js). */
 export const captchaApi = {
   challenge: () => request('/v1/captcha/challenge'),

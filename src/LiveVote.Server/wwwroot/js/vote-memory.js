@@ -8,7 +8,7 @@ const key = (pollId) => `livevote.vote.${pollId}`;
 
 /**
  * @returns {{state: 'pending', optionId: string} | {state: 'voted', optionId: string|null, voteId: string|null,
- *   receipt: string|null} | null}
+ *   receipt: string|null, log?: string|null, leaf?: number|null} | null}
  */
 export function rememberedVote(pollId) {
   const vote = readStored(window.localStorage, key(pollId));
@@ -20,9 +20,12 @@ export function rememberPending(pollId, optionId) {
   writeStored(window.localStorage, key(pollId), { state: 'pending', optionId });
 }
 
-/** The server has the vote. optionId/voteId/receipt are null when it told us so without them (already voted). */
-export function rememberVoted(pollId, { optionId = null, voteId = null, receipt = null } = {}) {
-  writeStored(window.localStorage, key(pollId), { state: 'voted', optionId, voteId, receipt });
+/**
+ * The server has the vote. optionId/voteId/receipt are null when it told us so without them (already voted); log and
+ * leaf place the receipt in the poll's signed log, for the receipt check (/verify).
+ */
+export function rememberVoted(pollId, { optionId = null, voteId = null, receipt = null, log = null, leaf = null } = {}) {
+  writeStored(window.localStorage, key(pollId), { state: 'voted', optionId, voteId, receipt, log, leaf });
 }
 
 export function forgetVote(pollId) {

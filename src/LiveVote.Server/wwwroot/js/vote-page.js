@@ -83,6 +83,16 @@ function showVoted(vote, already) {
     ? 'Your receipt is the fingerprint of your vote in the poll’s public audit trail: keep it to check that your vote was counted.'
     : 'Only your first vote counts, and it stands unchanged.';
   byId('copy-receipt').hidden = !hasReceipt || !navigator.clipboard?.writeText;
+  // Where the receipt sits in the poll's signed log: with it /verify checks the vote in this browser.
+  const placed = hasReceipt && vote.log && Number.isInteger(vote.leaf);
+  byId('receipt-place-term').hidden = !placed;
+  byId('receipt-place').hidden = !placed;
+  byId('receipt-place').textContent = placed ? `log ${vote.log}, entry ${vote.leaf}` : '';
+  const verifyLink = byId('verify-link');
+  verifyLink.hidden = !placed;
+  if (placed) {
+    verifyLink.href = `/verify?${new URLSearchParams({ poll: pollId, log: vote.log, leaf: String(vote.leaf), receipt: vote.receipt })}`;
+  }
   const receipt = byId('receipt');
   receipt.hidden = false;
   setNotice(notice, 'ok', null);
@@ -160,7 +170,7 @@ async function castVote(optionId, resumed = false) {
         challengeToSolve = null;
       }
       const vote = await viewers.vote(poll.id, optionId, token, captcha);
-      const memory = { optionId, voteId: vote.voteId, receipt: vote.receipt };
+      const memory = { optionId, voteId: vote.voteId, receipt: vote.receipt, log: vote.log ?? null, leaf: vote.leaf ?? null };
       rememberVoted(poll.id, memory);
       showVoted(memory, false);
       return;
