@@ -123,6 +123,16 @@ internal static class PostgresSchema
         );
         INSERT INTO cluster_identity (cluster_id) VALUES (gen_random_uuid());
         """,
+
+        // 7: each closed poll's signed final result statement (docs/design.md 7.6), the same text in every cluster the
+        // poll is spread over (the first one stored in partition 0 wins).
+        """
+        CREATE TABLE poll_results (
+            poll_id text PRIMARY KEY,
+            at bigint NOT NULL,
+            statement text NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>

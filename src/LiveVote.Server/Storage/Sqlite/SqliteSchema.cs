@@ -69,6 +69,16 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
         """,
+
+        // 5: each closed poll's signed final result statement (docs/design.md 7.6), written once the reconciliation
+        // gate passed; the signed note's text, as every auditor reads it.
+        """
+        CREATE TABLE poll_results (
+            poll_id TEXT NOT NULL PRIMARY KEY,
+            at INTEGER NOT NULL,
+            statement TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
