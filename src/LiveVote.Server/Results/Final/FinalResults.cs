@@ -81,7 +81,7 @@ internal sealed partial class FinalResults(
     {
         if (!polls.TryGet(pollId, out var poll) || poll.Status != PollStatus.Closed)
         {
-            return FinalResultState.Pending("The poll is not closed: its result is signed at close.", tried: false);
+            return FinalResultState.Pending("The poll is not closed: its result is signed at close.");
         }
 
         var partitions = Math.Min(Math.Max(1, poll.PartitionCount), sources.Count);
@@ -106,7 +106,7 @@ internal sealed partial class FinalResults(
             var verdict = ReconciliationGate.Check(poll, figures);
             if (verdict.Outcome == GateOutcome.NotYet)
             {
-                return FinalResultState.Pending(verdict.Reason!, tried: false);
+                return FinalResultState.Pending(verdict.Reason!);
             }
 
             if (verdict.Outcome == GateOutcome.Refused)
@@ -141,8 +141,14 @@ internal sealed partial class FinalResults(
         {
             // The store could not be read or written now (failover, a partition unreachable): not a verdict on the
             // result; the sweeper tries again.
-            LogFailed(logger, pollId, e.Message);
-            return FinalResultState.Pending($"The result could not be signed yet: {e.Message}", tried: false);
+            var problem = $"The result could not be signed yet: {e.Message}";
+            if (problem != known.Problem)
+            {
+                // Once per distinct reason, not every sweep.
+                LogFailed(logger, pollId, e.Message);
+            }
+
+            return FinalResultState.Pending(problem);
         }
     }
 
@@ -188,17 +194,16 @@ internal enum FinalResultStatus
 /// <summary>A poll's signed statement and its figures (as the statement says them).</summary>
 internal sealed record SignedResult(string PollId, string Statement, IReadOnlyList<KeyValuePair<string, long>> Totals, long Total, DateTimeOffset SignedAt);
 
-/// <param name="Problem">Why it is not signed (refused: the gate's reason naming the figures), or null.</param>
-/// <param name="Tried">Whether the gate ran to a verdict on this node (a sweeper leaves a refused or signed poll alone).</param>
-internal sealed record FinalResultState(FinalResultStatus Status, string? Problem, SignedResult? Result, bool Tried)
+/// <param name="Problem">Why it is not signed (refused: the gate's reason naming the figures; pending: what it waits for), or null.</param>
+internal sealed record FinalResultState(FinalResultStatus Status, string? Problem, SignedResult? Result)
 {
-    public static readonly FinalResultState NotTried = new(FinalResultStatus.Pending, null, null, Tried: false);
+    public static readonly FinalResultState NotTried = new(FinalResultStatus.Pending, null, null);
 
-    public static FinalResultState Pending(string problem, bool tried) => new(FinalResultStatus.Pending, problem, null, tried);
+    public static FinalResultState Pending(string problem) => new(FinalResultStatus.Pending, problem, null);
 
-    public static FinalResultState Refused(string problem) => new(FinalResultStatus.Refused, problem, null, Tried: true);
+    public static FinalResultState Refused(string problem) => new(FinalResultStatus.Refused, problem, null);
 
-    public static FinalResultState Signed(SignedResult result) => new(FinalResultStatus.Signed, null, result, Tried: true);
+    public static FinalResultState Signed(SignedResult result) => new(FinalResultStatus.Signed, null, result);
 
     /// <summary>The wire name in the admin poll view (<c>resultStatus</c>).</summary>
     public string StatusName => Status switch
