@@ -1,6 +1,5 @@
 using LiveVote.Server.Storage.Postgres;
 using LiveVote.Server.Storage.Sqlite;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Results.Final;
@@ -17,7 +16,6 @@ public static class FinalResultsSetup
         builder.Services.AddSingleton(services => services.GetService<PostgresClusters>() is { } postgres
             ? new FinalResultSources([.. postgres.DataSources.Select(dataSource => new PostgresFinalResultSql(dataSource))])
             : new FinalResultSources([new SqliteFinalResultSql(services.GetRequiredService<IOptions<SqliteOptions>>().Value.Path!)]));
-        builder.Services.TryAddSingleton<Audit.Signing.AuditSigner>(); // SHIM: until the audit core registers it
         builder.Services.AddSingleton<FinalResults>();
         builder.Services.AddHostedService<FinalResultSweeper>();
         return builder;

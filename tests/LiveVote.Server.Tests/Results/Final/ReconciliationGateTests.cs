@@ -61,7 +61,7 @@ public sealed class ReconciliationGateTests
     [Fact]
     public void APartitionNotClosedYet_IsAWait_NotARefusal()
     {
-        var verdict = ReconciliationGate.Check(Closed, [Figures(1, 1), Figures(1, 1, status: "open"), new PartitionFigures(null, null, [], [], [], 0, [])]);
+        var verdict = ReconciliationGate.Check(Closed, [Figures(1, 1), Figures(1, 1, status: "open"), new PartitionFigures(null, null, new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long>(), 0, [])]);
 
         Assert.Equal(GateOutcome.NotYet, verdict.Outcome);
         Assert.Equal("The close has not reached every partition: partition 1 holds the poll as open; partition 2 does not hold the poll yet.", verdict.Reason);
