@@ -86,7 +86,7 @@ start_clusters_and_node() {
   (cd "$repo/src/LiveVote.Server" && exec env ASPNETCORE_URLS="http://127.0.0.1:$node_port" ASPNETCORE_ENVIRONMENT=Production \
     LiveVote__Storage=Postgres LiveVote__DataDirectory="$work/node" LiveVote__AdminKey="$key" \
     LiveVote__TokenSigningKey="$(random_secret)" LiveVote__VoterKeySecret="$(random_secret)" \
-    LiveVote__CaptchaHmacKey="$(random_secret)" LiveVote__Demo__Enabled=false \
+    LiveVote__CaptchaHmacKey="$(random_secret)" LiveVote__Audit__SigningKey="$(head -c 32 /dev/urandom | base64 -w0)" LiveVote__Demo__Enabled=false \
     LiveVote__RateLimits__Enabled=false LiveVote__Risk__Enabled=false \
     dotnet "$artifacts/bin/LiveVote.Server/release/LiveVote.Server.dll") >"$log" 2>&1 &
   node=$!

@@ -87,7 +87,7 @@ check("ALL" in container_security.get("capabilities", {}).get("drop", []), "capa
 check(container.get("resources", {}).get("requests", {}).get("cpu") and container["resources"].get("limits", {}).get("memory"),
       "no CPU request or memory limit")
 
-for name in ["LiveVote__AdminKey", "LiveVote__TokenSigningKey", "LiveVote__VoterKeySecret", "LiveVote__CaptchaHmacKey",
+for name in ["LiveVote__AdminKey", "LiveVote__TokenSigningKey", "LiveVote__VoterKeySecret", "LiveVote__CaptchaHmacKey", "LiveVote__Audit__SigningKey",
              "LiveVote__Postgres__ConnectionString"]:
     check("secretKeyRef" in env.get(name, {}).get("valueFrom", {}), f"{name} is not taken from a Secret")
 check(not of_kind("Secret"), "a Secret is rendered from the repository: secrets are created out of band")

@@ -202,6 +202,7 @@ export LiveVote__AdminKey="$admin_key"
 export LiveVote__TokenSigningKey=$(random_secret)
 export LiveVote__VoterKeySecret=$(random_secret)
 export LiveVote__CaptchaHmacKey=$(random_secret)
+export LiveVote__Audit__SigningKey=$(head -c 32 /dev/urandom | base64 -w0)
 export LiveVote__Demo__Enabled=${LiveVote__Demo__Enabled:-false}
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production}
 

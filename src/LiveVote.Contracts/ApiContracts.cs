@@ -103,6 +103,12 @@ public sealed record AuditEntryDto(
 
 /// <param name="Partition">The store partition (cluster) whose trail this page is: each cluster keeps its own chains.</param>
 /// <param name="Partitions">How many partitions the poll's voters are spread over: pages of every one make the whole trail.</param>
+/// <summary>The keys that sign checkpoints and results (<c>GET /.well-known/livevote/audit-keys</c>), active first.</summary>
+public sealed record AuditKeysDto(string Origin, IReadOnlyList<AuditKeyDto> Keys);
+
+/// <summary>One Ed25519 key: its C2SP key id (8 hex digits), raw public key (base64) and verifier key text.</summary>
+public sealed record AuditKeyDto(string Name, string KeyId, string PublicKey, string VerifierKey, bool Active);
+
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next, int Partition = 0, int Partitions = 1);
 
 /// <param name="Store">The database's state as this node last read it (<see cref="StoreStateDto"/>); null on <c>/healthz</c>.</param>
@@ -198,6 +204,7 @@ public static class VoteStatuses
 [JsonSerializable(typeof(ResultsDto))]
 [JsonSerializable(typeof(PollResultDto))]
 [JsonSerializable(typeof(AuditPageDto))]
+[JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using LiveVote.Server.Audit;
+using LiveVote.Server.Audit.Signing;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
 using LiveVote.Server.Hosting.OpenApi;
@@ -73,6 +74,7 @@ poll.MapVotes();
 poll.MapResults();
 poll.MapFinalResult();
 poll.MapAudit();
+app.MapAuditKeys();
 app.MapApiDocument();
 
 app.CheckConfiguration().Run();

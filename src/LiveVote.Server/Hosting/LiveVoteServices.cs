@@ -64,7 +64,8 @@ public static partial class LiveVoteServices
         builder.Services.AddSingleton(services =>
         {
             var file = services.GetRequiredService<IOptions<StorageOptions>>().Value.SecretsFile;
-            var secrets = ServerSecrets.Load(services.GetRequiredService<IOptions<SecretsOptions>>().Value, file);
+            var secrets = ServerSecrets.Load(services.GetRequiredService<IOptions<SecretsOptions>>().Value, file,
+                services.GetRequiredService<IOptions<Audit.Signing.AuditSigningOptions>>().Value.SigningKey);
             if (secrets.GeneratedFile is { } generated)
             {
                 LogGeneratedSecrets(services.GetRequiredService<ILoggerFactory>().CreateLogger("LiveVote.Server.Security"), generated);

@@ -31,17 +31,24 @@ public sealed class ServerSecrets
     /// <summary>Signs ALTCHA CAPTCHA challenges.</summary>
     public byte[] CaptchaHmacKey { get; private init; } = [];
 
+    /// <summary>
+    /// The Ed25519 seed (base64) that signs the audit's tree heads and results: <c>LiveVote:Audit:SigningKey</c>, else the
+    /// generated one. Kept with the other secrets, never in the database (Audit/Signing/AuditSigner).
+    /// </summary>
+    public string AuditSigningKey { get; private init; } = "";
+
     /// <summary>Rotated-out token signing keys, still accepted for verification (never for signing).</summary>
     public IReadOnlyList<byte[]> PreviousTokenSigningKeys { get; private init; } = [];
 
     /// <summary>The file that holds the generated secrets, when any was generated.</summary>
     public string? GeneratedFile { get; }
 
-    public static ServerSecrets Load(SecretsOptions configured, string secretsFile)
+    public static ServerSecrets Load(SecretsOptions configured, string secretsFile, string? configuredAuditSigningKey = null)
     {
         GeneratedSecrets? stored = null;
         var needed = string.IsNullOrEmpty(configured.AdminKey) || string.IsNullOrEmpty(configured.TokenSigningKey) ||
-                     string.IsNullOrEmpty(configured.VoterKeySecret) || string.IsNullOrEmpty(configured.CaptchaHmacKey);
+                     string.IsNullOrEmpty(configured.VoterKeySecret) || string.IsNullOrEmpty(configured.CaptchaHmacKey) ||
+                     string.IsNullOrEmpty(configuredAuditSigningKey);
         if (needed)
         {
             try
@@ -65,6 +72,7 @@ public sealed class ServerSecrets
         return new ServerSecrets(adminKey, Encoding.UTF8.GetBytes(signing), Encoding.UTF8.GetBytes(voter), needed ? secretsFile : null)
         {
             CaptchaHmacKey = Encoding.UTF8.GetBytes(captcha),
+            AuditSigningKey = string.IsNullOrEmpty(configuredAuditSigningKey) ? stored!.AuditSigningKey! : configuredAuditSigningKey,
             PreviousTokenSigningKeys = previous,
         };
     }
@@ -100,12 +108,14 @@ public sealed class ServerSecrets
             var existing = JsonSerializer.Deserialize(File.ReadAllText(path), SecretsJsonContext.Default.GeneratedSecrets)
                            ?? throw new InvalidDataException($"{path} is empty.");
 
-            // A file written before the CAPTCHA key existed gains one; the other secrets in it stay as they were.
-            return existing.CaptchaHmacKey is null ? Write(path, existing with { CaptchaHmacKey = NewKey() }, replace: true) : existing;
+            // A file written before the CAPTCHA or audit key existed gains one; the other secrets in it stay as they were.
+            return existing.CaptchaHmacKey is null || existing.AuditSigningKey is null
+                ? Write(path, existing with { CaptchaHmacKey = existing.CaptchaHmacKey ?? NewKey(), AuditSigningKey = existing.AuditSigningKey ?? NewKey() }, replace: true)
+                : existing;
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        return Write(path, new GeneratedSecrets(NewKey(), NewKey(), NewKey(), NewKey()), replace: false);
+        return Write(path, new GeneratedSecrets(NewKey(), NewKey(), NewKey(), NewKey(), NewKey()), replace: false);
     }
 
     private static GeneratedSecrets Write(string path, GeneratedSecrets secrets, bool replace)
@@ -130,7 +140,8 @@ public sealed class ServerSecrets
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-internal sealed record GeneratedSecrets(string AdminKey, string TokenSigningKey, string VoterKeySecret, string? CaptchaHmacKey = null);
+internal sealed record GeneratedSecrets(
+    string AdminKey, string TokenSigningKey, string VoterKeySecret, string? CaptchaHmacKey = null, string? AuditSigningKey = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(GeneratedSecrets))]

@@ -64,6 +64,12 @@ public static class StorageSetup
                                !string.IsNullOrEmpty(s.CaptchaHmacKey),
                     "With LiveVote:Storage=Postgres configure LiveVote:AdminKey, LiveVote:TokenSigningKey, LiveVote:VoterKeySecret and LiveVote:CaptchaHmacKey (the same on every node).")
                 .ValidateOnStart();
+
+            // Heads and results signed by the fleet must verify with one published key: every node signs with the same one.
+            services.AddOptions<Audit.Signing.AuditSigningOptions>()
+                .Validate(a => !string.IsNullOrEmpty(a.SigningKey),
+                    "With LiveVote:Storage=Postgres configure LiveVote:Audit:SigningKey (the same on every node).")
+                .ValidateOnStart();
         }
         else
         {

@@ -19,6 +19,9 @@ public sealed class LiveVoteServer : WebApplicationFactory<Program>
 
     // Configured like the other secrets: a PostgreSQL node refuses to start without it, and nodes of one fleet share it.
     public const string CaptchaHmacKey = "test-captcha-hmac-key-0123456789abcdef";
+
+    /// <summary>The Ed25519 seed (bytes 1..32, base64) every test node signs checkpoints and results with.</summary>
+    public const string AuditSigningKey = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
 
@@ -36,6 +39,7 @@ public sealed class LiveVoteServer : WebApplicationFactory<Program>
             ["LiveVote:TokenSigningKey"] = TokenSigningKey,
             ["LiveVote:VoterKeySecret"] = VoterKeySecret,
             ["LiveVote:CaptchaHmacKey"] = CaptchaHmacKey,
+            ["LiveVote:Audit:SigningKey"] = AuditSigningKey,
             ["LiveVote:Demo:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };

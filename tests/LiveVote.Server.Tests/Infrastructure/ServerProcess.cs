@@ -184,6 +184,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         start.Environment["LiveVote__AdminKey"] = LiveVoteServer.AdminKey;
         start.Environment["LiveVote__TokenSigningKey"] = LiveVoteServer.TokenSigningKey;
         start.Environment["LiveVote__VoterKeySecret"] = LiveVoteServer.VoterKeySecret;
+        start.Environment["LiveVote__Audit__SigningKey"] = LiveVoteServer.AuditSigningKey;
         start.Environment["LiveVote__Demo__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__LiveVote"] = "Information";

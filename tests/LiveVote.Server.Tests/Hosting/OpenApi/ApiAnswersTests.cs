@@ -73,6 +73,7 @@ public sealed class ApiAnswersTests
 
         // Viewers: CAPTCHA challenge and registration.
         await answers.ExpectAsync(200, client, "GET", "/v1/captcha/challenge");
+        await answers.ExpectAsync(200, client, "GET", "/.well-known/livevote/audit-keys");
         var (solution, _, _) = await AltchaClient.SolvedAsync(client);
         await answers.ExpectAsync(201, client, "POST", "/v1/viewers", content: Json(new RegisterViewerRequest(null, solution)));
         await answers.ExpectAsync(403, client, "POST", "/v1/viewers", content: Json(new RegisterViewerRequest(null, solution))); // replayed
