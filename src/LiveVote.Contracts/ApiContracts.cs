@@ -51,7 +51,10 @@ public sealed record RegisterViewerResponse(string ViewerId, string Token, DateT
 
 public sealed record CastVoteRequest(string? OptionId);
 
-public sealed record VoteResponse(string Status, string VoteId, string Receipt);
+/// <param name="Receipt">The hash of the vote's audit entry (hex).</param>
+/// <param name="Log">The Merkle log holding the entry, <c>"{partition}.{chain}"</c> ("0.0" with SQLite).</param>
+/// <param name="Leaf">The entry's index in that log: with <paramref name="Log"/>, what an inclusion proof is asked for.</param>
+public sealed record VoteResponse(string Status, string VoteId, string Receipt, string Log, long Leaf);
 
 /// <param name="Frozen">
 /// True when the producer froze the public results: <paramref name="Totals"/> are the snapshot taken at the freeze and
@@ -99,7 +102,8 @@ public sealed record AuditEntryDto(
     string? Data,
     string PrevHash,
     string Hash,
-    int Chain = 0);
+    int Chain = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Leaf = null);
 
 /// <param name="Partition">The store partition (cluster) whose trail this page is: each cluster keeps its own chains.</param>
 /// <param name="Partitions">How many partitions the poll's voters are spread over: pages of every one make the whole trail.</param>
@@ -110,6 +114,30 @@ public sealed record AuditKeysDto(string Origin, IReadOnlyList<AuditKeyDto> Keys
 public sealed record AuditKeyDto(string Name, string KeyId, string PublicKey, string VerifierKey, bool Active);
 
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, long? Next, int Partition = 0, int Partitions = 1);
+
+/// <summary>The latest signed head of one Merkle log of a poll (<c>GET /v1/polls/{id}/audit/logs</c>).</summary>
+/// <param name="Log">"{partition}.{chain}".</param>
+/// <param name="Root">The tree's root at <paramref name="Size"/> leaves (hex).</param>
+/// <param name="Checkpoint">The signed note (C2SP tlog-checkpoint), exactly as signed.</param>
+public sealed record AuditLogDto(string Log, int Partition, int Chain, long Size, string Root, string Checkpoint, DateTimeOffset SignedAt);
+
+public sealed record AuditLogsDto(string PollId, IReadOnlyList<AuditLogDto> Logs);
+
+/// <summary>One signed head, as auditors and monitors collect them (<c>GET /v1/polls/{id}/audit/heads</c>).</summary>
+public sealed record SignedHeadDto(long Id, string Log, long Size, string Root, DateTimeOffset SignedAt, string Checkpoint);
+
+/// <param name="Next">The id to pass as <c>after</c> for the next page; null on the last page.</param>
+/// <param name="Partition">The store partition whose heads this page is.</param>
+/// <param name="PartitionCount">How many partitions the poll is spread over: every one's heads make the whole set.</param>
+public sealed record SignedHeadsPageDto(IReadOnlyList<SignedHeadDto> Heads, long? Next, int Partition, int PartitionCount);
+
+/// <summary>An RFC 9162 inclusion proof of one leaf in a tree of <paramref name="Size"/> leaves (hashes hex).</summary>
+/// <param name="Checkpoint">The signed head of that size (null when none was signed at exactly that size).</param>
+public sealed record InclusionProofDto(
+    string Log, long Leaf, long Size, string LeafHash, string Root, IReadOnlyList<string> Proof, AuditEntryDto Entry, string? Checkpoint);
+
+/// <summary>An RFC 9162 consistency proof between the trees of <paramref name="From"/> and <paramref name="To"/> leaves (hashes hex).</summary>
+public sealed record ConsistencyProofDto(string Log, long From, long To, string FromRoot, string ToRoot, IReadOnlyList<string> Proof);
 
 /// <param name="Store">The database's state as this node last read it (<see cref="StoreStateDto"/>); null on <c>/healthz</c>.</param>
 /// <param name="Partitions">Each store partition's state, in partition order (one entry with one cluster); null on <c>/healthz</c>.</param>
@@ -163,6 +191,12 @@ public static class ErrorCodes
     // The signed final result (GET /v1/polls/{pollId}/result): not signed yet, or refused by the reconciliation gate.
     public const string ResultNotFinal = "result-not-final";
 
+    // Merkle log proofs (GET /v1/polls/{id}/audit/proof/...): 404s. not-yet-signed comes with Retry-After: no signed head
+    // covers the leaf yet, one will within a second.
+    public const string LogNotFound = "log-not-found";
+    public const string LeafNotFound = "leaf-not-found";
+    public const string NotYetSigned = "not-yet-signed";
+
     // Rate limits and adaptive defence (429 with Retry-After; 403 for a vote the risk score refuses). A vote the risk
     // score challenges is 428 CaptchaRequired, with a challenge; the client repeats it with header X-Captcha.
     public const string RateLimited = "rate-limited";
@@ -205,6 +239,10 @@ public static class VoteStatuses
 [JsonSerializable(typeof(PollResultDto))]
 [JsonSerializable(typeof(AuditPageDto))]
 [JsonSerializable(typeof(AuditKeysDto))]
+[JsonSerializable(typeof(AuditLogsDto))]
+[JsonSerializable(typeof(SignedHeadsPageDto))]
+[JsonSerializable(typeof(InclusionProofDto))]
+[JsonSerializable(typeof(ConsistencyProofDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using LiveVote.Server.Audit;
+using LiveVote.Server.Audit.Heads;
 using LiveVote.Server.Audit.Signing;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.Health;
@@ -32,6 +33,7 @@ builder.AddDraining();
 builder.AddHardening();
 builder.AddStorage();
 builder.AddAudit();
+builder.AddAuditHeads();
 builder.AddSecurity();
 builder.AddAdminKey();
 builder.AddCaptcha();

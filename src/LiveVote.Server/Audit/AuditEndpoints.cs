@@ -16,6 +16,7 @@ public static class AuditEndpoints
     {
         var group = poll.MapGroup("/audit").WithTags("Audit");
         group.MapGet("/", GetPageAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapAuditLogs();
         return group;
     }
 
@@ -46,9 +47,12 @@ public static class AuditEndpoints
 
         var size = limit ?? DefaultPageSize;
         var entries = await stores[part].ReadAuditAsync(pollId, after ?? 0, size, cancellationToken);
-        var dtos = entries.Select(e => new AuditEntryDto(
-            e.Seq, e.Kind, e.PollId, e.VoterKey?.ToString(), e.OptionId, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs), e.Data,
-            e.PrevHash.ToString(), e.Hash.ToString(), e.Chain)).ToList();
+        var dtos = entries.Select(ToDto).ToList();
         return TypedResults.Ok(new AuditPageDto(dtos, dtos.Count == size ? entries[^1].Cursor : null, part, poll.PartitionCount));
     }
+
+    /// <summary>An entry as the API shows it: hashes hex, time as a date, its leaf when it has a poll.</summary>
+    internal static AuditEntryDto ToDto(AuditEntry e) => new(
+        e.Seq, e.Kind, e.PollId, e.VoterKey?.ToString(), e.OptionId, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs), e.Data,
+        e.PrevHash.ToString(), e.Hash.ToString(), e.Chain, e.Leaf < 0 ? null : e.Leaf);
 }

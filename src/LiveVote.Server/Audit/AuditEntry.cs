@@ -60,6 +60,12 @@ public readonly record struct AuditEntry(
     /// <summary>The chain (writer) the entry belongs to: always 0 in SQLite.</summary>
     public int Chain { get; init; }
 
+    /// <summary>
+    /// The entry's index in its poll's Merkle log of its chain (the number of earlier entries of the same poll and
+    /// chain, from 0); -1 for an entry without a poll, which is in the chain only.
+    /// </summary>
+    public long Leaf { get; init; } = -1;
+
     /// <summary>Position in the store's global order, the paging cursor; equals <see cref="Seq"/> in SQLite.</summary>
     public long Position { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveVote.Server.Audit;
+using LiveVote.Server.Audit.Heads;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
 using LiveVote.Server.Storage;
@@ -28,7 +29,8 @@ internal sealed partial class BatchWriter(
     IOptions<StorageOptions> storage,
     TimeProvider time,
     ILogger<BatchWriter> logger,
-    int partition = 0) : IHostedService, IAsyncDisposable
+    int partition = 0,
+    CommittedLogHeads? heads = null) : IHostedService, IAsyncDisposable
 {
     private readonly WriteBatch _batch = new(options.Value.MaxBatchSize);
     private readonly VoteCompletion?[] _waiters = new VoteCompletion?[options.Value.MaxBatchSize];
@@ -56,7 +58,7 @@ internal sealed partial class BatchWriter(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var state = await store.OpenAsync(cancellationToken);
-        _chain = new AuditChain(state.LastSeq, state.LastHash);
+        _chain = new AuditChain(state.LastSeq, state.LastHash, state.Logs);
         var now = time.GetUtcNow();
         // With several partitions each writer holds one cluster's totals: the refresher publishes their sum.
         var reportsTotals = _publishesTotals || polls.Count == 1;
@@ -76,6 +78,8 @@ internal sealed partial class BatchWriter(
             }
         }
 
+        // The logs the store resumed: the signer signs any whose last head was not signed before the stop.
+        PublishHeads(state.Logs?.Keys ?? []);
         LogOpened(logger, state.Polls.Count, state.VoteCount, state.LastSeq);
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
@@ -265,6 +269,12 @@ internal sealed partial class BatchWriter(
         }
 
         LiveVoteTelemetry.BatchCommitted(_batch.VoteCount, Stopwatch.GetElapsedTime(started), partition);
+        PublishHeads(_chain!.GrownLogs);
+        if (heads is not null && _pendingPolls.Count > 0)
+        {
+            heads.SignSoon();
+        }
+
         AnswerBatch(now);
     }
 
@@ -341,6 +351,21 @@ internal sealed partial class BatchWriter(
         }
 
         Reset();
+    }
+
+    /// <summary>The committed size and root of each log the batch grew, for the <see cref="HeadSigner"/> (a few hashes per log, per batch).</summary>
+    private void PublishHeads(IEnumerable<string> grown)
+    {
+        if (heads is null)
+        {
+            return;
+        }
+
+        foreach (var pollId in grown)
+        {
+            var log = _chain!.Log(pollId)!;
+            heads.Committed(partition, _chain.ChainId, pollId, log.Size, log.Root());
+        }
     }
 
     private void FailBatch(PollCommandStatus pollStatus = PollCommandStatus.StoreFailed)

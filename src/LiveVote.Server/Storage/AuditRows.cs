@@ -8,7 +8,7 @@ namespace LiveVote.Server.Storage;
 internal static class AuditRows
 {
     /// <summary>Columns in the order <see cref="Read"/> expects them; a store may select its own columns after them.</summary>
-    public const string Columns = "seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash";
+    public const string Columns = "seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, leaf";
 
     public static AuditEntry Read(DbDataReader reader) => new(
         reader.GetInt64(0),
@@ -19,7 +19,10 @@ internal static class AuditRows
         reader.GetInt64(5),
         reader.IsDBNull(6) ? null : reader.GetString(6),
         Sha256Hash.Read(reader.GetFieldValue<byte[]>(7)),
-        Sha256Hash.Read(reader.GetFieldValue<byte[]>(8)));
+        Sha256Hash.Read(reader.GetFieldValue<byte[]>(8)))
+    {
+        Leaf = reader.IsDBNull(9) ? -1 : reader.GetInt64(9),
+    };
 
     /// <summary>Reads every row the command selects, at most <paramref name="limit"/>, each finished by <paramref name="complete"/>.</summary>
     public static async Task<IReadOnlyList<AuditEntry>> ReadAllAsync(

@@ -6,9 +6,9 @@ namespace LiveVote.Server.Storage;
 
 /// <summary>
 /// The vote that stands for a voter in a poll, as a store knows it: its option (duplicate or second vote?) and the id
-/// and receipt a retry gets back.
+/// and receipt a retry gets back, with the leaf of its entry in its poll's log of its chain.
 /// </summary>
-public readonly record struct StandingVote(string OptionId, long Seq, Sha256Hash Receipt, int Chain);
+public readonly record struct StandingVote(string OptionId, long Seq, Sha256Hash Receipt, int Chain, long Leaf);
 
 /// <summary>
 /// What a store supplies for <see cref="BatchDecider"/>: which polls are open in it when the batch starts (SQLite: what it
@@ -96,7 +96,7 @@ internal sealed class BatchDecider
         if (store.TryGetStanding(pollId, vote.VoterKey, out var standing))
         {
             var outcome = string.Equals(standing.OptionId, optionId, StringComparison.Ordinal) ? VoteOutcome.Duplicate : VoteOutcome.AlreadyVoted;
-            return new VoteResult(outcome, standing.Seq, standing.Receipt, standing.Chain);
+            return new VoteResult(outcome, standing.Seq, standing.Receipt, standing.Chain, standing.Leaf);
         }
 
         if (vote.Withheld)
@@ -111,10 +111,10 @@ internal sealed class BatchDecider
         }
 
         var entry = chain.Append(AuditKinds.Vote, pollId, vote.VoterKey, optionId, at, data: null);
-        store.AddStanding(pollId, vote.VoterKey, new StandingVote(optionId, entry.Seq, entry.Hash, chain.ChainId));
+        store.AddStanding(pollId, vote.VoterKey, new StandingVote(optionId, entry.Seq, entry.Hash, chain.ChainId, entry.Leaf));
         _accepted.Add(position);
         var tallyKey = (pollId, optionId);
         _tallyDeltas[tallyKey] = _tallyDeltas.GetValueOrDefault(tallyKey) + 1;
-        return new VoteResult(VoteOutcome.Accepted, entry.Seq, entry.Hash, chain.ChainId);
+        return new VoteResult(VoteOutcome.Accepted, entry.Seq, entry.Hash, chain.ChainId, entry.Leaf);
     }
 }

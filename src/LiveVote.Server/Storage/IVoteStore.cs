@@ -1,4 +1,5 @@
 using LiveVote.Server.Audit;
+using LiveVote.Server.Audit.Merkle;
 using LiveVote.Server.Polls;
 
 namespace LiveVote.Server.Storage;
@@ -28,9 +29,14 @@ public interface IVoteStore : IAsyncDisposable
 }
 
 /// <summary>What the store holds when it opens: the writer resumes the chain and the tallies from it.</summary>
+/// <param name="Logs">
+/// The right edge of each poll's Merkle log in the resumed chain (SQLite); null or empty when the chain starts empty
+/// (PostgreSQL: every writer starts a new chain).
+/// </param>
 public sealed record StoreState(
     IReadOnlyList<Poll> Polls,
     IReadOnlyDictionary<string, long[]> Tallies,
     long LastSeq,
     Sha256Hash LastHash,
-    long VoteCount);
+    long VoteCount,
+    IReadOnlyDictionary<string, MerkleFrontier>? Logs = null);

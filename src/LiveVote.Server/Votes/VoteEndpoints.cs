@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveVote.Contracts;
+using LiveVote.Server.Audit;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Ingest;
@@ -133,10 +134,15 @@ public static class VoteEndpoints
 
     /// <summary>
     /// The vote id names the vote's audit entry (in a poll spread over several partitions, prefixed by the partition whose
-    /// trail holds it: "1.3-17"); the receipt is that entry's hash, checkable in the public trail.
+    /// trail holds it: "1.3-17"); the receipt is that entry's hash, checkable in the public trail; the log and leaf name
+    /// the entry in the poll's Merkle log, for an inclusion proof against a signed head (docs/design.md, 7.6).
     /// </summary>
-    private static VoteResponse Response(string status, in VoteResult result, Poll poll, in VoterKey voterKey) =>
-        new(status, poll.PartitionCount > 1 ? result.VoteIdIn(VoterPartitioner.PartitionOf(voterKey, poll.PartitionCount)) : result.VoteId, result.Receipt.ToString());
+    private static VoteResponse Response(string status, in VoteResult result, Poll poll, in VoterKey voterKey)
+    {
+        var partition = poll.PartitionCount > 1 ? VoterPartitioner.PartitionOf(voterKey, poll.PartitionCount) : 0;
+        return new(status, poll.PartitionCount > 1 ? result.VoteIdIn(partition) : result.VoteId, result.Receipt.ToString(),
+            AuditLogIds.Format(partition, result.Chain), result.Leaf);
+    }
 
     private static ProblemHttpResult PollNotOpen(string pollId) =>
         Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.PollNotOpen, "The poll is not open for voting.", $"Poll '{pollId}' is not open.");

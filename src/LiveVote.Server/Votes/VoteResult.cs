@@ -33,7 +33,8 @@ public enum VoteOutcome : byte
 /// entry). For <see cref="VoteOutcome.PollNotOpen"/> and <see cref="VoteOutcome.StoreFailed"/> no vote stands.
 /// </summary>
 /// <param name="Chain">The audit chain (writer) of the standing vote's entry: 0 in SQLite's one chain.</param>
-public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Sha256Hash Receipt, int Chain = 0)
+/// <param name="Leaf">The entry's index in its poll's Merkle log of that chain (docs/design.md, 7.6); -1 when no vote stands.</param>
+public readonly record struct VoteResult(VoteOutcome Outcome, long Seq, Sha256Hash Receipt, int Chain = 0, long Leaf = -1)
 {
     public static VoteResult PollNotOpen => new(VoteOutcome.PollNotOpen, 0, default);
 

@@ -56,12 +56,12 @@ public sealed class BatchDeciderTests
     {
         _store.OpenPolls.Add(Open.Id);
         var receipt = Sha256Hash.Read(new byte[32].AsSpan().ToArray().Select((_, i) => (byte)i).ToArray());
-        _store.Standing[(Open.Id, Voter(7))] = new StandingVote("a", 42, receipt, Chain: 3);
+        _store.Standing[(Open.Id, Voter(7))] = new StandingVote("a", 42, receipt, Chain: 3, Leaf: 9);
         var batch = Batch(b => b.AddVote(new BatchVote(Open, 0, Voter(7))));
 
         _decider.Decide(batch, _chain, _store);
 
-        Assert.Equal(new VoteResult(VoteOutcome.Duplicate, 42, receipt, 3), batch.Results[0]);
+        Assert.Equal(new VoteResult(VoteOutcome.Duplicate, 42, receipt, 3, 9), batch.Results[0]);
         Assert.Empty(_chain.Appended);
         Assert.Empty(_decider.Accepted);
     }

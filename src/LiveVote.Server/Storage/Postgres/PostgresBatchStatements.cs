@@ -108,6 +108,7 @@ internal static class PostgresBatchStatements
         var options = new string[n];
         var seqs = new long[n];
         var receipts = new byte[n][];
+        var leaves = new long[n];
         var votes = batch.Votes;
         var results = batch.Results;
         for (var j = 0; j < n; j++)
@@ -118,16 +119,17 @@ internal static class PostgresBatchStatements
             options[j] = votes[i].OptionId;
             seqs[j] = results[i].Seq;
             receipts[j] = results[i].Receipt.ToArray();
+            leaves[j] = results[i].Leaf;
         }
 
         await using var command = new NpgsqlCommand("""
-            INSERT INTO votes (poll_id, voter_key, option_id, writer_id, seq, receipt)
-            SELECT p, k, o, $4, s, r FROM unnest($1::text[], $2::bytea[], $3::text[], $5::bigint[], $6::bytea[]) AS t (p, k, o, s, r)
+            INSERT INTO votes (poll_id, voter_key, option_id, writer_id, seq, receipt, leaf)
+            SELECT p, k, o, $4, s, r, l FROM unnest($1::text[], $2::bytea[], $3::text[], $5::bigint[], $6::bytea[], $7::bigint[]) AS t (p, k, o, s, r, l)
             ORDER BY p, k
             ON CONFLICT (poll_id, voter_key) DO NOTHING
             RETURNING poll_id, voter_key
             """, connection, transaction);
-        command.Bind(pollIds).Bind(keys).Bind(options).Bind(writerId).Bind(seqs).Bind(receipts);
+        command.Bind(pollIds).Bind(keys).Bind(options).Bind(writerId).Bind(seqs).Bind(receipts).Bind(leaves);
         var inserted = new HashSet<(string, VoterKey)>(n);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -138,7 +140,10 @@ internal static class PostgresBatchStatements
         return inserted;
     }
 
-    /// <summary>The chain's new entries at the positions reserved for them, with this transaction's id.</summary>
+    /// <summary>
+    /// The chain's new entries at the positions reserved for them, with this transaction's id and their leaves, and the
+    /// stored Merkle nodes they completed (every 256th leaf of a log): one round trip.
+    /// </summary>
     public static async Task InsertAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditChain chain, long[] positions)
     {
         var entries = chain.Appended;
@@ -158,6 +163,7 @@ internal static class PostgresBatchStatements
         var data = new string?[n];
         var prev = new byte[n][];
         var hashes = new byte[n][];
+        var leaves = new long?[n];
         for (var i = 0; i < n; i++)
         {
             var e = entries[i];
@@ -170,18 +176,41 @@ internal static class PostgresBatchStatements
             data[i] = e.Data;
             prev[i] = e.PrevHash.ToArray();
             hashes[i] = e.Hash.ToArray();
+            leaves[i] = e.Leaf < 0 ? null : e.Leaf;
         }
 
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO audit (pos, txid, writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash)
+        await using var sql = new NpgsqlBatch(connection, transaction);
+        var command = new NpgsqlBatchCommand("""
+            INSERT INTO audit (pos, txid, writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, leaf)
             OVERRIDING SYSTEM VALUE
-            SELECT ps, pg_current_xact_id()::text::bigint, $1, s, k, p, v, o, a, d, ph, h
-            FROM unnest($11::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::text[], $9::bytea[], $10::bytea[])
-                AS t (ps, s, k, p, v, o, a, d, ph, h)
+            SELECT ps, pg_current_xact_id()::text::bigint, $1, s, k, p, v, o, a, d, ph, h, l
+            FROM unnest($11::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::text[], $9::bytea[], $10::bytea[], $12::bigint[])
+                AS t (ps, s, k, p, v, o, a, d, ph, h, l)
             ORDER BY s
-            """, connection, transaction);
-        command.Bind(chain.ChainId).Bind(seqs).Bind(kinds).Bind(polls).Bind(keys).Bind(options).Bind(ats).Bind(data).Bind(prev).Bind(hashes).Bind(pos);
-        await command.ExecuteNonQueryAsync();
+            """);
+        foreach (var value in (ReadOnlySpan<object>)[chain.ChainId, seqs, kinds, polls, keys, options, ats, data, prev, hashes, pos, leaves])
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        sql.BatchCommands.Add(command);
+        var nodes = chain.CompletedNodes;
+        if (nodes.Count > 0)
+        {
+            var nodeCommand = new NpgsqlBatchCommand("""
+                INSERT INTO merkle_nodes (poll_id, writer_id, level, idx, hash)
+                SELECT p, $1, l, i, h FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bytea[]) AS t (p, l, i, h)
+                """);
+            foreach (var value in (ReadOnlySpan<object>)[chain.ChainId, nodes.Select(n => n.PollId).ToArray(), nodes.Select(n => n.Node.Level).ToArray(),
+                         nodes.Select(n => n.Node.Index).ToArray(), nodes.Select(n => n.Node.Hash.ToArray()).ToArray()])
+            {
+                nodeCommand.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            sql.BatchCommands.Add(nodeCommand);
+        }
+
+        await sql.ExecuteNonQueryAsync();
     }
 
     /// <summary>Adds the batch's accepted votes to this writer's own tally rows: no two writers contend on a counter.</summary>
@@ -281,7 +310,7 @@ internal static class PostgresBatchStatements
     }
 
     private static NpgsqlBatchCommand StandingQuery(string[] pollIds, byte[][] keys) => Command("""
-        SELECT v.poll_id, v.voter_key, v.option_id, v.writer_id, v.seq, v.receipt
+        SELECT v.poll_id, v.voter_key, v.option_id, v.writer_id, v.seq, v.receipt, coalesce(v.leaf, -1)
         FROM votes v JOIN unnest($1::text[], $2::bytea[]) AS k (poll_id, voter_key) USING (poll_id, voter_key)
         """, pollIds, keys);
 
@@ -290,7 +319,8 @@ internal static class PostgresBatchStatements
         while (await reader.ReadAsync())
         {
             var key = (reader.GetString(0), VoterKey.Read(reader.GetFieldValue<byte[]>(1)));
-            standing[key] = new StandingVote(reader.GetString(2), reader.GetInt64(4), Sha256Hash.Read(reader.GetFieldValue<byte[]>(5)), reader.GetInt32(3));
+            standing[key] = new StandingVote(reader.GetString(2), reader.GetInt64(4), Sha256Hash.Read(reader.GetFieldValue<byte[]>(5)), reader.GetInt32(3),
+                reader.GetInt64(6));
         }
     }
 

@@ -21,8 +21,13 @@ internal sealed class PostgresFinalResultSql(NpgsqlDataSource dataSource) : IFin
             "SELECT option_id, count(*) FROM votes WHERE poll_id = $1 GROUP BY option_id",
             "SELECT option_id, sum(count)::bigint FROM tallies WHERE poll_id = $1 GROUP BY option_id",
             "SELECT option_id, count(*) FROM audit WHERE poll_id = $1 AND kind = 'vote' GROUP BY option_id",
-            "SELECT count(*) FROM audit WHERE poll_id = $1 AND kind = 'vote'",
-            "SELECT writer_id, count(*), count(*) FROM audit WHERE poll_id = $1 GROUP BY writer_id ORDER BY writer_id",
+            "SELECT count(*) FROM audit WHERE poll_id = $1 AND kind = 'vote' AND leaf IS NOT NULL",
+            // Each log (writer chain): its entries, and how many distinct leaf numbers 0..entries-1 they carry.
+            """
+            SELECT a.writer_id, c.n, count(DISTINCT CASE WHEN a.leaf >= 0 AND a.leaf < c.n THEN a.leaf END)
+            FROM audit a JOIN (SELECT writer_id, count(*) AS n FROM audit WHERE poll_id = $1 GROUP BY writer_id) c USING (writer_id)
+            WHERE a.poll_id = $1 GROUP BY a.writer_id, c.n ORDER BY a.writer_id
+            """,
             cancellationToken);
     }
 

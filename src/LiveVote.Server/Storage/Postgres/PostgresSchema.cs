@@ -124,7 +124,40 @@ internal static class PostgresSchema
         INSERT INTO cluster_identity (cluster_id) VALUES (gen_random_uuid());
         """,
 
-        // 7: each closed poll's signed final result statement (docs/design.md 7.6), the same text in every cluster the
+        // 7: the Merkle logs, one per (poll, writer chain) (docs/design.md, 7.6 and 11): every entry with a poll is leaf
+        // number `leaf` of its poll's log in its chain (entries before this migration numbered in seq order, as the
+        // writer numbers new ones), and a vote row keeps its entry's leaf so a retry gets the same answer; the stored
+        // interior nodes at levels 8, 16, ...; the signed tree heads each node published for its own chains.
+        """
+        ALTER TABLE audit ADD COLUMN leaf bigint;
+        UPDATE audit SET leaf = r.n
+        FROM (SELECT writer_id, seq, row_number() OVER (PARTITION BY poll_id, writer_id ORDER BY seq) - 1 AS n FROM audit WHERE poll_id IS NOT NULL) AS r
+        WHERE audit.writer_id = r.writer_id AND audit.seq = r.seq;
+        CREATE INDEX audit_by_leaf ON audit (poll_id, writer_id, leaf) WHERE leaf IS NOT NULL;
+        ALTER TABLE votes ADD COLUMN leaf bigint;
+        UPDATE votes SET leaf = a.leaf FROM audit a WHERE a.writer_id = votes.writer_id AND a.seq = votes.seq;
+        CREATE TABLE merkle_nodes (
+            poll_id text NOT NULL,
+            writer_id integer NOT NULL,
+            level integer NOT NULL,
+            idx bigint NOT NULL,
+            hash bytea NOT NULL,
+            PRIMARY KEY (poll_id, writer_id, level, idx)
+        );
+        CREATE TABLE signed_heads (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            poll_id text NOT NULL,
+            writer_id integer NOT NULL,
+            size bigint NOT NULL,
+            root bytea NOT NULL,
+            at bigint NOT NULL,
+            note text NOT NULL
+        );
+        CREATE INDEX signed_heads_by_poll ON signed_heads (poll_id, id);
+        CREATE INDEX signed_heads_by_size ON signed_heads (poll_id, writer_id, size);
+        """,
+
+        // 8: each closed poll's signed final result statement (docs/design.md 7.6), the same text in every cluster the
         // poll is spread over (the first one stored in partition 0 wins).
         """
         CREATE TABLE poll_results (

@@ -124,7 +124,7 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
             """);
         command.Bind(pollId).Bind(afterSeq).Bind(limit);
         return await AuditRows.ReadAllAsync(
-            command, limit, static (row, entry) => entry with { Chain = row.GetInt32(9), Position = row.GetInt64(10) }, cancellationToken);
+            command, limit, static (row, entry) => entry with { Chain = row.GetInt32(10), Position = row.GetInt64(11) }, cancellationToken);
     }
 
     /// <summary>

@@ -31,8 +31,13 @@ internal sealed class SqliteFinalResultSql(string path) : IFinalResultSql
             "SELECT option_id, count(*) FROM votes WHERE poll_id = $1 GROUP BY option_id",
             "SELECT option_id, count FROM tallies WHERE poll_id = $1",
             "SELECT option_id, count(*) FROM audit WHERE poll_id = $1 AND kind = 'vote' GROUP BY option_id",
-            "SELECT count(*) FROM audit WHERE poll_id = $1 AND kind = 'vote'",
-            "SELECT 0, count(*), count(*) FROM audit WHERE poll_id = $1 GROUP BY poll_id",
+            "SELECT count(*) FROM audit WHERE poll_id = $1 AND kind = 'vote' AND leaf IS NOT NULL",
+            // The one log (chain 0): its entries, and how many distinct leaf numbers 0..entries-1 they carry.
+            """
+            SELECT 0, c.n, count(DISTINCT CASE WHEN a.leaf >= 0 AND a.leaf < c.n THEN a.leaf END)
+            FROM audit a, (SELECT count(*) AS n FROM audit WHERE poll_id = $1) c
+            WHERE a.poll_id = $1 GROUP BY c.n
+            """,
             cancellationToken);
     }
 

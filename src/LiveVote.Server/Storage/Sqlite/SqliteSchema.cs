@@ -70,7 +70,38 @@ internal static class SqliteSchema
         CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
         """,
 
-        // 5: each closed poll's signed final result statement (docs/design.md 7.6), written once the reconciliation
+        // 5: the Merkle log of each poll (docs/design.md, 7.6 and 11): every entry with a poll is leaf number `leaf` of
+        // its poll's log (entries before this migration numbered in seq order, as the writer numbers new ones); the
+        // stored interior nodes at levels 8, 16, ... (level 0, the leaves, are the audit rows' hashes); the signed tree
+        // heads the node published.
+        """
+        ALTER TABLE audit ADD COLUMN leaf INTEGER;
+        UPDATE audit SET leaf = r.n
+        FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY poll_id ORDER BY seq) - 1 AS n FROM audit WHERE poll_id IS NOT NULL) AS r
+        WHERE audit.seq = r.seq;
+        CREATE INDEX audit_by_leaf ON audit (poll_id, leaf);
+        CREATE TABLE merkle_nodes (
+            poll_id TEXT NOT NULL,
+            chain INTEGER NOT NULL,
+            level INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (poll_id, chain, level, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE signed_heads (
+            id INTEGER PRIMARY KEY,
+            poll_id TEXT NOT NULL,
+            chain INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            root BLOB NOT NULL,
+            at INTEGER NOT NULL,
+            note TEXT NOT NULL
+        );
+        CREATE INDEX signed_heads_by_poll ON signed_heads (poll_id, id);
+        CREATE INDEX signed_heads_by_size ON signed_heads (poll_id, chain, size);
+        """,
+
+        // 6: each closed poll's signed final result statement (docs/design.md 7.6), written once the reconciliation
         // gate passed; the signed note's text, as every auditor reads it.
         """
         CREATE TABLE poll_results (

@@ -11,7 +11,7 @@ namespace LiveVote.Server.Storage.Sqlite;
 /// of the WAL) before it returns. One process owns the file (an exclusive lock file), and in it one writer: that is
 /// what makes the in-memory dedup index exact.
 /// </summary>
-public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
+public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditLogStore
 {
     private readonly string _path;
     private readonly int _cacheSizeMiB;
@@ -30,6 +30,7 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
     private readonly Utf8Names _names = new();
     private SqliteStatement? _insertVote;
     private SqliteStatement? _insertAudit;
+    private SqliteStatement? _insertNode;
     private SqliteCommand? _addTally;
     private SqliteCommand? _upsertPoll;
 
@@ -142,6 +143,8 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
     {
         _insertVote?.Dispose();
         _insertAudit?.Dispose();
+        _insertNode?.Dispose();
+        await DisposeHeadWriterAsync();
         foreach (var command in new[] { _addTally, _upsertPoll })
         {
             command?.Dispose();
@@ -188,7 +191,7 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
     {
         if (_index.For(pollId).TryGetValue(voterKey, out var indexed))
         {
-            vote = new StandingVote(indexed.OptionId, indexed.Seq, indexed.Receipt, Chain: 0);
+            vote = new StandingVote(indexed.OptionId, indexed.Seq, indexed.Receipt, Chain: 0, indexed.Leaf);
             return true;
         }
 
@@ -199,7 +202,7 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
     void IBatchLookups.AddStanding(string pollId, in VoterKey voterKey, in StandingVote vote)
     {
         var poll = _index.For(pollId);
-        poll.Add(voterKey, new IndexedVote(vote.OptionId, vote.Seq, vote.Receipt));
+        poll.Add(voterKey, new IndexedVote(vote.OptionId, vote.Seq, vote.Receipt, vote.Leaf));
         _addedThisBatch.Add((poll, voterKey));
     }
 
@@ -231,6 +234,18 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
             {
                 InsertAudit(entry);
             }
+        }
+
+        // Every 256th leaf of a log completes a stored node (and every 65536th two): rare, and in the same transaction.
+        Span<byte> nodeHash = stackalloc byte[Sha256Hash.Size];
+        foreach (var (pollId, node) in chain.CompletedNodes)
+        {
+            node.Hash.Write(nodeHash);
+            _insertNode!.BindText(1, _names.Of(pollId));
+            _insertNode.Bind(2, node.Level);
+            _insertNode.Bind(3, node.Index);
+            _insertNode.BindBlob(4, nodeHash);
+            _insertNode.Execute();
         }
 
         foreach (var entry in batch.AuditOnlyEntries)
@@ -296,6 +311,15 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
         BindOrNull(insert, 7, entry.Data is null, data, text: true);
         insert.BindBlob(8, prevHash);
         insert.BindBlob(9, hash);
+        if (entry.Leaf < 0)
+        {
+            insert.BindNull(10);
+        }
+        else
+        {
+            insert.Bind(10, entry.Leaf);
+        }
+
         insert.Execute();
     }
 
@@ -345,7 +369,7 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
         using (var command = _connection!.CreateCommand())
         {
             // Rebuild the exact dedup index from the durable rows (ordered by rowid: a sequential scan).
-            command.CommandText = "SELECT v.poll_id, v.voter_key, v.option_id, v.seq, a.hash FROM votes v JOIN audit a ON a.seq = v.seq";
+            command.CommandText = "SELECT v.poll_id, v.voter_key, v.option_id, v.seq, a.hash, a.leaf FROM votes v JOIN audit a ON a.seq = v.seq";
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -355,7 +379,7 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
                 var optionId = reader.GetString(2);
                 var index = poll?.IndexOfOption(optionId) ?? -1;
                 var internedOption = index >= 0 ? poll!.Options[index].Id : optionId;
-                _index.For(poll?.Id ?? pollId).Add(key, new IndexedVote(internedOption, reader.GetInt64(3), Sha256Hash.Read((byte[])reader.GetValue(4))));
+                _index.For(poll?.Id ?? pollId).Add(key, new IndexedVote(internedOption, reader.GetInt64(3), Sha256Hash.Read((byte[])reader.GetValue(4)), reader.GetInt64(5)));
                 voteCount++;
             }
         }
@@ -373,14 +397,15 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
             }
         }
 
-        return new StoreState(polls, tallies, lastSeq, lastHash, voteCount);
+        return new StoreState(polls, tallies, lastSeq, lastHash, voteCount, await LoadLogsAsync(cancellationToken));
     }
 
     private void PrepareCommands()
     {
         _insertVote = new SqliteStatement(_connection!, "INSERT INTO votes (seq, poll_id, voter_key, option_id) VALUES (?1, ?2, ?3, ?4)");
         _insertAudit = new SqliteStatement(_connection!,
-            "INSERT INTO audit (seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            "INSERT INTO audit (seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        _insertNode = new SqliteStatement(_connection!, "INSERT INTO merkle_nodes (poll_id, chain, level, idx, hash) VALUES (?1, 0, ?2, ?3, ?4)");
         _addTally = Prepare(
             "INSERT INTO tallies (poll_id, option_id, count) VALUES ($1, $2, $3) ON CONFLICT (poll_id, option_id) DO UPDATE SET count = count + excluded.count", 3);
         _upsertPoll = Prepare(
@@ -491,5 +516,5 @@ public sealed class SqliteVoteStore : IVoteStore, IBatchLookups
         }
     }
 
-    private readonly record struct IndexedVote(string OptionId, long Seq, Sha256Hash Receipt);
+    private readonly record struct IndexedVote(string OptionId, long Seq, Sha256Hash Receipt, long Leaf);
 }
