@@ -12,14 +12,14 @@ public sealed partial class PostgresVoteStore : IAuditLogStore
 {
     private const string HeadColumns = "id, poll_id, writer_id, size, root, at, note";
 
-    public async Task<IReadOnlyList<Sha256Hash>> ReadLeavesAsync(MerkleLogId log, long start, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<Sha256Hash>> ReadLeavesAsync(MerkleLogId log, long start, int count, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT hash FROM audit WHERE poll_id = $1 AND writer_id = $2 AND leaf >= $3 AND leaf < $4 ORDER BY leaf");
         command.Bind(log.PollId).Bind(log.Chain).Bind(start).Bind(start + count);
         var leaves = new List<Sha256Hash>(Math.Min(count, 4096));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
             leaves.Add(MerkleHash.Leaf(Sha256Hash.Read(reader.GetFieldValue<byte[]>(0))));
         }
@@ -27,14 +27,14 @@ public sealed partial class PostgresVoteStore : IAuditLogStore
         return leaves;
     }
 
-    public async Task<IReadOnlyList<MerkleNode>> ReadNodesAsync(MerkleLogId log, int level, long start, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<MerkleNode>> ReadNodesAsync(MerkleLogId log, int level, long start, int count, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT idx, hash FROM merkle_nodes WHERE poll_id = $1 AND writer_id = $2 AND level = $3 AND idx >= $4 AND idx < $5 ORDER BY idx");
         command.Bind(log.PollId).Bind(log.Chain).Bind(level).Bind(start).Bind(start + count);
         var nodes = new List<MerkleNode>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
             nodes.Add(new MerkleNode(level, reader.GetInt64(0), Sha256Hash.Read(reader.GetFieldValue<byte[]>(1))));
         }

@@ -14,7 +14,7 @@ public sealed partial class SqliteVoteStore
     private readonly SemaphoreSlim _headWriterLock = new(1, 1);
     private SqliteConnection? _headWriter;
 
-    public async Task<IReadOnlyList<Sha256Hash>> ReadLeavesAsync(MerkleLogId log, long start, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<Sha256Hash>> ReadLeavesAsync(MerkleLogId log, long start, int count, CancellationToken cancellationToken)
     {
         var leaves = new List<Sha256Hash>(Math.Min(count, 4096));
         if (log.Chain != 0)
@@ -22,15 +22,15 @@ public sealed partial class SqliteVoteStore
             return leaves;
         }
 
-        await using var connection = await OpenReadAsync(ct);
+        await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT hash FROM audit WHERE poll_id = $poll AND leaf >= $start AND leaf < $end ORDER BY leaf";
         command.Parameters.AddWithValue("$poll", log.PollId);
         command.Parameters.AddWithValue("$start", start);
         command.Parameters.AddWithValue("$end", start + count);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var hash = new byte[Sha256Hash.Size];
-        while (await reader.ReadAsync(ct))
+        while (await reader.ReadAsync(cancellationToken))
         {
             reader.GetBytes(0, 0, hash, 0, Sha256Hash.Size);
             leaves.Add(MerkleHash.Leaf(Sha256Hash.Read(hash)));
@@ -39,9 +39,9 @@ public sealed partial class SqliteVoteStore
         return leaves;
     }
 
-    public async Task<IReadOnlyList<MerkleNode>> ReadNodesAsync(MerkleLogId log, int level, long start, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<MerkleNode>> ReadNodesAsync(MerkleLogId log, int level, long start, int count, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadAsync(ct);
+        await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT idx, hash FROM merkle_nodes WHERE poll_id = $poll AND chain = $chain AND level = $level AND idx >= $start AND idx < $end ORDER BY idx";
         command.Parameters.AddWithValue("$poll", log.PollId);
@@ -50,8 +50,8 @@ public sealed partial class SqliteVoteStore
         command.Parameters.AddWithValue("$start", start);
         command.Parameters.AddWithValue("$end", start + count);
         var nodes = new List<MerkleNode>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
             nodes.Add(new MerkleNode(level, reader.GetInt64(0), Sha256Hash.Read((byte[])reader.GetValue(1))));
         }
