@@ -66,7 +66,6 @@ app.MapPages();
 app.MapHealth();
 app.MapMetrics();
 app.MapAdminStats();
-app.MapFinalResultAdmin();
 app.MapCaptcha();
 app.MapViewers();
 app.MapPolls();

@@ -8,26 +8,23 @@ namespace LiveVote.Server.Results.Final;
 
 public static class FinalResultEndpoints
 {
-    /// <summary><c>GET /v1/polls/{pollId}/result</c> in the poll's <see cref="PollGroup"/>: the signed final result.</summary>
+    /// <summary>
+    /// <c>/result</c> in the poll's <see cref="PollGroup"/> (id already checked): <c>GET</c> the signed final result;
+    /// <c>POST</c> (admin key) sign it now, running the gate again on one it refused (the producer's press after a fix),
+    /// answered with the poll and its <c>resultStatus</c> (and why, when refused). In the poll group rather than under
+    /// <c>/v1/admin</c>, so its poll id is checked like every other poll route's.
+    /// </summary>
     public static RouteGroupBuilder MapFinalResult(this RouteGroupBuilder poll)
     {
         poll.MapGet("/result", GetResult).WithTags("Results")
             .Produces<PollResultDto>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        poll.MapPost("/result", SignAsync).RequireAdminKey().WithTags("Polls")
+            .Produces<PollDto>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return poll;
     }
-
-    /// <summary>
-    /// <c>POST /v1/admin/polls/{pollId}/result</c> (admin key): sign the result now, running the gate again on one it
-    /// refused (the producer's press after a fix). 200 the poll with its <c>resultStatus</c> (and why, when refused).
-    /// </summary>
-    public static RouteHandlerBuilder MapFinalResultAdmin(this IEndpointRouteBuilder routes) =>
-        routes.MapPost("/v1/admin/polls/{pollId}/result", SignAsync).RequireAdminKey().WithTags("Admin")
-            .Produces<PollDto>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     private static Results<Ok<PollResultDto>, ProblemHttpResult> GetResult(string pollId, HttpContext context, PollRegistry polls, FinalResults results)
     {
@@ -52,11 +49,6 @@ public static class FinalResultEndpoints
     private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> SignAsync(
         string pollId, PollRegistry polls, FinalResults results, IHostApplicationLifetime lifetime)
     {
-        if (!PollRules.IsPollId(pollId))
-        {
-            return Problems.InvalidPollId();
-        }
-
         if (!polls.TryGet(pollId, out var poll))
         {
             return Problems.PollNotFound(pollId);

@@ -20,7 +20,7 @@ namespace LiveVote.Server.Results.Final;
 /// <para>
 /// A refused gate leaves the result not final, says why (the producer console, <c>GET .../result</c>), logs it and
 /// counts it (<c>livevote.results.final{outcome=refused}</c>); it is tried again only when the producer asks
-/// (<c>POST /v1/admin/polls/{pollId}/result</c>), after the fix. A store that cannot be read, or a partition that has not
+/// (<c>POST /v1/polls/{pollId}/result</c>), after the fix. A store that cannot be read, or a partition that has not
 /// closed yet, leaves it pending, and <see cref="FinalResultSweeper"/> tries again.
 /// </para>
 /// </summary>

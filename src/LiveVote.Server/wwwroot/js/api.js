@@ -116,5 +116,5 @@ export const adminApi = {
   stats: (adminKey, signal) => request('/v1/admin/stats', { headers: admin(adminKey), signal }),
   /** Signs a closed poll's result now: the reconciliation gate runs again (after a refusal was fixed). */
   signResult: (adminKey, pollId) =>
-    request(`/v1/admin/polls/${encodeURIComponent(pollId)}/result`, { method: 'POST', headers: admin(adminKey) }),
+    request(`${pollPath(pollId)}/result`, { method: 'POST', headers: admin(adminKey) }),
 };

@@ -123,10 +123,10 @@ public sealed class FinalResultTests
         var admin = server.AdminClient();
         var poll = await Api.CreateOpenPollAsync(admin, "a", "b");
 
-        await ProblemAssert.IsAsync(await admin.PostAsync($"/v1/admin/polls/{poll.Id}/result", null), HttpStatusCode.Conflict, ErrorCodes.InvalidTransition);
-        await ProblemAssert.IsAsync(await admin.PostAsync("/v1/admin/polls/no-such-poll/result", null), HttpStatusCode.NotFound, ErrorCodes.PollNotFound);
-        await ProblemAssert.IsAsync(await admin.PostAsync("/v1/admin/polls/BAD%20ID/result", null), HttpStatusCode.BadRequest, ErrorCodes.InvalidPollId);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client().PostAsync($"/v1/admin/polls/{poll.Id}/result", null)).StatusCode);
+        await ProblemAssert.IsAsync(await admin.PostAsync($"/v1/polls/{poll.Id}/result", null), HttpStatusCode.Conflict, ErrorCodes.InvalidTransition);
+        await ProblemAssert.IsAsync(await admin.PostAsync("/v1/polls/no-such-poll/result", null), HttpStatusCode.NotFound, ErrorCodes.PollNotFound);
+        await ProblemAssert.IsAsync(await admin.PostAsync("/v1/polls/BAD%20ID/result", null), HttpStatusCode.BadRequest, ErrorCodes.InvalidPollId);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client().PostAsync($"/v1/polls/{poll.Id}/result", null)).StatusCode);
         await ProblemAssert.IsAsync(await server.Client().GetAsync($"/v1/polls/{poll.Id}/result"), HttpStatusCode.NotFound, ErrorCodes.ResultNotFinal);
         Assert.Null((await server.Client().GetFromJsonAsync($"/v1/polls/{poll.Id}", ContractsJsonContext.Default.PollDto))!.ResultStatus);
     }
@@ -150,7 +150,7 @@ public sealed class FinalResultTests
 
     internal static async Task<PollDto> SignAsync(HttpClient admin, string pollId)
     {
-        using var response = await admin.PostAsync($"/v1/admin/polls/{pollId}/result", null);
+        using var response = await admin.PostAsync($"/v1/polls/{pollId}/result", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.PollDto))!;
     }
