@@ -238,11 +238,11 @@ public static class VoteStatuses
 [JsonSerializable(typeof(ResultsDto))]
 [JsonSerializable(typeof(PollResultDto))]
 [JsonSerializable(typeof(AuditPageDto))]
-[JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(AuditLogsDto))]
 [JsonSerializable(typeof(SignedHeadsPageDto))]
 [JsonSerializable(typeof(InclusionProofDto))]
 [JsonSerializable(typeof(ConsistencyProofDto))]
+[JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -9,7 +9,6 @@ public static class AuditHeadSetup
     public static WebApplicationBuilder AddAuditHeads(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<AuditHeadOptions>().BindConfiguration(AuditHeadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CommittedLogHeads>();
         builder.Services.AddHostedService<HeadSigner>();
         return builder;

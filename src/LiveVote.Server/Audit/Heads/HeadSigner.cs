@@ -7,7 +7,7 @@ namespace LiveVote.Server.Audit.Heads;
 
 /// <summary>
 /// Signs a checkpoint (C2SP tlog-checkpoint in a signed note, docs/design.md 7.6) for every log of this node's writers
-/// that grew: at least every <see cref="AuditHeadOptions.HeadIntervalMs"/>, at once after a poll's lifecycle change,
+/// that grew: at least every <see cref="AuditSigningOptions.HeadIntervalMs"/>, at once after a poll's lifecycle change,
 /// and a last time at stop (it stops after the writers have drained, being registered before them). Each head goes to
 /// the <c>signed_heads</c> table of the log's own store partition; with PostgreSQL each node signs only its own chains,
 /// whose heads its writers published. A failed write is tried again at the next round, with the newer head.
@@ -16,13 +16,14 @@ internal sealed partial class HeadSigner(
     CommittedLogHeads heads,
     StoreClusters stores,
     AuditSigner signer,
-    IOptions<AuditHeadOptions> options,
+    IOptions<AuditSigningOptions> options,
     TimeProvider time,
     ILogger<HeadSigner> logger) : BackgroundService
 {
     // The size of each log's newest signed head, as this node knows it; read from the store the first time a log is
     // seen (a restarted SQLite node resumes its logs, which may already be signed at their size).
     private readonly Dictionary<LogKey, long> _signed = [];
+    // One round at a time (the loop's and the one at stop). Never disposed: the host may stop a service after disposing it.
     private readonly SemaphoreSlim _round = new(1, 1);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -31,12 +32,6 @@ internal sealed partial class HeadSigner(
 
         // The writers have committed what was queued: sign the final heads, so a poll's last votes are provable too.
         await SignRoundAsync(cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        _round.Dispose();
-        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
