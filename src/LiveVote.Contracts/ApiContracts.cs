@@ -14,6 +14,11 @@ public sealed record CreatePollRequest(string? Title, IReadOnlyList<PollOptionDt
 /// <param name="ShowResultsToViewers">The vote page shows the live results after a vote (the producer's choice).</param>
 /// <param name="ResultsFrozen">The public results (on-air graphic) are held at the snapshot taken when the producer froze them.</param>
 /// <param name="ResultsFrozenAt">When they were frozen; null when not frozen.</param>
+/// <param name="ResultStatus">
+/// Admin views only (null, and absent, to the public): whether the signed final result exists, <c>pending</c> (not
+/// closed, or not yet signed), <c>signed</c>, or <c>refused</c> (the reconciliation gate at close failed).
+/// </param>
+/// <param name="ResultProblem">Admin views only: why the result was refused (or why it is still pending), naming the figures.</param>
 public sealed record PollDto(
     string Id,
     string Title,
@@ -24,7 +29,9 @@ public sealed record PollDto(
     DateTimeOffset? ClosedAt,
     bool ShowResultsToViewers = false,
     bool ResultsFrozen = false,
-    DateTimeOffset? ResultsFrozenAt = null);
+    DateTimeOffset? ResultsFrozenAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultStatus = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultProblem = null);
 
 /// <summary><c>POST /v1/polls/{pollId}/viewer-results</c>: whether the vote page shows viewers the live results.</summary>
 public sealed record ViewerResultsRequest(bool? Show);
@@ -57,6 +64,10 @@ public sealed record VoteResponse(string Status, string VoteId, string Receipt, 
 /// With voters spread over several store clusters: the partitions whose part of the totals is not current (the node
 /// could not read that cluster lately, so its last good totals are shown); null when every part is current.
 /// </param>
+/// <param name="Final">
+/// True only once the poll's signed result statement exists (<c>GET /v1/polls/{pollId}/result</c>): closed, the
+/// reconciliation gate passed and the node signed. A closed poll whose result is not signed is not final.
+/// </param>
 public sealed record ResultsDto(
     string PollId,
     string Status,
@@ -65,7 +76,21 @@ public sealed record ResultsDto(
     long Version,
     DateTimeOffset AsOf,
     bool Frozen = false,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? StalePartitions = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? StalePartitions = null,
+    bool Final = false);
+
+/// <summary>
+/// <c>GET /v1/polls/{pollId}/result</c>: the signed final result. <paramref name="Statement"/> is the whole signed note
+/// (C2SP signed-note, Ed25519, docs/design.md 7.6); <paramref name="Totals"/> and <paramref name="Total"/> are the
+/// statement's figures, <paramref name="SignedAt"/> its <c>time</c> line.
+/// </summary>
+public sealed record PollResultDto(
+    string PollId,
+    bool Final,
+    string Statement,
+    IReadOnlyDictionary<string, long> Totals,
+    long Total,
+    DateTimeOffset SignedAt);
 
 public sealed record AuditEntryDto(
     long Seq,
@@ -182,6 +207,9 @@ public static class ErrorCodes
     public const string StoreUnavailable = "store-unavailable";
     public const string InternalError = "internal-error";
 
+    // The signed final result (GET /v1/polls/{pollId}/result): not signed yet, or refused by the reconciliation gate.
+    public const string ResultNotFinal = "result-not-final";
+
     // Merkle log proofs (GET /v1/polls/{id}/audit/proof/...): 404s. not-yet-signed comes with Retry-After: no signed head
     // covers the leaf yet, one will within a second.
     public const string LogNotFound = "log-not-found";
@@ -227,6 +255,7 @@ public static class VoteStatuses
 [JsonSerializable(typeof(CastVoteRequest))]
 [JsonSerializable(typeof(VoteResponse))]
 [JsonSerializable(typeof(ResultsDto))]
+[JsonSerializable(typeof(PollResultDto))]
 [JsonSerializable(typeof(AuditPageDto))]
 [JsonSerializable(typeof(RiskEvidencePageDto))]
 [JsonSerializable(typeof(AuditLogsDto))]

@@ -2,6 +2,7 @@ using LiveVote.Contracts;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Hosting.OpenApi;
 using LiveVote.Server.Ingest;
+using LiveVote.Server.Results.Final;
 using LiveVote.Server.Security.Admin;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -33,18 +34,19 @@ public static class PollEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         changes.MapPost("/open", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, ct));
-        changes.MapPost("/close", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Close, admin, ct));
+        changes.MapPost("/close", CloseAsync);
         changes.MapPost("/viewer-results", SetViewerResults).ProducesBodyProblems();
         return group;
     }
 
-    private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls)
+    private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls, FinalResults results)
     {
         var admin = AdminKey.IsVerified(context);
-        return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || p.Status != PollStatus.Draft).Select(p => p.ToDto())]));
+        return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || p.Status != PollStatus.Draft)
+            .Select(p => admin ? results.Describe(p.ToDto()) : p.ToDto())]));
     }
 
-    private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls)
+    private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls, FinalResults results)
     {
         // A draft is the producer's secret until it opens: to the public it does not exist.
         if (!polls.TryGet(pollId, out var poll) || (poll.Status == PollStatus.Draft && !AdminKey.IsVerified(context)))
@@ -52,7 +54,25 @@ public static class PollEndpoints
             return Problems.PollNotFound(pollId);
         }
 
-        return TypedResults.Ok(poll.ToDto());
+        return TypedResults.Ok(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto());
+    }
+
+    /// <summary>
+    /// Closes the poll and, once the close is durable in every partition, signs its final result (docs/design.md 7.6):
+    /// the answer's <c>resultStatus</c> says whether it is final, and why not when the reconciliation gate refused it.
+    /// </summary>
+    private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> CloseAsync(
+        string pollId, PollAdmin admin, FinalResults results, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        var closed = await ChangeAsync(pollId, PollCommandKind.Close, admin, cancellationToken);
+        if (closed.Result is not Ok<PollDto> { Value: { } poll })
+        {
+            return closed;
+        }
+
+        // The close stands whatever the signing does; the producer leaving does not cut a signing short.
+        await results.SignAsync(pollId, retryRefused: false, lifetime.ApplicationStopping);
+        return TypedResults.Ok(results.Describe(poll));
     }
 
     private static async Task<Results<Created<PollDto>, ProblemHttpResult>> CreatePoll(

@@ -20,6 +20,8 @@ public sealed class ResultsHub : IDisposable
     private readonly ConcurrentDictionary<string, PollResults> _polls = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changed = new(0, 1);
 
+    private static readonly string ClosedStatus = Poll.StatusName(PollStatus.Closed);
+
     public bool TryGetSnapshot(string pollId, out ResultsSnapshot snapshot)
     {
         if (_polls.TryGetValue(pollId, out var state) && state.Published is { } published)
@@ -51,7 +53,7 @@ public sealed class ResultsHub : IDisposable
             // A poll's first state is published at once: until a snapshot exists its results read as "no such poll",
             // and a poll opened right after the previous publish would wait a whole interval for it. Only the writer
             // reports, so nothing races this first publish; later changes are coalesced by the publisher as usual.
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale));
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale, state.Final));
             return;
         }
 
@@ -101,7 +103,7 @@ public sealed class ResultsHub : IDisposable
     {
         if (_polls.TryGetValue(pollId, out var state) && state.Live is { } latest)
         {
-            live = ResultsSnapshot.Create(latest.Poll, latest.Totals, latest.Version, latest.AsOf, stalePartitions: latest.Stale);
+            live = ResultsSnapshot.Create(latest.Poll, latest.Totals, latest.Version, latest.AsOf, stalePartitions: latest.Stale, final: state.Final);
             return true;
         }
 
@@ -120,6 +122,28 @@ public sealed class ResultsHub : IDisposable
 
         totals = [];
         return false;
+    }
+
+    /// <summary>
+    /// The poll's signed final result exists: its published results say <c>final</c> from now on (at once, to every
+    /// subscriber), and so does every later snapshot of it (a closed poll's count no longer changes).
+    /// </summary>
+    public void MarkFinal(string pollId)
+    {
+        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        if (state.Final)
+        {
+            return;
+        }
+
+        lock (state)
+        {
+            state.Final = true;
+            if (state.Published is { Dto.Final: false } published && published.Dto.Status == ClosedStatus)
+            {
+                Publish(state, published.AsFinal());
+            }
+        }
     }
 
     public Subscription Subscribe(string pollId)
@@ -170,7 +194,7 @@ public sealed class ResultsHub : IDisposable
                 continue;
             }
 
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale));
+            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale, state.Final));
             published++;
         }
 
@@ -179,10 +203,19 @@ public sealed class ResultsHub : IDisposable
 
     private static void Publish(PollResults state, ResultsSnapshot snapshot)
     {
-        state.Published = snapshot;
-        foreach (var subscriber in state.Subscribers.Keys)
+        // Under the poll's lock, with MarkFinal: a snapshot built just before the result turned final is published final.
+        lock (state)
         {
-            subscriber.Offer(snapshot);
+            if (state.Final && !snapshot.Dto.Final && snapshot.Dto.Status == ClosedStatus)
+            {
+                snapshot = snapshot.AsFinal();
+            }
+
+            state.Published = snapshot;
+            foreach (var subscriber in state.Subscribers.Keys)
+            {
+                subscriber.Offer(snapshot);
+            }
         }
     }
 
@@ -205,6 +238,7 @@ public sealed class ResultsHub : IDisposable
         public volatile PendingResults? Live;
         public long? PublishedFreeze;
         public volatile ResultsSnapshot? Published;
+        public volatile bool Final;
         public readonly ConcurrentDictionary<Subscription, byte> Subscribers = new();
     }
 

@@ -17,7 +17,8 @@ public sealed class ResultsSnapshot
     {
         Dto = dto;
         Json = json;
-        ETag = $"\"{dto.Version}\"";
+        // A result turning final changes the document but not the count's version: the ETag says so.
+        ETag = dto.Final ? $"\"{dto.Version}-final\"" : $"\"{dto.Version}\"";
         SseFrame = [.. EventPrefix, .. json, (byte)'\n', (byte)'\n'];
     }
 
@@ -31,7 +32,8 @@ public sealed class ResultsSnapshot
     public byte[] SseFrame { get; }
 
     public static ResultsSnapshot Create(
-        Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf, bool frozen = false, IReadOnlyList<int>? stalePartitions = null)
+        Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf, bool frozen = false, IReadOnlyList<int>? stalePartitions = null,
+        bool final = false)
     {
         var byOption = new Dictionary<string, long>(poll.Options.Length, StringComparer.Ordinal);
         long total = 0;
@@ -43,7 +45,15 @@ public sealed class ResultsSnapshot
         }
 
         var dto = new ResultsDto(
-            poll.Id, Poll.StatusName(poll.Status), byOption, total, version, asOf, frozen, stalePartitions is { Count: > 0 } ? stalePartitions : null);
+            poll.Id, Poll.StatusName(poll.Status), byOption, total, version, asOf, frozen, stalePartitions is { Count: > 0 } ? stalePartitions : null,
+            final && poll.Status == PollStatus.Closed);
+        return new ResultsSnapshot(dto, JsonSerializer.SerializeToUtf8Bytes(dto, ContractsJsonContext.Default.ResultsDto));
+    }
+
+    /// <summary>The same snapshot, final: the poll's signed result exists (<see cref="Final.FinalResults"/>).</summary>
+    public ResultsSnapshot AsFinal()
+    {
+        var dto = Dto with { Final = true };
         return new ResultsSnapshot(dto, JsonSerializer.SerializeToUtf8Bytes(dto, ContractsJsonContext.Default.ResultsDto));
     }
 

@@ -80,6 +80,9 @@ internal static partial class LiveVoteTelemetry
     private static readonly Counter<long> AuditNotesLost = Meter.CreateCounter<long>(
         "livevote.audit.notes.dropped", "{note}", "Audit notes lost: the writer queue stayed full, the server was stopping, or their batch failed.");
 
+    private static readonly Counter<long> FinalResults = Meter.CreateCounter<long>(
+        "livevote.results.final", "{result}", "Closed polls' results through the reconciliation gate, by outcome: signed (final) or refused (not final, the console says why).");
+
     private static readonly Counter<long> Registrations = Meter.CreateCounter<long>(
         "livevote.registrations", "{registration}", "Viewers registered (tokens issued), by kind: public (after a CAPTCHA) or backend (admin key).");
 
@@ -280,6 +283,10 @@ internal static partial class LiveVoteTelemetry
             AuditNotesLost.Add(count);
         }
     }
+
+    /// <summary>A closed poll's result signed, or refused by the reconciliation gate (an alert: the database disagrees with itself).</summary>
+    public static void FinalResultDecided(bool signed) =>
+        FinalResults.Add(1, new KeyValuePair<string, object?>("outcome", signed ? "signed" : "refused"));
 
     public static string OutcomeName(VoteOutcome outcome) => outcome switch
     {

@@ -157,6 +157,16 @@ internal static class PostgresSchema
         CREATE INDEX signed_heads_by_size ON signed_heads (poll_id, writer_id, size);
         """,
 
+        // 8: each closed poll's signed final result statement (docs/design.md 7.6), the same text in every cluster the
+        // poll is spread over (the first one stored in partition 0 wins).
+        """
+        CREATE TABLE poll_results (
+            poll_id text PRIMARY KEY,
+            at bigint NOT NULL,
+            statement text NOT NULL
+        );
+        """,
+
         // 7: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
         // privacy"): the network and signals behind a risk decision or admin lockout, which the audit entry names by
         // ref only; deleted after LiveVote:Privacy:EvidenceRetention (at, Unix ms). Used in partition 0's cluster.

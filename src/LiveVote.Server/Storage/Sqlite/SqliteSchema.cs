@@ -101,6 +101,16 @@ internal static class SqliteSchema
         CREATE INDEX signed_heads_by_size ON signed_heads (poll_id, chain, size);
         """,
 
+        // 6: each closed poll's signed final result statement (docs/design.md 7.6), written once the reconciliation
+        // gate passed; the signed note's text, as every auditor reads it.
+        """
+        CREATE TABLE poll_results (
+            poll_id TEXT NOT NULL PRIMARY KEY,
+            at INTEGER NOT NULL,
+            statement TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+
         // 5: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
         // privacy"): the network and signals behind a risk decision or admin lockout, which the audit entry names by
         // ref only; deleted after LiveVote:Privacy:EvidenceRetention (at, Unix ms).

@@ -1,6 +1,7 @@
 // /admin: the producer's desk. Sign in with the admin key (kept in sessionStorage: this tab only), create polls, open
 // and close them, watch the live figures (admin-stats.js) and each open poll's count, freeze and release the on-air
-// results, and choose whether viewers see the results after voting.
+// results, and choose whether viewers see the results after voting. A closed poll shows whether its result is signed
+// (final), and when the reconciliation gate refused it, why, with a button to sign again after the fix.
 
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
@@ -12,6 +13,7 @@ const TOTALS_EVERY_MS = 2000;
 const LIST_EVERY_MS = 15_000;
 const STATUS_ORDER = { open: 0, draft: 1, closed: 2 };
 const STATUS_NAMES = { open: 'Open', draft: 'Draft', closed: 'Closed' };
+const RESULT_NAMES = { signed: 'Result signed: final', refused: 'Result refused: not final', pending: 'Result not signed yet' };
 
 const notice = byId('notice');
 let adminKey = readStored(window.sessionStorage, KEY_STORAGE);
@@ -163,6 +165,12 @@ function pollItem(poll) {
         'aria-label': `Freeze on-air results: ${poll.title}`, onclick: () => change(poll, 'freeze'),
       }));
   }
+  if (poll.status === 'closed' && poll.resultStatus !== 'signed') {
+    actions.append(h('button', {
+      type: 'button', class: 'button primary small', dataset: { action: 'sign-result' }, text: 'Sign result',
+      'aria-label': `Sign result: ${poll.title}`, onclick: () => signResult(poll),
+    }));
+  }
   if (poll.status !== 'draft') {
     actions.append(
       h('a', { href: `/vote/${id}`, target: '_blank', rel: 'noopener', text: 'Vote page' }),
@@ -183,6 +191,7 @@ function pollItem(poll) {
       ` · ${poll.options.length} answers · ${when}`),
     total,
     onAir,
+    poll.status === 'closed' ? resultStatus(poll) : null,
     h('div', { class: 'checkbox-field' }, viewerResults,
       h('label', { for: viewerResults.id, text: 'Viewers see the results after voting' })),
     actions);
@@ -190,12 +199,31 @@ function pollItem(poll) {
   return item;
 }
 
+/** Whether the closed poll's result is signed, and why not: the gate's reason names the figures that differ. */
+function resultStatus(poll) {
+  const status = poll.resultStatus ?? 'pending';
+  return h('div', { class: `result-status is-${status}`, dataset: { resultStatus: status } },
+    h('p', { class: 'result-status-name', text: RESULT_NAMES[status] ?? status }),
+    poll.resultProblem ? h('p', { class: 'result-problem', text: poll.resultProblem }) : null);
+}
+
+async function signResult(poll) {
+  const signed = await asAdmin(() => adminApi.signResult(adminKey, poll.id), 'The result was not signed.');
+  if (!signed) return;
+  if (signed.resultStatus === 'signed') {
+    setNotice(notice, 'ok', `The result of “${signed.title}” is signed: it is final.`);
+  } else {
+    setNotice(notice, 'error', `The result of “${signed.title}” is not final.`, signed.resultProblem ?? 'Try again in a few seconds.');
+  }
+  await loadPolls(true);
+}
+
 async function loadPolls(force = false) {
   if (!adminKey) return;
   const result = await asAdmin(() => polls.list(adminKey), 'The polls could not be loaded.');
   if (!result) return;
   const list = sortPolls(result.polls);
-  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers]));
+  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers, p.resultStatus, p.resultProblem]));
   if (signature === shownList && !force) return;
   shownList = signature;
   onScreen.clear();
@@ -206,14 +234,16 @@ async function loadPolls(force = false) {
 
 /**
  * Counts of open polls every few seconds: the live count (even behind a freeze) and, while frozen, what is on air;
- * closed ones once when listed (their public result is final).
+ * closed ones once when listed (final when their result is signed).
  */
 async function refreshTotals(includeClosed = false) {
   const wanted = [...onScreen.values()].filter(({ poll }) => poll.status === 'open' || (includeClosed && poll.status === 'closed'));
   await Promise.all(wanted.map(async ({ poll, totalElement, onAirElement }) => {
     try {
       if (poll.status === 'closed') {
-        totalElement.textContent = `Final: ${formatVotes((await polls.results(poll.id)).total)}`;
+        // "Final" only for a signed result: a refused or pending one is a count, not a result.
+        const label = poll.resultStatus === 'signed' ? 'Final' : 'Counted, not final';
+        totalElement.textContent = `${label}: ${formatVotes((await polls.results(poll.id)).total)}`;
         return;
       }
       const live = await adminApi.liveResults(adminKey, poll.id);

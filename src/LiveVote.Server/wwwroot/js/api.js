@@ -122,4 +122,7 @@ export const adminApi = {
   /** The count as it stands, even while the public results are frozen. */
   liveResults: (adminKey, pollId) => request(`${pollPath(pollId)}/results/live`, { headers: admin(adminKey) }),
   stats: (adminKey, signal) => request('/v1/admin/stats', { headers: admin(adminKey), signal }),
+  /** Signs a closed poll's result now: the reconciliation gate runs again (after a refusal was fixed). */
+  signResult: (adminKey, pollId) =>
+    request(`${pollPath(pollId)}/result`, { method: 'POST', headers: admin(adminKey) }),
 };

@@ -1,5 +1,7 @@
 // /results/{pollId}: the broadcast graphic. Live from the SSE stream, reconnecting by itself; ?transparent=1 drops the
-// page background for OBS / vision-mixer overlays; ?cta=0 hides the "Vote now at ..." line.
+// page background for OBS / vision-mixer overlays; ?cta=0 hides the "Vote now at ..." line. A closed poll says "Final
+// result" only once its result is signed (the snapshot's `final`, docs/design.md 7.6): until then, or when the
+// reconciliation gate refused it, it says the result is not final.
 
 import { ApiError, polls } from './api.js';
 import { backoffDelayMs } from './backoff.js';
@@ -18,6 +20,7 @@ document.documentElement.classList.add(params.get('transparent') === '1' ? 'is-t
 let poll = null;
 let board = null;
 let closed = false;
+let final = false;
 let connection = 'connecting';
 
 function showMessage(title, text) {
@@ -29,13 +32,18 @@ function showMessage(title, text) {
 
 function renderState() {
   main.classList.toggle('is-closed', closed);
+  main.classList.toggle('is-final', closed && final);
   main.classList.toggle('is-reconnecting', connection === 'reconnecting');
-  const state = closed ? 'Voting closed · Final result' : 'Live';
+  const state = !closed ? 'Live' : final ? 'Voting closed · Final result' : 'Voting closed · Result not final yet';
   byId('state').textContent = connection === 'reconnecting' ? `${state} · Reconnecting…` : state;
   byId('cta').hidden = closed || params.get('cta') === '0';
 }
 
-function announceWinner(snapshot) {
+function announceClosed(snapshot) {
+  if (!snapshot.final) {
+    byId('announcer').textContent = 'Voting closed. The result is not final yet.';
+    return;
+  }
   const counts = poll.options.map((option) => snapshot.totals?.[option.id] ?? 0);
   const top = Math.max(0, ...counts);
   const winners = poll.options.filter((_, index) => top > 0 && counts[index] === top).map((option) => option.label);
@@ -48,8 +56,11 @@ function render(snapshot) {
   const { total } = board.render(snapshot);
   byId('total').textContent = formatVotes(total);
   const nowClosed = snapshot.status === 'closed';
-  if (nowClosed && !closed) announceWinner(snapshot);
+  const nowFinal = nowClosed && snapshot.final === true;
+  // The winner is announced once, when the result is final; a close before that says only that voting closed.
+  if ((nowClosed && !closed) || (nowFinal && !final)) announceClosed(snapshot);
   closed = nowClosed;
+  final = nowFinal;
   renderState();
 }
 

@@ -235,7 +235,9 @@ async function castVote(optionId, resumed = false) {
 
 function onSnapshot(snapshot) {
   const { total } = board.render(snapshot);
-  byId('live-total').textContent = snapshot.status === 'closed' ? `Final: ${formatVotes(total)}` : formatVotes(total);
+  // "Final" only once the result is signed (docs/design.md 7.6); a closed poll's count before that is not final.
+  byId('live-total').textContent = snapshot.status !== 'closed' ? formatVotes(total)
+    : snapshot.final ? `Final: ${formatVotes(total)}` : `Closed, not final yet: ${formatVotes(total)}`;
   if (snapshot.status === 'closed' && !closed) {
     // A vote in flight gets its own answer (stored, or poll-not-open); otherwise the ballot goes away now.
     if (sending) markClosed();

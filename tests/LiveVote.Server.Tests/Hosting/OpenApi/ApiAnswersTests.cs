@@ -118,6 +118,17 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(409, admin, "POST", Poll + "/close", draft);
         var closed = draft;
 
+        // The closed poll's signed final result (signed at its close), and the producer's "sign result".
+        const string Result = Poll + "/result";
+        await answers.ExpectAsync(200, client, "GET", Result, closed);
+        await answers.ExpectAsync(400, client, "GET", Result, "Not_A_Slug");
+        await answers.ExpectAsync(404, client, "GET", Result, open.Id); // still open: not final
+        await answers.ExpectAsync(200, admin, "POST", Result, closed);
+        await answers.ExpectAsync(400, admin, "POST", Result, "Not_A_Slug");
+        await answers.ExpectAsync(401, client, "POST", Result, closed);
+        await answers.ExpectAsync(404, admin, "POST", Result, "no-such-poll");
+        await answers.ExpectAsync(409, admin, "POST", Result, open.Id); // not closed
+
         const string ViewerResults = Poll + "/viewer-results";
         await answers.ExpectAsync(200, admin, "POST", ViewerResults, open.Id, content: Json(new ViewerResultsRequest(true)));
         await answers.ExpectAsync(400, admin, "POST", ViewerResults, open.Id, content: Json(new ViewerResultsRequest(null)));
