@@ -171,4 +171,6 @@ public static class VoteStatuses
 [JsonSerializable(typeof(AuditPageDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
+[JsonSerializable(typeof(ErasureRequest))]
+[JsonSerializable(typeof(ErasureResponse))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

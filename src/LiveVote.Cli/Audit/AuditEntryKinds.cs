@@ -29,7 +29,13 @@ internal static class AuditEntryKinds
     /// <summary>A note: a network locked out after wrong admin keys. No poll, voter or option; JSON data.</summary>
     public const string AdminLockout = "admin-lockout";
 
+    /// <summary>
+    /// A closed poll's voter-key secret was destroyed after its audit period (crypto-shredding). Poll only; no voter,
+    /// option or data. The poll's votes, logs and result verify as before: only the link to viewers is gone.
+    /// </summary>
+    public const string VoterKeysDestroyed = "voter-keys-destroyed";
+
     /// <summary>The order kinds are listed in a summary.</summary>
     public static readonly string[] All =
-        [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout, ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden];
+        [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout, ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden, VoterKeysDestroyed];
 }

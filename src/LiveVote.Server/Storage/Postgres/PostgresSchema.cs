@@ -123,6 +123,14 @@ internal static class PostgresSchema
         );
         INSERT INTO cluster_identity (cluster_id) VALUES (gen_random_uuid());
         """,
+
+        // 7: the poll's own voter-key secret, wrapped (docs/design.md, 7.2), the same bytes in every partition the poll is
+        // spread over, and when the retention service destroyed it. Polls created before keep the fleet-wide derivation.
+        """
+        ALTER TABLE polls
+            ADD COLUMN voter_secret bytea,
+            ADD COLUMN voter_keys_destroyed_at bigint;
+        """,
     ];
 
     /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>

@@ -69,6 +69,13 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX used_challenges_by_expiry ON used_challenges (expires_at);
         """,
+
+        // 5: the poll's own voter-key secret, wrapped (docs/design.md, 7.2), and when the retention service destroyed it.
+        // Polls created before keep the fleet-wide derivation: both NULL.
+        """
+        ALTER TABLE polls ADD COLUMN voter_secret BLOB;
+        ALTER TABLE polls ADD COLUMN voter_keys_destroyed_at INTEGER;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
