@@ -31,8 +31,13 @@ public static class ErasureEndpoints
             .WithTags("Admin");
     }
 
-    private static Results<Ok<ErasureResponse>, ProblemHttpResult> Erase(
-        ErasureRequest? request, PollRegistry polls, PollVoterKeys voterKeys, IOptions<VoterKeyRetentionOptions> retention)
+    private static async Task<Results<Ok<ErasureResponse>, ProblemHttpResult>> Erase(
+        ErasureRequest? request,
+        PollRegistry polls,
+        PollVoterKeys voterKeys,
+        IEnumerable<IVoterDataEraser> erasers,
+        IOptions<VoterKeyRetentionOptions> retention,
+        CancellationToken cancellationToken)
     {
         if (request?.ViewerId is not { Length: > 0 and <= MaxViewerIdLength } viewerId || string.IsNullOrWhiteSpace(viewerId))
         {
@@ -43,17 +48,25 @@ public static class ErasureEndpoints
         // them so the operator can tell the viewer what stays, and until when it can be linked to them.
         var period = retention.Value.AuditPeriod;
         var kept = new List<ErasurePollDto>();
+        var removed = 0;
         foreach (var poll in polls.All())
         {
-            if (voterKeys.TryDerive(poll, viewerId, out var key))
+            if (!voterKeys.TryDerive(poll, viewerId, out var key))
             {
-                kept.Add(new ErasurePollDto(poll.Id, Poll.StatusName(poll.Status), key.ToString(),
-                    poll.VoterSecret is null ? null : poll.ClosedAt + period, PerPollKey: poll.VoterSecret is not null));
+                // Its secret is destroyed: nothing of the poll can be linked to the viewer any more.
+                continue;
+            }
+
+            kept.Add(new ErasurePollDto(poll.Id, Poll.StatusName(poll.Status), key.ToString(),
+                poll.VoterSecret is null ? null : poll.ClosedAt + period, PerPollKey: poll.VoterSecret is not null));
+
+            // What is kept about the voter apart from the votes (the restricted risk evidence: networks, signals) goes.
+            foreach (var eraser in erasers)
+            {
+                removed += await eraser.EraseAsync(poll.Id, key, cancellationToken);
             }
         }
 
-        // The restricted risk-evidence store is where network data about a viewer lives; where it exists its rows of this
-        // viewer go here (docs/design.md, section 11). Without it there is nothing else to delete.
-        return TypedResults.Ok(new ErasureResponse(viewerId, EvidenceRowsRemoved: 0, kept, RetainedReason));
+        return TypedResults.Ok(new ErasureResponse(viewerId, removed, kept, RetainedReason));
     }
 }

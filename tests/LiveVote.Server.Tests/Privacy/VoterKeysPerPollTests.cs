@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using LiveVote.Contracts;
+using LiveVote.Server.Privacy;
 using LiveVote.Server.Tests.Infrastructure;
+using LiveVote.Server.Votes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveVote.Server.Tests.Privacy;
 
@@ -65,14 +68,16 @@ public sealed class VoterKeysPerPollTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Erasure_AnswersTheViewersKeyInEveryPoll_ForTheAdminOnly()
+    public async Task Erasure_AnswersTheViewersKeyInEveryPoll_ForTheAdminOnly_AndErasesWhatIsKeptApartFromTheVotes()
     {
-        var admin = _server.AdminClient();
+        var eraser = new RecordingEraser();
+        await using var server = new LiveVoteServer(configureServices: services => services.AddSingleton<IVoterDataEraser>(eraser));
+        var admin = server.AdminClient();
         var poll = await Api.CreateOpenPollAsync(admin);
         var viewer = await Api.RegisterAsync(admin);
-        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(_server.Client(), poll.Id, viewer.Token, "a")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(server.Client(), poll.Id, viewer.Token, "a")).StatusCode);
 
-        using var anonymous = await _server.Client().PostAsJsonAsync("/v1/admin/erasure", new ErasureRequest(viewer.ViewerId), ContractsJsonContext.Default.ErasureRequest);
+        using var anonymous = await server.Client().PostAsJsonAsync("/v1/admin/erasure", new ErasureRequest(viewer.ViewerId), ContractsJsonContext.Default.ErasureRequest);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         using var empty = await admin.PostAsJsonAsync("/v1/admin/erasure", new ErasureRequest(""), ContractsJsonContext.Default.ErasureRequest);
         await ProblemAssert.IsAsync(empty, HttpStatusCode.BadRequest, ErrorCodes.InvalidRequest);
@@ -84,13 +89,34 @@ public sealed class VoterKeysPerPollTests : IAsyncLifetime
         var answer = (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ErasureResponse))!;
         Assert.Equal(viewer.ViewerId, answer.ViewerId);
         var entry = Assert.Single(answer.Polls, p => p.PollId == poll.Id);
-        Assert.Equal(Assert.Single(await Api.AuditAsync(_server.Client(), poll.Id), e => e.Kind == "vote").VoterKey, entry.VoterKey);
+        var voterKey = Assert.Single(await Api.AuditAsync(server.Client(), poll.Id), e => e.Kind == "vote").VoterKey;
+        Assert.Equal(voterKey, entry.VoterKey);
+        Assert.Equal([(poll.Id, voterKey!)], eraser.Erased);
+        Assert.Equal(RecordingEraser.RowsPerCall, answer.EvidenceRowsRemoved);
         Assert.Equal("open", entry.Status);
         Assert.True(entry.PerPollKey);
         Assert.Null(entry.UnlinkableAfter);
         Assert.Contains("Art. 17(3)", answer.Retained, StringComparison.Ordinal);
 
         // The votes stay: the erasure does not change the count.
-        Assert.Equal(1, StoreFile.CountVotes(_server.DatabasePath, poll.Id));
+        Assert.Equal(1, StoreFile.CountVotes(server.DatabasePath, poll.Id));
+    }
+
+    /// <summary>A store of data kept apart from the votes, recording what it was asked to erase.</summary>
+    private sealed class RecordingEraser : IVoterDataEraser
+    {
+        public const int RowsPerCall = 2;
+
+        public List<(string PollId, string VoterKey)> Erased { get; } = [];
+
+        public Task<int> EraseAsync(string pollId, VoterKey voterKey, CancellationToken cancellationToken)
+        {
+            lock (Erased)
+            {
+                Erased.Add((pollId, voterKey.ToString()));
+            }
+
+            return Task.FromResult(RowsPerCall);
+        }
     }
 }
