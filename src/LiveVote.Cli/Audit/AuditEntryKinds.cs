@@ -35,7 +35,10 @@ internal static class AuditEntryKinds
     /// </summary>
     public const string VoterKeysDestroyed = "voter-keys-destroyed";
 
-    /// <summary>The order kinds are listed in a summary.</summary>
+    /// <summary>
+    /// The order kinds are listed in a summary. <see cref="VoterKeysDestroyed"/> is not among them: it is listed after
+    /// them, like any other kind, only when the trail holds it, so the summary of a trail without it reads as before.
+    /// </summary>
     public static readonly string[] All =
-        [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout, ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden, VoterKeysDestroyed];
+        [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout, ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden];
 }

@@ -1,5 +1,3 @@
-using System.Text;
-using LiveVote.Server.Votes;
 using Npgsql;
 
 namespace LiveVote.Server.Tests.Infrastructure;
@@ -169,28 +167,30 @@ public sealed class MultiClusterFleet : IAsyncDisposable
         var holders = 0;
         foreach (var cluster in clusters)
         {
-            if (await ReadPollSecretAsync(cluster, pollId) is not { } row)
+            var (found, wrapped) = await ReadPollSecretAsync(cluster, pollId);
+            if (!found)
             {
                 continue;
             }
 
             holders++;
-            first ??= row.Wrapped ?? [];
-            Assert.Equal(Convert.ToHexStringLower(first), Convert.ToHexStringLower(row.Wrapped ?? []));
+            first ??= wrapped ?? [];
+            Assert.Equal(Convert.ToHexStringLower(first), Convert.ToHexStringLower(wrapped ?? []));
         }
 
         Assert.True(holders > 0, $"no cluster holds poll {pollId}");
         return TestVoterKeys.FromWrapped(pollId, first is { Length: > 0 } ? first : null);
     }
 
-    private static async Task<(byte[]? Wrapped, bool Found)?> ReadPollSecretAsync(string cluster, string pollId)
+    /// <summary>Whether the cluster holds the poll, and its wrapped secret (null: none, a poll from before per-poll keys).</summary>
+    private static async Task<(bool Found, byte[]? Wrapped)> ReadPollSecretAsync(string cluster, string pollId)
     {
         await using var connection = new NpgsqlConnection(cluster);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT voter_secret FROM polls WHERE id = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = pollId });
         await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0), true) : null;
+        return await reader.ReadAsync() ? (true, reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0)) : (false, null);
     }
 
     /// <summary>The vote id a node answers for a vote stored in <paramref name="partition"/> as (writer, seq) of a poll over <paramref name="partitionCount"/>.</summary>

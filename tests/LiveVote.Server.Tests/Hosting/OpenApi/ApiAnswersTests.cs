@@ -165,6 +165,11 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(404, client, "GET", Poll + "/audit", "no-such-poll");
         await answers.ExpectAsync(200, admin, "GET", "/v1/admin/stats");
         await answers.ExpectAsync(401, client, "GET", "/v1/admin/stats");
+        await answers.ExpectAsync(200, admin, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest("some-viewer")));
+        await answers.ExpectAsync(400, admin, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest(null)));
+        await answers.ExpectAsync(401, client, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest("some-viewer")));
+        await answers.ExpectAsync(413, admin, "POST", "/v1/admin/erasure", content: TooLarge());
+        await answers.ExpectAsync(415, admin, "POST", "/v1/admin/erasure", content: new StringContent("{}", Encoding.UTF8, "text/plain"));
     }
 
     /// <summary>
