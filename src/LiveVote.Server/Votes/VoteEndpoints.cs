@@ -98,11 +98,23 @@ public static class VoteEndpoints
         // A vote the risk score refuses still goes to the writer, withheld: a voter whose vote already stands gets it
         // back (a retry always gets its first answer), anyone else gets the refusal. A closed poll is not scored: the
         // store answers a standing vote or refuses.
-        if (!ingress.VoterKeys.TryDerive(poll, token.ViewerId, out var voterKey))
+        VoterKey voterKey;
+        try
         {
-            // The poll's voter-key secret was destroyed after its audit period: it closed long ago.
-            LiveVoteTelemetry.VoteRefused(ErrorCodes.PollNotOpen);
-            return PollNotOpen(pollId);
+            if (!ingress.VoterKeys.TryDerive(poll, token.ViewerId, out voterKey))
+            {
+                // The poll's voter-key secret was destroyed after its audit period: it closed long ago.
+                LiveVoteTelemetry.VoteRefused(ErrorCodes.PollNotOpen);
+                return PollNotOpen(pollId);
+            }
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // This node cannot open the poll's secret (its LiveVote:VoterKeySecret differs from the node that created the
+            // poll): keying the viewer any other way would put them in another partition, so the vote goes elsewhere.
+            LiveVoteTelemetry.VoteRefused("voter-secret-unreadable");
+            return Problems.Unavailable(context, ErrorCodes.StoreUnavailable, "The vote cannot be taken on this node; send the same vote again shortly.",
+                ingress.RetryAfterSeconds);
         }
 
         var refused = poll.Status == PollStatus.Open ? await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey, token.IssuedAt) : null;
