@@ -28,10 +28,12 @@ public static class ErasureEndpoints
             .Accepts<ErasureRequest>("application/json")
             .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithTags("Admin");
     }
 
     private static async Task<Results<Ok<ErasureResponse>, ProblemHttpResult>> Erase(
+        HttpContext context,
         ErasureRequest? request,
         PollRegistry polls,
         PollVoterKeys voterKeys,
@@ -51,10 +53,20 @@ public static class ErasureEndpoints
         var removed = 0;
         foreach (var poll in polls.All())
         {
-            if (!voterKeys.TryDerive(poll, viewerId, out var key))
+            VoterKey key;
+            try
             {
-                // Its secret is destroyed: nothing of the poll can be linked to the viewer any more.
-                continue;
+                if (!voterKeys.TryDerive(poll, viewerId, out key))
+                {
+                    // Its secret is destroyed: nothing of the poll can be linked to the viewer any more.
+                    continue;
+                }
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // This node's LiveVote:VoterKeySecret does not open the poll's secret: a partial answer would mislead.
+                return Problems.Unavailable(context, ErrorCodes.StoreUnavailable,
+                    $"Poll {poll.Id}'s voter-key secret cannot be opened on this node; send the request to another node.", 5);
             }
 
             kept.Add(new ErasurePollDto(poll.Id, Poll.StatusName(poll.Status), key.ToString(),

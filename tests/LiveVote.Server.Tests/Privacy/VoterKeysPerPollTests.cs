@@ -44,6 +44,32 @@ public sealed class VoterKeysPerPollTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NodeThatCannotOpenThePollsSecret_AnswersTheVote503_AndStoresNothing()
+    {
+        var directory = TempDirectory.Create("livevote-other-secret");
+        try
+        {
+            string pollId;
+            await using (var first = new LiveVoteServer(dataDirectory: directory))
+            {
+                pollId = (await Api.CreateOpenPollAsync(first.AdminClient())).Id;
+            }
+
+            // The same store, restarted with another fleet secret: keying the viewer any other way would be wrong.
+            await using var other = new LiveVoteServer(new() { ["LiveVote:VoterKeySecret"] = "another-voter-key-secret-0123456789abcdef" }, dataDirectory: directory);
+            var viewer = await Api.RegisterAsync(other.AdminClient());
+            var response = await Api.VoteAsync(other.Client(), pollId, viewer.Token, "a");
+
+            await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
+            Assert.Equal(0, StoreFile.CountVotes(other.DatabasePath, pollId));
+        }
+        finally
+        {
+            TempDirectory.Delete(directory);
+        }
+    }
+
+    [Fact]
     public async Task PollSecret_IsInNoPublicAnswerAndNotInTheTrail()
     {
         var admin = _server.AdminClient();
