@@ -265,4 +265,6 @@ public static class VoteStatuses
 [JsonSerializable(typeof(AuditKeysDto))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(StoreStateDto))]
+[JsonSerializable(typeof(ErasureRequest))]
+[JsonSerializable(typeof(ErasureResponse))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -29,7 +29,16 @@ internal static class AuditEntryKinds
     /// <summary>A note: a network locked out after wrong admin keys. No poll, voter or option; JSON data.</summary>
     public const string AdminLockout = "admin-lockout";
 
-    /// <summary>The order kinds are listed in a summary.</summary>
+    /// <summary>
+    /// A closed poll's voter-key secret was destroyed after its audit period (crypto-shredding). Poll only; no voter,
+    /// option or data. The poll's votes, logs and result verify as before: only the link to viewers is gone.
+    /// </summary>
+    public const string VoterKeysDestroyed = "voter-keys-destroyed";
+
+    /// <summary>
+    /// The order kinds are listed in a summary. <see cref="VoterKeysDestroyed"/> is not among them: it is listed after
+    /// them, like any other kind, only when the trail holds it, so the summary of a trail without it reads as before.
+    /// </summary>
     public static readonly string[] All =
         [PollCreated, PollOpened, PollClosed, Vote, RiskDecision, AdminLockout, ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden];
 }

@@ -105,7 +105,8 @@ internal sealed class ChainWalk(PollHistory polls, VoteJudgement judgement, Prob
 
                 break;
             case AuditEntryKinds.PollCreated or AuditEntryKinds.PollOpened or AuditEntryKinds.PollClosed
-                or AuditEntryKinds.ResultsReleased or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden:
+                or AuditEntryKinds.ResultsReleased or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden
+                or AuditEntryKinds.VoterKeysDestroyed:
                 // Replayed by PollHistory, in the order they happened.
                 break;
             case AuditEntryKinds.Vote:

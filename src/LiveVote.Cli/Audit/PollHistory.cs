@@ -11,10 +11,13 @@ namespace LiveVote.Cli.Audit;
 internal sealed class PollHistory(ProblemLog problems)
 {
     /// <summary>The kinds replayed here.</summary>
-    public static readonly string[] Kinds = [AuditEntryKinds.PollCreated, AuditEntryKinds.PollOpened, AuditEntryKinds.PollClosed, .. AuditEntryKinds.Presentation];
+    public static readonly string[] Kinds = [AuditEntryKinds.PollCreated, AuditEntryKinds.PollOpened, AuditEntryKinds.PollClosed, .. AuditEntryKinds.Presentation, AuditEntryKinds.VoterKeysDestroyed];
 
     private readonly Dictionary<string, PollRecount> _polls = new(StringComparer.Ordinal);
     private readonly List<PollRecount> _inOrder = [];
+
+    // Polls whose voter-key secret an entry destroyed (once each, in each partition's trail).
+    private readonly HashSet<string> _keysDestroyed = new(StringComparer.Ordinal);
 
     /// <summary><see cref="Kinds"/> as an SQL list, for <c>WHERE kind IN (...)</c> (constants, nothing from outside).</summary>
     public static string KindsSql => string.Join(", ", Kinds.Select(k => $"'{k}'"));
@@ -44,6 +47,9 @@ internal sealed class PollHistory(ProblemLog problems)
                 case AuditEntryKinds.ResultsFrozen or AuditEntryKinds.ResultsReleased
                     or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden:
                     Presentation(entry);
+                    break;
+                case AuditEntryKinds.VoterKeysDestroyed:
+                    KeysDestroyed(entry);
                     break;
             }
         }
@@ -142,6 +148,29 @@ internal sealed class PollHistory(ProblemLog problems)
             && poll.Presentation.Apply(entry.Kind, entry.Data, poll.Status, poll.Definition, entry.Ref) is { } problem)
         {
             problems.At(entry.Ref, $"{problem} (poll {poll.Id})");
+        }
+    }
+
+    /// <summary>Crypto-shredding: valid once, after the poll closed; it changes nothing that is counted.</summary>
+    private void KeysDestroyed(StoredEntry entry)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null || entry.Data is not null)
+        {
+            problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key, an option_id or data");
+        }
+
+        if (Find(entry) is not { } poll)
+        {
+            return;
+        }
+
+        if (poll.Status != PollStates.Closed)
+        {
+            problems.At(entry.Ref, $"{entry.Kind}: poll {poll.Id} is {poll.Status}, its voter keys are destroyed only after it closed");
+        }
+        else if (!_keysDestroyed.Add(poll.Id))
+        {
+            problems.At(entry.Ref, $"{entry.Kind}: the voter keys of poll {poll.Id} were destroyed already");
         }
     }
 }

@@ -36,6 +36,12 @@ public static class AuditKinds
     public const string RiskDecision = "risk-decision";
 
     /// <summary>
+    /// The closed poll's voter-key secret was destroyed after its audit period (crypto-shredding): from here on nobody can
+    /// link a voter key of the poll to a viewer. pollId only; no voterKey, optionId or data.
+    /// </summary>
+    public const string VoterKeysDestroyed = "voter-keys-destroyed";
+
+    /// <summary>
     /// A client network locked out of admin-key requests after repeated wrong keys. No pollId, voterKey or optionId;
     /// data is JSON: <c>{"action":"admin-lockout","reason","failures","lockoutSeconds","evidence"}</c> (before: <c>"network"</c>
     /// instead of <c>"evidence"</c>).

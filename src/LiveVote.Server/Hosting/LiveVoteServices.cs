@@ -114,6 +114,8 @@ public static partial class LiveVoteServices
     public static WebApplicationBuilder AddVotes(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
+        builder.Services.AddSingleton(services => new VoterSecretWrapping(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
+        builder.Services.AddSingleton<PollVoterKeys>();
         builder.Services.AddSingleton<VoteIngress>();
         return builder;
     }

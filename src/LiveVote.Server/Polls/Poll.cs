@@ -47,6 +47,16 @@ public sealed record Poll(
     /// </summary>
     public int PartitionCount { get; init; } = 1;
 
+    /// <summary>
+    /// The poll's own voter-key secret, wrapped (<see cref="Votes.PollVoterKeys"/>); made once when the poll is created
+    /// and stored with it in every partition, so every node derives the same key (and partition) for a viewer. Null for a
+    /// poll created before per-poll secrets (the fleet-wide derivation) and once destroyed.
+    /// </summary>
+    public Votes.PollVoterSecret? VoterSecret { get; init; }
+
+    /// <summary>When the retention service destroyed <see cref="VoterSecret"/> (crypto-shredding); null while it exists.</summary>
+    public DateTimeOffset? VoterKeysDestroyedAt { get; init; }
+
     /// <summary>The option's index in <see cref="Options"/>, or -1. Linear: polls have at most a few dozen options.</summary>
     public int IndexOfOption(string optionId)
     {
@@ -77,6 +87,9 @@ public sealed record Poll(
             ShowResultsToViewers == (change == PollCommandKind.ShowResultsToViewers)
                 ? new(this, null)
                 : new(WithViewerResults(!ShowResultsToViewers), ShowResultsToViewers ? Audit.AuditKinds.ViewerResultsHidden : Audit.AuditKinds.ViewerResultsShown),
+        PollCommandKind.DestroyVoterKeys when VoterKeysDestroyedAt is not null => new(this, null),
+        PollCommandKind.DestroyVoterKeys when Status == PollStatus.Closed && VoterSecret is not null =>
+            new(this with { VoterSecret = null, VoterKeysDestroyedAt = at }, Audit.AuditKinds.VoterKeysDestroyed),
         PollCommandKind.Create => throw new ArgumentOutOfRangeException(nameof(change), "A poll is created, not changed."),
         _ => PollTransition.Refused,
     };

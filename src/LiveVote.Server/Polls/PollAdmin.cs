@@ -1,5 +1,6 @@
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Results;
+using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Polls;
 
@@ -16,7 +17,14 @@ namespace LiveVote.Server.Polls;
 /// </para>
 /// </summary>
 internal sealed partial class PollAdmin(
-    IngestRouter router, IPollLookup lookup, PollRegistry polls, PollFanOut fanOut, ResultsHub results, TimeProvider time, ILogger<PollAdmin> logger)
+    IngestRouter router,
+    IPollLookup lookup,
+    PollRegistry polls,
+    PollFanOut fanOut,
+    ResultsHub results,
+    VoterSecretWrapping voterSecrets,
+    TimeProvider time,
+    ILogger<PollAdmin> logger)
 {
     public async Task<PollCommandResult> CreateAsync(
         string title, IEnumerable<(string Id, string Label)> options, bool showResultsToViewers, CancellationToken cancellationToken)
@@ -52,7 +60,9 @@ internal sealed partial class PollAdmin(
 
     public Task<PollCommandResult> CreateWithIdAsync(Poll poll, CancellationToken cancellationToken)
     {
-        var spread = poll with { PartitionCount = router.PartitionCount };
+        // The poll's own voter-key secret is made here, once, and travels wrapped with the definition to every partition:
+        // every node then derives the same key, and so the same partition, for a viewer (docs/design.md, 7.2).
+        var spread = poll with { PartitionCount = router.PartitionCount, VoterSecret = poll.VoterSecret ?? voterSecrets.NewFor(poll.Id) };
         return SendAsync(PollCommandKind.Create, spread.Id, spread, cancellationToken);
     }
 

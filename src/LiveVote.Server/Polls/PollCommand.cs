@@ -18,6 +18,9 @@ public enum PollCommandKind
 
     /// <summary>Stop the vote page showing viewers the results.</summary>
     HideResultsFromViewers,
+
+    /// <summary>Destroy the closed poll's voter-key secret once its audit period is over (crypto-shredding).</summary>
+    DestroyVoterKeys,
 }
 
 /// <summary>A producer's poll change on its way to the batch writer, answered once durable.</summary>

@@ -121,6 +121,7 @@ internal sealed partial class PollFanOut(
         PollCommandKind.ReleaseResults => poll.Frozen is null && poll.ResultsRevision > 0,
         PollCommandKind.ShowResultsToViewers => poll.ShowResultsToViewers,
         PollCommandKind.HideResultsFromViewers => !poll.ShowResultsToViewers,
+        PollCommandKind.DestroyVoterKeys => poll.VoterKeysDestroyedAt is not null,
         _ => false,
     };
 
@@ -153,9 +154,15 @@ internal sealed partial class PollFanOut(
                 : new PollChange(PollCommandKind.ReleaseResults, target.Id, null, now, null);
         }
 
-        return held.ShowResultsToViewers != target.ShowResultsToViewers
-            ? new PollChange(
-                target.ShowResultsToViewers ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, target.Id, null, now, null)
+        if (held.ShowResultsToViewers != target.ShowResultsToViewers)
+        {
+            return new PollChange(
+                target.ShowResultsToViewers ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, target.Id, null, now, null);
+        }
+
+        // A partition still holding the secret of a poll whose secret another destroyed destroys it too.
+        return held.Status == PollStatus.Closed && held.VoterKeysDestroyedAt is null && target.VoterKeysDestroyedAt is { } destroyed
+            ? new PollChange(PollCommandKind.DestroyVoterKeys, target.Id, null, destroyed, null)
             : null;
     }
 

@@ -30,5 +30,6 @@ public sealed class PollRegistry
 
     /// <summary>Whether <paramref name="read"/> is an earlier state of the poll than <paramref name="held"/>.</summary>
     internal static bool IsOlder(Poll read, Poll held) =>
-        read.Status < held.Status || (read.Status == held.Status && read.ResultsRevision < held.ResultsRevision);
+        read.Status < held.Status || (read.Status == held.Status && read.ResultsRevision < held.ResultsRevision)
+        || (read.Status == held.Status && read.ResultsRevision == held.ResultsRevision && read.VoterKeysDestroyedAt is null && held.VoterKeysDestroyedAt is not null);
 }

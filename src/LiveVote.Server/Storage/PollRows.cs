@@ -8,7 +8,7 @@ internal static class PollRows
 {
     /// <summary>Columns in the order <see cref="Read"/> expects them.</summary>
     public const string Columns =
-        "id, title, options, status, created_at, opened_at, closed_at, show_results_to_viewers, frozen_totals, frozen_at, results_revision, partition_count";
+        "id, title, options, status, created_at, opened_at, closed_at, show_results_to_viewers, frozen_totals, frozen_at, results_revision, partition_count, voter_secret, voter_keys_destroyed_at";
 
     public static Poll Read(DbDataReader reader)
     {
@@ -29,6 +29,8 @@ internal static class PollRows
             ShowResultsToViewers = reader.GetBoolean(7),
             ResultsRevision = reader.GetInt64(10),
             PartitionCount = PartitionCount(reader, 11),
+            VoterSecret = reader.IsDBNull(12) ? null : new Votes.PollVoterSecret(reader.GetFieldValue<byte[]>(12)),
+            VoterKeysDestroyedAt = reader.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
         };
         return reader.IsDBNull(8)
             ? poll

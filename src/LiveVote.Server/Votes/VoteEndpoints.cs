@@ -99,7 +99,25 @@ public static class VoteEndpoints
         // A vote the risk score refuses still goes to the writer, withheld: a voter whose vote already stands gets it
         // back (a retry always gets its first answer), anyone else gets the refusal. A closed poll is not scored: the
         // store answers a standing vote or refuses.
-        var voterKey = ingress.VoterKeys.Derive(token.ViewerId);
+        VoterKey voterKey;
+        try
+        {
+            if (!ingress.VoterKeys.TryDerive(poll, token.ViewerId, out voterKey))
+            {
+                // The poll's voter-key secret was destroyed after its audit period: it closed long ago.
+                LiveVoteTelemetry.VoteRefused(ErrorCodes.PollNotOpen);
+                return PollNotOpen(pollId);
+            }
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // This node cannot open the poll's secret (its LiveVote:VoterKeySecret differs from the node that created the
+            // poll): keying the viewer any other way would put them in another partition, so the vote goes elsewhere.
+            LiveVoteTelemetry.VoteRefused("voter-secret-unreadable");
+            return Problems.Unavailable(context, ErrorCodes.StoreUnavailable, "The vote cannot be taken on this node; send the same vote again shortly.",
+                ingress.RetryAfterSeconds);
+        }
+
         var refused = poll.Status == PollStatus.Open ? await ingress.Risk.CheckAsync(context, poll, optionIndex, voterKey, token.IssuedAt) : null;
 
         validating?.Stop();
@@ -160,7 +178,7 @@ public static class VoteEndpoints
 /// <summary>What the vote endpoint needs, resolved once as a singleton instead of five services per request.</summary>
 internal sealed class VoteIngress(
     ViewerTokens tokens,
-    VoterKeyDeriver voterKeys,
+    PollVoterKeys voterKeys,
     PollRegistry polls,
     IngestRouter router,
     VoteCompletionPool completions,
@@ -171,7 +189,8 @@ internal sealed class VoteIngress(
 {
     public ViewerTokens Tokens { get; } = tokens;
 
-    public VoterKeyDeriver VoterKeys { get; } = voterKeys;
+    /// <summary>The viewer's key in the poll: per-poll secret, or the fleet-wide derivation for polls from before.</summary>
+    public PollVoterKeys VoterKeys { get; } = voterKeys;
 
     public PollRegistry Polls { get; } = polls;
 

@@ -18,7 +18,8 @@ public sealed class AuditNotesTests
         var poll = await Api.CreateOpenPollAsync(admin);
         var viewers = await Api.RegisterManyAsync(admin, 2);
         var notes = server.Services.GetRequiredService<AuditNotes>();
-        var voterKey = VoterKey.Read(Convert.FromHexString(TestTokens.VoterKey(viewers[0].ViewerId)));
+        var keys = TestVoterKeys.FromSqlite(server.DatabasePath, poll.Id);
+        var voterKey = VoterKey.Read(Convert.FromHexString(keys.Hex(viewers[0].ViewerId)));
 
         Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(admin, poll.Id, viewers[0].Token, "a")).StatusCode);
         notes.Post(new AuditNote("risk-decision", poll.Id, voterKey, "{\"action\":\"captcha-required\",\"n\":1}"));
@@ -30,7 +31,7 @@ public sealed class AuditNotesTests
         Assert.Equal(["poll-created", "poll-opened", "vote", "risk-decision", "admin-lockout", "vote"], rows.Select(r => r.Kind));
         var note = rows[3];
         Assert.Equal(poll.Id, note.PollId);
-        Assert.Equal(TestTokens.VoterKey(viewers[0].ViewerId), note.VoterKey);
+        Assert.Equal(keys.Hex(viewers[0].ViewerId), note.VoterKey);
         Assert.Null(note.OptionId);
         Assert.Equal("{\"action\":\"captcha-required\",\"n\":1}", note.Data);
         Assert.Null(rows[4].PollId);

@@ -126,19 +126,20 @@ public sealed class PostgresRestoreDrillTests(ITestOutputHelper output) : IAsync
         await using var restoredConnection = new NpgsqlConnection(restored.ConnectionString());
         await restoredConnection.OpenAsync();
         var votes = await StoredVotes.ReadVotesAsync(restoredConnection);
+        var keys = await TestVoterKeys.ForPollsAsync(restored.ConnectionString(), load.Polls.Select(p => p.Id));
         output.WriteLine($"restore point {point} set between {pointFrom:F2}s and {pointTo:F2}s; {all.Length} votes acknowledged: " +
             $"{before.Length} before it, {after.Length} sent after it; {votes.Count} in the restored copy");
 
         foreach (var answer in before)
         {
-            var key = (load.Polls[answer.Poll].Id, TestTokens.VoterKey(load.Viewers[answer.Viewer].ViewerId));
+            var key = (load.Polls[answer.Poll].Id, keys[load.Polls[answer.Poll].Id].Hex(load.Viewers[answer.Viewer].ViewerId));
             Assert.True(votes.TryGetValue(key, out var row), $"vote {answer.VoteId}, acknowledged before the restore point, is missing\n{restored.Log()}");
             Assert.Equal((answer.VoteId, answer.Receipt, answer.OptionId), ($"{row.Writer}-{row.Seq}", row.Receipt, row.OptionId));
         }
 
         foreach (var answer in after)
         {
-            var key = (load.Polls[answer.Poll].Id, TestTokens.VoterKey(load.Viewers[answer.Viewer].ViewerId));
+            var key = (load.Polls[answer.Poll].Id, keys[load.Polls[answer.Poll].Id].Hex(load.Viewers[answer.Viewer].ViewerId));
             Assert.False(votes.ContainsKey(key), $"vote {answer.VoteId}, sent after the restore point, is in the copy restored to it");
         }
 

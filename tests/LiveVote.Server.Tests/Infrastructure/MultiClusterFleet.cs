@@ -1,5 +1,3 @@
-using System.Text;
-using LiveVote.Server.Votes;
 using Npgsql;
 
 namespace LiveVote.Server.Tests.Infrastructure;
@@ -37,9 +35,6 @@ public sealed class MultiClusterFleet : IAsyncDisposable
     public IReadOnlyList<string> Clusters => _clusters;
 
     public IReadOnlyList<LiveVoteServer> Nodes => _nodes;
-
-    /// <summary>The voter-key derivation the nodes use: the same class, with the secret the test configuration sets.</summary>
-    public static VoterKeyDeriver VoterKeys { get; } = new(Encoding.UTF8.GetBytes(LiveVoteServer.VoterKeySecret));
 
     /// <summary><paramref name="clusters"/> databases on one throwaway PostgreSQL, and <paramref name="nodes"/> nodes mapping all of them.</summary>
     public static async Task<MultiClusterFleet> StartAsync(int clusters, int nodes = 3, IReadOnlyDictionary<string, string?>? settings = null)
@@ -158,12 +153,45 @@ public sealed class MultiClusterFleet : IAsyncDisposable
         }
     }
 
-    /// <summary>The partition that owns <paramref name="viewerId"/>'s votes in a poll spread over <paramref name="partitionCount"/>.</summary>
-    public static int PartitionOf(string viewerId, int partitionCount) =>
-        VoterPartitioner.PartitionOf(VoterKeys.Derive(viewerId), partitionCount);
+    /// <summary>
+    /// The voter keys of <paramref name="pollId"/> (and through them the partition that owns each viewer's votes), from
+    /// the poll's wrapped secret as every cluster holding the poll stores it: they must all hold the same bytes, or two
+    /// nodes could place one viewer in two partitions.
+    /// </summary>
+    public Task<TestVoterKeys> VoterKeysAsync(string pollId) => VoterKeysAsync(_clusters, pollId);
 
-    /// <summary>The voter key the nodes store <paramref name="viewerId"/>'s votes under, as lower-case hex (as <see cref="ClusterRows"/> reads it).</summary>
-    public static string VoterKeyHex(string viewerId) => VoterKeys.Derive(viewerId).ToString();
+    /// <summary><see cref="VoterKeysAsync(string)"/> over the given cluster databases.</summary>
+    public static async Task<TestVoterKeys> VoterKeysAsync(IReadOnlyList<string> clusters, string pollId)
+    {
+        byte[]? first = null;
+        var holders = 0;
+        foreach (var cluster in clusters)
+        {
+            var (found, wrapped) = await ReadPollSecretAsync(cluster, pollId);
+            if (!found)
+            {
+                continue;
+            }
+
+            holders++;
+            first ??= wrapped ?? [];
+            Assert.Equal(Convert.ToHexStringLower(first), Convert.ToHexStringLower(wrapped ?? []));
+        }
+
+        Assert.True(holders > 0, $"no cluster holds poll {pollId}");
+        return TestVoterKeys.FromWrapped(pollId, first is { Length: > 0 } ? first : null);
+    }
+
+    /// <summary>Whether the cluster holds the poll, and its wrapped secret (null: none, a poll from before per-poll keys).</summary>
+    private static async Task<(bool Found, byte[]? Wrapped)> ReadPollSecretAsync(string cluster, string pollId)
+    {
+        await using var connection = new NpgsqlConnection(cluster);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT voter_secret FROM polls WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = pollId });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (true, reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0)) : (false, null);
+    }
 
     /// <summary>The vote id a node answers for a vote stored in <paramref name="partition"/> as (writer, seq) of a poll over <paramref name="partitionCount"/>.</summary>
     public static string VoteId(int partition, int partitionCount, int writer, long seq) =>

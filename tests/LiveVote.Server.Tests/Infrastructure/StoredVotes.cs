@@ -27,9 +27,10 @@ public static class StoredVotes
 
         // Every answered vote is stored once, under the vote id and receipt it was answered with, with its option.
         Assert.Equal(all.Length, votes.Count);
+        var keys = await TestVoterKeys.ForPollsAsync(connectionString, load.Polls.Select(p => p.Id));
         foreach (var answer in all)
         {
-            var key = (load.Polls[answer.Poll].Id, TestTokens.VoterKey(load.Viewers[answer.Viewer].ViewerId));
+            var key = (load.Polls[answer.Poll].Id, keys[load.Polls[answer.Poll].Id].Hex(load.Viewers[answer.Viewer].ViewerId));
             Assert.True(votes.TryGetValue(key, out var row), $"answered vote {answer.VoteId} is missing from {server}");
             Assert.Equal(answer.VoteId, $"{voteIdPrefix}{row.Writer}-{row.Seq}");
             Assert.Equal(answer.Receipt, row.Receipt);

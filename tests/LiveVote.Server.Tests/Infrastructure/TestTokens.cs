@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 namespace LiveVote.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Builds viewer tokens by hand (HS256 JWS, as documented) so tests can present forged, tampered and expired ones, and
-/// derives voter keys the documented way (first 16 bytes of HMAC-SHA256(secret, viewerId)).
+/// Builds viewer tokens by hand (HS256 JWS, as documented) so tests can present forged, tampered and expired ones.
+/// Voter keys are per poll: <see cref="TestVoterKeys"/> derives them.
 /// </summary>
 public static class TestTokens
 {
@@ -61,8 +61,4 @@ public static class TestTokens
         signature[0] ^= 0x01;
         return parts[0] + "." + parts[1] + "." + Base64Url.EncodeToString(signature);
     }
-
-    /// <summary>The voter key (pseudonym) the server stores a viewer's votes under, as lower-case hex.</summary>
-    public static string VoterKey(string viewerId, string secret = LiveVoteServer.VoterKeySecret) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(viewerId)).AsSpan(0, 16));
 }

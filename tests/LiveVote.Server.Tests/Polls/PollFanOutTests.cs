@@ -61,6 +61,22 @@ public sealed class PollFanOutTests
     }
 
     [Fact]
+    public void NextStep_TowardsAPollWhoseVoterKeysWereDestroyed_DestroysThemWithTheSameTime_AndCreatesWithTheSameSecret()
+    {
+        var wrapping = new LiveVote.Server.Votes.VoterSecretWrapping(System.Text.Encoding.UTF8.GetBytes(Infrastructure.LiveVoteServer.VoterKeySecret));
+        var closed = Closed with { VoterSecret = wrapping.NewFor(Closed.Id) };
+        var shredded = closed with { VoterSecret = null, VoterKeysDestroyedAt = At.AddDays(90) };
+
+        var step = PollFanOut.NextStep(closed, shredded, At.AddDays(91));
+
+        Assert.Equal(new PollChange(PollCommandKind.DestroyVoterKeys, closed.Id, null, At.AddDays(90), null), step);
+        Assert.True(PollFanOut.IsAlready(PollCommandKind.DestroyVoterKeys, shredded));
+        Assert.True(PollRegistry.IsOlder(closed, shredded));
+        Assert.False(PollRegistry.IsOlder(shredded, closed));
+        Assert.Equal(closed.VoterSecret, PollFanOut.NextStep(null, closed, At)!.Definition!.VoterSecret);
+    }
+
+    [Fact]
     public void NextStep_WhenAlreadyThere_IsNone()
     {
         Assert.Null(PollFanOut.NextStep(Closed, Closed, At));

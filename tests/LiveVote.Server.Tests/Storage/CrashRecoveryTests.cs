@@ -89,6 +89,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         await using (var restarted = _restarted = await ServerProcess.StartAsync(DatabasePath))
         {
             using var client = restarted.Client();
+            var keys = TestVoterKeys.FromSqlite(DatabasePath, poll.Id);
             var entries = await Api.AuditAsync(client, poll.Id);
             var votes = entries.Where(e => e.Kind == "vote").ToList();
 
@@ -99,13 +100,13 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 Assert.True(bySeq.TryGetValue(long.Parse(vote.VoteId, CultureInfo.InvariantCulture), out var entry),
                     $"acknowledged vote {vote.VoteId} of viewer {i} is missing after the crash");
                 Assert.Equal(vote.Receipt, entry.Hash);
-                Assert.Equal(TestTokens.VoterKey(viewers[i].ViewerId), entry.VoterKey);
+                Assert.Equal(keys.Hex(viewers[i].ViewerId), entry.VoterKey);
                 Assert.Equal(Options[i % Options.Length], entry.OptionId);
             }
 
             // ... exactly once, and nothing is counted that the trail does not hold.
             Assert.Equal(votes.Count, votes.Select(e => e.VoterKey).Distinct().Count());
-            var knownKeys = viewers.Select(v => (string?)TestTokens.VoterKey(v.ViewerId)).ToHashSet();
+            var knownKeys = viewers.Select(v => (string?)keys.Hex(v.ViewerId)).ToHashSet();
             Assert.All(votes, e => Assert.Contains(e.VoterKey, knownKeys));
             await AssertTotalsEqualRecountAsync(client, poll.Id, votes);
             IndependentAudit.AssertPollEntriesVerify(entries);
@@ -116,7 +117,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             var storedBeforeRetry = votes.Select(e => e.VoterKey).ToHashSet();
             for (var i = 0; i < Voters; i++)
             {
-                var wasStored = storedBeforeRetry.Contains(TestTokens.VoterKey(viewers[i].ViewerId));
+                var wasStored = storedBeforeRetry.Contains(keys.Hex(viewers[i].ViewerId));
                 Assert.Equal(wasStored ? HttpStatusCode.OK : HttpStatusCode.Created, retried[i].StatusCode);
                 var answer = await Api.ReadVoteAsync(retried[i]);
                 if (acknowledged.TryGetValue(i, out var first))
@@ -126,7 +127,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 else if (wasStored)
                 {
                     // Stored although its answer was lost: the retry names the stored vote.
-                    Assert.Equal(TestTokens.VoterKey(viewers[i].ViewerId), bySeq[long.Parse(answer.VoteId, CultureInfo.InvariantCulture)].VoterKey);
+                    Assert.Equal(keys.Hex(viewers[i].ViewerId), bySeq[long.Parse(answer.VoteId, CultureInfo.InvariantCulture)].VoterKey);
                 }
             }
 

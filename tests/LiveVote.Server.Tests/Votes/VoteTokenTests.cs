@@ -84,7 +84,7 @@ public sealed class VoteTokenTests(PopulatedServer fixture) : IClassFixture<Popu
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var entry = Assert.Single(await Api.AuditAsync(server.Client(), poll.Id), e => e.Kind == "vote");
-        Assert.Equal(TestTokens.VoterKey("hand-built-viewer-01"), entry.VoterKey);
+        Assert.Equal(TestVoterKeys.FromSqlite(server.DatabasePath, poll.Id).Hex("hand-built-viewer-01"), entry.VoterKey);
     }
 
     [Fact]

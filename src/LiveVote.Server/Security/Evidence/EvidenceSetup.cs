@@ -13,6 +13,7 @@ public static class EvidenceSetup
             .Validate(o => o.IsValid(), "LiveVote:Privacy:EvidenceRetention must be more than zero and at most 365 days.")
             .ValidateOnStart();
         builder.Services.AddSingleton<RiskEvidenceRecorder>();
+        builder.Services.AddSingleton<Privacy.IVoterDataEraser, RiskEvidenceEraser>();
         builder.Services.AddHostedService<RiskEvidencePurge>();
         return builder;
     }

@@ -247,18 +247,23 @@ internal static class PostgresBatchStatements
         var sql = kind switch
         {
             AuditKinds.PollCreated => """
-                INSERT INTO polls (id, title, options, status, created_at, partition_count, show_results_to_viewers) VALUES ($1, $2, $3, 'draft', $4, $5, $6)
+                INSERT INTO polls (id, title, options, status, created_at, partition_count, show_results_to_viewers, voter_secret)
+                VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7)
                 ON CONFLICT (id) DO NOTHING
                 """,
             AuditKinds.PollOpened => "UPDATE polls SET status = 'open', opened_at = $4 WHERE id = $1 AND status = 'draft' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
             // Closing releases a freeze: the final result goes out as counted.
             AuditKinds.PollClosed => "UPDATE polls SET status = 'closed', closed_at = $4, frozen_totals = NULL, frozen_at = NULL WHERE id = $1 AND status = 'open' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
+            // Crypto-shredding (docs/design.md, 11): the row keeps when, never the secret. VACUUM of the old row version
+            // follows the commit (PostgresVoteStore).
+            AuditKinds.VoterKeysDestroyed => "UPDATE polls SET voter_secret = NULL, voter_keys_destroyed_at = $4 WHERE id = $1 AND status = 'closed' AND voter_secret IS NOT NULL AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var at = kind switch
         {
             AuditKinds.PollCreated => poll.CreatedAt,
             AuditKinds.PollOpened => poll.OpenedAt!.Value,
+            AuditKinds.VoterKeysDestroyed => poll.VoterKeysDestroyedAt!.Value,
             _ => poll.ClosedAt!.Value,
         };
         await using var command = new NpgsqlCommand(sql, connection, transaction);
@@ -266,6 +271,7 @@ internal static class PostgresBatchStatements
         if (kind == AuditKinds.PollCreated)
         {
             command.Bind(poll.PartitionCount).Bind(poll.ShowResultsToViewers);
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)poll.VoterSecret?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
         }
 
         if (await command.ExecuteNonQueryAsync() != 1)

@@ -167,7 +167,15 @@ internal static class PostgresSchema
         );
         """,
 
-        // 7: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
+        // 9: the poll's own voter-key secret, wrapped (docs/design.md, 7.2), the same bytes in every partition the poll is
+        // spread over, and when the retention service destroyed it. Polls created before keep the fleet-wide derivation.
+        """
+        ALTER TABLE polls
+            ADD COLUMN voter_secret bytea,
+            ADD COLUMN voter_keys_destroyed_at bigint;
+        """,
+
+        // 10: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
         // privacy"): the network and signals behind a risk decision or admin lockout, which the audit entry names by
         // ref only; deleted after LiveVote:Privacy:EvidenceRetention (at, Unix ms). Used in partition 0's cluster.
         """

@@ -112,6 +112,12 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
         {
             _busy = false;
         }
+
+        if (batch.AuditOnlyEntries.Any(e => e.Kind == AuditKinds.VoterKeysDestroyed))
+        {
+            // After the commit and outside its error handling: the batch is durable whatever this does.
+            await RewritePollsAsync();
+        }
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string pollId, long afterSeq, int limit, CancellationToken cancellationToken)
@@ -291,6 +297,34 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
         LogWriterRegistered(logger, id);
         return id;
     }
+
+    /// <summary>
+    /// After a poll's voter-key secret was destroyed: the UPDATE left the old row version (with the secret) in the table's
+    /// file until vacuum and later writes overwrite it, so the (small) polls table is rewritten into a new file at once and
+    /// the old file removed. Best effort: a lock it cannot get soon leaves it to the next destruction or a manual VACUUM FULL.
+    /// </summary>
+    private async Task RewritePollsAsync()
+    {
+        try
+        {
+            // A connection of its own: the writer's keeps its settings, and a lock not got soon gives up.
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using (var timeout = new NpgsqlCommand("SET lock_timeout = '2s'", connection))
+            {
+                await timeout.ExecuteNonQueryAsync();
+            }
+
+            await using var vacuum = new NpgsqlCommand("VACUUM (FULL) polls", connection);
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            LogPollsNotRewritten(logger, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The polls table was not rewritten after a voter-key secret was destroyed ({Reason}): the old row version stays in its file until VACUUM FULL polls")]
+    private static partial void LogPollsNotRewritten(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A commit's outcome is unknown ({Reason}): its votes are answered 503 and retries settle them; the node is not ready until a fresh connection answers")]
     private static partial void LogCommitOutcomeUnknown(ILogger logger, string reason);

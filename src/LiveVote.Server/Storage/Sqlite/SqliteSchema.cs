@@ -111,7 +111,14 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         """,
 
-        // 5: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
+        // 7: the poll's own voter-key secret, wrapped (docs/design.md, 7.2), and when the retention service destroyed it.
+        // Polls created before keep the fleet-wide derivation: both NULL.
+        """
+        ALTER TABLE polls ADD COLUMN voter_secret BLOB;
+        ALTER TABLE polls ADD COLUMN voter_keys_destroyed_at INTEGER;
+        """,
+
+        // 8: risk evidence, kept apart from the public audit trail (docs/design.md, section 11, "Personal data and
         // privacy"): the network and signals behind a risk decision or admin lockout, which the audit entry names by
         // ref only; deleted after LiveVote:Privacy:EvidenceRetention (at, Unix ms).
         """

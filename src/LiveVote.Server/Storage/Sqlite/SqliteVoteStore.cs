@@ -67,6 +67,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -{_cacheSizeMiB * 1024};
             PRAGMA busy_timeout = 5000;
+            PRAGMA secure_delete = ON;
             """);
         Migrate();
         PrepareCommands();
@@ -100,15 +101,19 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
             throw;
         }
 
+        var shredded = false;
         foreach (var entry in batch.AuditOnlyEntries)
         {
             if (entry.Poll is { } poll)
             {
                 _pollStatus[poll.Id] = poll.Status;
+                shredded |= entry.Kind == AuditKinds.VoterKeysDestroyed;
             }
         }
 
-        return ValueTask.CompletedTask;
+        // A destroyed voter-key secret must leave the files too: secure_delete zeroed the row's old bytes in its page,
+        // and emptying the WAL removes the older copies of that page its frames still hold (they stay until overwritten).
+        return shredded ? new ValueTask(TruncateWalAsync(connection)) : ValueTask.CompletedTask;
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string pollId, long afterSeq, int limit, CancellationToken cancellationToken)
@@ -280,6 +285,8 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         p[9].Value = (object?)FrozenResultsJson.Write(poll) ?? DBNull.Value;
         p[10].Value = (object?)poll.Frozen?.At.ToUnixTimeMilliseconds() ?? DBNull.Value;
         p[11].Value = poll.ResultsRevision;
+        p[12].Value = (object?)poll.VoterSecret?.ToArray() ?? DBNull.Value;
+        p[13].Value = (object?)poll.VoterKeysDestroyedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
         _upsertPoll.ExecuteNonQuery();
     }
 
@@ -411,12 +418,13 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         _upsertPoll = Prepare(
             """
             INSERT INTO polls (id, title, options, status, created_at, opened_at, closed_at, partition_count,
-                show_results_to_viewers, frozen_totals, frozen_at, results_revision)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                show_results_to_viewers, frozen_totals, frozen_at, results_revision, voter_secret, voter_keys_destroyed_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, opened_at = excluded.opened_at, closed_at = excluded.closed_at,
                 show_results_to_viewers = excluded.show_results_to_viewers, frozen_totals = excluded.frozen_totals,
-                frozen_at = excluded.frozen_at, results_revision = excluded.results_revision
-            """, 12);
+                frozen_at = excluded.frozen_at, results_revision = excluded.results_revision,
+                voter_secret = excluded.voter_secret, voter_keys_destroyed_at = excluded.voter_keys_destroyed_at
+            """, 14);
     }
 
     private SqliteCommand Prepare(string sql, int parameters)

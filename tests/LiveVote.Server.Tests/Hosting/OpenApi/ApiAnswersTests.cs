@@ -27,6 +27,10 @@ public sealed class ApiAnswersTests
     {
         // The writer refuses a create whose id exists already; ids are 128-bit random, so no client can make one collide.
         [("POST", "/v1/polls", 409)] = "poll id collision (random ids)",
+
+        // Only a node misconfigured with another LiveVote:VoterKeySecret than the fleet's cannot open a poll's secret
+        // (VoterKeysPerPollTests provokes it for votes, with two servers on one store).
+        [("POST", "/v1/admin/erasure", 503)] = "a node whose voter-key secret differs from the fleet's",
     };
 
     private static readonly string[] Options = ["a", "b", "c"];
@@ -181,6 +185,11 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(400, admin, "GET", "/v1/admin/evidence", query: "?ref=not-hex");
         await answers.ExpectAsync(400, admin, "GET", "/v1/admin/evidence", query: "?limit=0");
         await answers.ExpectAsync(401, client, "GET", "/v1/admin/evidence");
+        await answers.ExpectAsync(200, admin, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest("some-viewer")));
+        await answers.ExpectAsync(400, admin, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest(null)));
+        await answers.ExpectAsync(401, client, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest("some-viewer")));
+        await answers.ExpectAsync(413, admin, "POST", "/v1/admin/erasure", content: TooLarge());
+        await answers.ExpectAsync(415, admin, "POST", "/v1/admin/erasure", content: new StringContent("{}", Encoding.UTF8, "text/plain"));
     }
 
     /// <summary>

@@ -96,8 +96,9 @@ public sealed class BotBurstTests(ITestOutputHelper output)
         var entries = await Api.AuditAsync(server.Client(), poll.Id);
         IndependentAudit.AssertPollEntriesVerify(entries);
         var notes = entries.Where(e => e.Kind == "risk-decision").Select(e => (e.VoterKey, Data: JsonDocument.Parse(e.Data!).RootElement)).ToList();
-        var botKeys = bots.Select(b => TestTokens.VoterKey(b.ViewerId)).ToHashSet();
-        var viewerKeys = viewers.Select(v => TestTokens.VoterKey(v.ViewerId)).ToHashSet();
+        var keys = TestVoterKeys.FromSqlite(server.DatabasePath, poll.Id);
+        var botKeys = bots.Select(b => keys.Hex(b.ViewerId)).ToHashSet();
+        var viewerKeys = viewers.Select(v => keys.Hex(v.ViewerId)).ToHashSet();
         Assert.Equal(botAnswers.Count(s => s is HttpStatusCode.PreconditionRequired or HttpStatusCode.Forbidden), notes.Count);
         Assert.All(notes, n => Assert.True(botKeys.Contains(n.VoterKey!), $"note for {n.VoterKey}, not a bot"));
         Assert.DoesNotContain(notes, n => viewerKeys.Contains(n.VoterKey!));

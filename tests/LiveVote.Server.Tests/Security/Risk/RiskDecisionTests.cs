@@ -51,7 +51,7 @@ public sealed class RiskDecisionTests
         var vote = await Api.ReadVoteAsync(accepted);
         var entries = await Api.AuditAsync(client, poll.Id);
         IndependentAudit.AssertPollEntriesVerify(entries);
-        var voterKey = TestTokens.VoterKey(viewer.ViewerId);
+        var voterKey = TestVoterKeys.FromSqlite(server.DatabasePath, poll.Id).Hex(viewer.ViewerId);
         var notes = entries.Where(e => e.Kind == "risk-decision").ToList();
         Assert.Equal(["captcha-required", "captcha-passed"], notes.Select(n => Action(n)));
         Assert.All(notes, n => Assert.Equal(voterKey, n.VoterKey));
@@ -127,7 +127,7 @@ public sealed class RiskDecisionTests
         var entries = await Api.AuditAsync(client, poll.Id);
         var note = Assert.Single(entries, e => e.Kind == "risk-decision");
         Assert.Equal("suspected-bot", Action(note));
-        Assert.Equal(TestTokens.VoterKey(viewer.ViewerId), note.VoterKey);
+        Assert.Equal(TestVoterKeys.FromSqlite(server.DatabasePath, poll.Id).Hex(viewer.ViewerId), note.VoterKey);
         Assert.DoesNotContain(entries, e => e.Kind == "vote");
         Assert.Equal(0, StoreFile.CountVotes(server.DatabasePath, poll.Id));
         Assert.True(decisions.Sum(("action", "suspected-bot")) >= 3);

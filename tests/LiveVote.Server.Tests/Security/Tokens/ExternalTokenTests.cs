@@ -29,7 +29,7 @@ public sealed class ExternalTokenTests(ExternalTokenTests.Fixture fixture) : ICl
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var vote = Assert.Single(await Api.AuditAsync(Server.Client(), poll.Id), e => e.Kind == "vote");
-        Assert.Equal(TestTokens.VoterKey(LocalIssuer.Issuer + "|" + subject), vote.VoterKey);
+        Assert.Equal(TestVoterKeys.FromSqlite(Server.DatabasePath, poll.Id).Hex(LocalIssuer.Issuer + "|" + subject), vote.VoterKey);
     }
 
     [Fact]

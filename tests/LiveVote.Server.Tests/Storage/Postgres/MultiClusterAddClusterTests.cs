@@ -60,10 +60,11 @@ public sealed class MultiClusterAddClusterTests
         }
 
         var stored = new[] { await ClusterRows.VotesAsync(first), await ClusterRows.VotesAsync(second) };
+        var keysB = await fleet.VoterKeysAsync(pollB.Id);
         for (var i = 0; i < votersB.Length; i++)
         {
-            var key = (pollB.Id, MultiClusterFleet.VoterKeyHex(votersB[i].ViewerId));
-            var partition = MultiClusterFleet.PartitionOf(votersB[i].ViewerId, 2);
+            var key = (pollB.Id, keysB.Hex(votersB[i].ViewerId));
+            var partition = keysB.PartitionOf(votersB[i].ViewerId, 2);
             Assert.True(stored[partition].TryGetValue(key, out var row), $"voter {i} of poll B is missing from cluster {partition}");
             Assert.False(stored[1 - partition].ContainsKey(key), $"voter {i} of poll B is also in cluster {1 - partition}");
             Assert.Equal(answersB[i].Vote!.VoteId, MultiClusterFleet.VoteId(partition, 2, row.Writer, row.Seq));
@@ -142,8 +143,9 @@ public sealed class MultiClusterAddClusterTests
         Assert.Equal(answers.Select(a => a.Vote!.VoteId), again.Select(a => a.Vote!.VoteId));
         var stored = new[] { await ClusterRows.VotesAsync(first), await ClusterRows.VotesAsync(second) };
         Assert.Equal(voters.Length, stored.Sum(s => s.Keys.Count(k => k.PollId == poll.Id)));
+        var keys = await fleet.VoterKeysAsync(poll.Id);
         Assert.All(voters, v => Assert.True(
-            stored[MultiClusterFleet.PartitionOf(v.ViewerId, 2)].ContainsKey((poll.Id, MultiClusterFleet.VoterKeyHex(v.ViewerId))),
+            stored[keys.PartitionOf(v.ViewerId, 2)].ContainsKey((poll.Id, keys.Hex(v.ViewerId))),
             $"viewer {v.ViewerId} is not in its cluster"));
     }
 
@@ -158,7 +160,8 @@ public sealed class MultiClusterAddClusterTests
         var poll = await Api.CreateOpenPollAsync(newNode.AdminClient(), "a", "b");
         Assert.Equal("open", (await Api.ResultsWhenAsync(oldNode.Client(), poll.Id, r => r.Status == "open")).Status);
         var voters = await Api.RegisterManyAsync(newNode.AdminClient(), 40);
-        Assert.Contains(voters, v => MultiClusterFleet.PartitionOf(v.ViewerId, 2) == 1);
+        var keys = await fleet.VoterKeysAsync(poll.Id);
+        Assert.Contains(voters, v => keys.PartitionOf(v.ViewerId, 2) == 1);
 
         // The producer's close lands on the node still on the old map (a load balancer's pick). It cannot reach every
         // cluster of the poll, so it changes none and says so: closing only its own would leave the other accepting
@@ -185,7 +188,7 @@ public sealed class MultiClusterAddClusterTests
             {
                 using var response = await Api.VoteAsync(node.Client(), poll.Id, voter.Token, "a");
                 Assert.True(response.StatusCode == HttpStatusCode.Conflict || (node == oldNode && response.StatusCode == HttpStatusCode.ServiceUnavailable),
-                    $"a voter of partition {MultiClusterFleet.PartitionOf(voter.ViewerId, 2)} was answered {(int)response.StatusCode} after the close: {await response.Content.ReadAsStringAsync()}");
+                    $"a voter of partition {keys.PartitionOf(voter.ViewerId, 2)} was answered {(int)response.StatusCode} after the close: {await response.Content.ReadAsStringAsync()}");
             }
         }
 

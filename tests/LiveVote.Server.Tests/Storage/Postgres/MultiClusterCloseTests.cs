@@ -28,6 +28,7 @@ public sealed class MultiClusterCloseTests(ITestOutputHelper output)
         var admin = fleet.Nodes[0].AdminClient();
         var poll = await Api.CreateOpenPollAsync(admin, "a", "b", "c");
         await fleet.WaitUntilOpenOnEveryNodeAsync(poll.Id);
+        var keys = await fleet.VoterKeysAsync(poll.Id);
         var viewers = await Api.RegisterManyAsync(admin, ViewerCount);
         var clients = fleet.Nodes.Select(n => n.Client()).ToArray();
 
@@ -89,7 +90,7 @@ public sealed class MultiClusterCloseTests(ITestOutputHelper output)
         var late = all.Where(a => a.SentAt > closeAnsweredAt).ToArray();
         Assert.True(late.Length >= SentAfterClose, $"only {late.Length} votes were sent after the close");
         Assert.All(late, a => Assert.True(a.Status == HttpStatusCode.Conflict, $"viewer {a.Viewer} voted after the close and got {(int)a.Status} {a.Body}"));
-        Assert.All(Enumerable.Range(0, Clusters), c => Assert.Contains(late, a => MultiClusterFleet.PartitionOf(viewers[a.Viewer].ViewerId, Clusters) == c));
+        Assert.All(Enumerable.Range(0, Clusters), c => Assert.Contains(late, a => keys.PartitionOf(viewers[a.Viewer].ViewerId, Clusters) == c));
 
         // And every node, asked for a fresh voter of every cluster, refuses.
         var fresh = await Api.RegisterManyAsync(admin, 30);
@@ -102,8 +103,8 @@ public sealed class MultiClusterCloseTests(ITestOutputHelper output)
             }
         }
 
-        var accepted = all.Where(a => a.Status == HttpStatusCode.Created).ToDictionary(a => MultiClusterFleet.VoterKeyHex(viewers[a.Viewer].ViewerId));
-        var refused = all.Where(a => a.Status == HttpStatusCode.Conflict).Select(a => MultiClusterFleet.VoterKeyHex(viewers[a.Viewer].ViewerId)).ToHashSet();
+        var accepted = all.Where(a => a.Status == HttpStatusCode.Created).ToDictionary(a => keys.Hex(viewers[a.Viewer].ViewerId));
+        var refused = all.Where(a => a.Status == HttpStatusCode.Conflict).Select(a => keys.Hex(viewers[a.Viewer].ViewerId)).ToHashSet();
         var unknown = all.Count(a => a.Status == HttpStatusCode.ServiceUnavailable);
         for (var c = 0; c < Clusters; c++)
         {
@@ -115,7 +116,7 @@ public sealed class MultiClusterCloseTests(ITestOutputHelper output)
                 $"cluster {c}: vote {v.Writer}-{v.Seq} (pos {v.Pos}, at {v.At}) is not before the close (pos {close.Pos}, at {close.At})"));
 
             // It holds the accepted votes of its voters and no vote refused as not open (a 503's outcome is unknown).
-            var mine = accepted.Where(p => MultiClusterFleet.PartitionOf(viewers[p.Value.Viewer].ViewerId, Clusters) == c).ToDictionary();
+            var mine = accepted.Where(p => keys.PartitionOf(viewers[p.Value.Viewer].ViewerId, Clusters) == c).ToDictionary();
             Assert.NotEmpty(mine);
             var stored = await ClusterRows.VotesAsync(fleet.Clusters[c]);
             var storedKeys = stored.Keys.Where(k => k.PollId == poll.Id).Select(k => k.VoterKey).ToHashSet();

@@ -50,9 +50,18 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         var admin = fleet.Nodes[0].AdminClient();
         var side = await Api.CreateOpenPollAsync(admin, VoteLoad.Options);
         await fleet.WaitUntilOpenOnEveryNodeAsync(side.Id);
-        var partitionOf = load.Viewers.Select(v => MultiClusterFleet.PartitionOf(v.ViewerId, clusters.Length)).ToArray();
-        Assert.Contains(Healthy, partitionOf);
-        Assert.Contains(FailingOver, partitionOf);
+        // A voter's cluster depends on the poll (per-poll voter keys): it is read from each poll's secret as stored.
+        var pollKeys = await Task.WhenAll(load.Polls.Select(p => MultiClusterFleet.VoterKeysAsync(clusters, p.Id)));
+        var sideKeys = await MultiClusterFleet.VoterKeysAsync(clusters, side.Id);
+        int PartitionOf(int viewer, int poll) => pollKeys[poll].PartitionOf(load.Viewers[viewer].ViewerId, clusters.Length);
+        var sidePartitionOf = load.Viewers.Select(v => sideKeys.PartitionOf(v.ViewerId, clusters.Length)).ToArray();
+        Assert.Contains(Healthy, sidePartitionOf);
+        for (var poll = 0; poll < load.Polls.Length; poll++)
+        {
+            var partitions = Enumerable.Range(0, load.Viewers.Length).Select(v => PartitionOf(v, poll)).ToArray();
+            Assert.Contains(Healthy, partitions);
+            Assert.Contains(FailingOver, partitions);
+        }
         load.Start();
         using var watch = ResultsWatch.Start(fleet.Nodes, load.Polls.Take(3).Select(p => p.Id).ToArray());
         await Task.Delay(LoadBeforeKill);
@@ -63,26 +72,26 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
 
         // A close during the outage: the healthy cluster takes it at once and refuses its voters from then on; the
         // producer is answered 503 until the failed-over cluster has it too, which it gets in the background.
-        await FirstAsync(() => load.Interim.Any(i => partitionOf[i.Viewer] == FailingOver && i.Status == 503 && i.At > killedAt), "a 503 for the failing cluster's voters");
+        await FirstAsync(() => load.Interim.Any(i => PartitionOf(i.Viewer, i.Poll) == FailingOver && i.Status == 503 && i.At > killedAt), "a 503 for the failing cluster's voters");
         using (var close = await Api.ClosePollAsync(admin, side.Id))
         {
             await ProblemAssert.IsAsync(close, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
         }
 
         Assert.Equal("closed", (await ClusterRows.PollsAsync(clusters[Healthy]))[side.Id].Status);
-        var healthyVoter = load.Viewers[Array.IndexOf(partitionOf, Healthy)];
+        var healthyVoter = load.Viewers[Array.IndexOf(sidePartitionOf, Healthy)];
         using (var refused = await Api.VoteAsync(fleet.Nodes[1].Client(), side.Id, healthyVoter.Token, "a"))
         {
             await ProblemAssert.IsAsync(refused, HttpStatusCode.Conflict, ErrorCodes.PollNotOpen);
         }
 
         await patroni.WaitWritableAsync(Recovery);
-        var recoveredAt = await FirstAcceptedAsync(load, partitionOf, FailingOver, load.Clock.Elapsed.TotalSeconds);
+        var recoveredAt = await FirstAcceptedAsync(load, PartitionOf, FailingOver, load.Clock.Elapsed.TotalSeconds);
         await Task.Delay(LoadAfterRecovery);
         var all = await load.StopAsync();
         var seen = await watch.StopAsync();
         output.WriteLine($"killed {leader.Name} at {killedAt:F2}s; cluster {FailingOver}'s voters accepted again at {recoveredAt:F2}s; {all.Length} votes; " +
-            $"interim answers: {load.Interim.Count(i => partitionOf[i.Viewer] == FailingOver)} for cluster {FailingOver}, {load.Interim.Count(i => partitionOf[i.Viewer] == Healthy)} for cluster {Healthy}");
+            $"interim answers: {load.Interim.Count(i => PartitionOf(i.Viewer, i.Poll) == FailingOver)} for cluster {FailingOver}, {load.Interim.Count(i => PartitionOf(i.Viewer, i.Poll) == Healthy)} for cluster {Healthy}");
 
         // While it had no primary the nodes named the failed cluster's part of the results stale, never the healthy
         // one's, and no total went down.
@@ -99,21 +108,21 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
         Assert.Equal(all.Length, all.Select(a => (a.Viewer, a.Poll)).Distinct().Count());
 
         // The healthy cluster's voters never saw an error, and kept being accepted while the other cluster had no primary.
-        Assert.DoesNotContain(load.Interim, i => partitionOf[i.Viewer] == Healthy);
-        Assert.Contains(all, a => partitionOf[a.Viewer] == Healthy && a.Status == 201 && a.At > killedAt && a.At < recoveredAt);
+        Assert.DoesNotContain(load.Interim, i => PartitionOf(i.Viewer, i.Poll) == Healthy);
+        Assert.Contains(all, a => PartitionOf(a.Viewer, a.Poll) == Healthy && a.Status == 201 && a.At > killedAt && a.At < recoveredAt);
 
         // The failing cluster's voters were told to come back: 503 with Retry-After (or no answer, a cut connection).
-        var failing = load.Interim.Where(i => partitionOf[i.Viewer] == FailingOver).ToArray();
+        var failing = load.Interim.Where(i => PartitionOf(i.Viewer, i.Poll) == FailingOver).ToArray();
         Assert.Contains(failing, i => i.Status == 503 && i.HasRetryAfter);
         Assert.All(failing, i => Assert.True(i.Status == 0 || (i.Status == 503 && i.HasRetryAfter), $"interim answer {i.Status} at {i.At:F2}s"));
 
         // Every answered vote is stored exactly once, in its voter's cluster (on the new primary and its synchronous
         // standby for the failed-over one), with audit and tallies agreeing.
         var healthyAudit = await StoredVotes.AssertExactlyOnceAsync(
-            clusters[Healthy], load, [.. all.Where(a => partitionOf[a.Viewer] == Healthy)], $"cluster {Healthy}", $"{Healthy}.");
+            clusters[Healthy], load, [.. all.Where(a => PartitionOf(a.Viewer, a.Poll) == Healthy)], $"cluster {Healthy}", $"{Healthy}.");
         var newLeader = await patroni.WaitForLeaderAsync(Recovery);
         var syncStandby = await patroni.WaitForSyncStandbyAsync(Recovery);
-        VoteAnswer[] failedOver = [.. all.Where(a => partitionOf[a.Viewer] == FailingOver)];
+        VoteAnswer[] failedOver = [.. all.Where(a => PartitionOf(a.Viewer, a.Poll) == FailingOver)];
         var failedOverAudit = await StoredVotes.AssertExactlyOnceAsync(
             patroni.ConnectionString(newLeader), load, failedOver, $"cluster {FailingOver}'s primary {newLeader.Name}", $"{FailingOver}.");
         await patroni.WaitForReplayAsync(syncStandby, newLeader, Recovery);
@@ -155,12 +164,12 @@ public sealed class MultiClusterFailoverIsolationTests(ITestOutputHelper output)
     }
 
     /// <summary>When the first vote of <paramref name="partition"/>'s voters was accepted after <paramref name="from"/> (seconds on the load's clock).</summary>
-    private static async Task<double> FirstAcceptedAsync(VoteLoad load, int[] partitionOf, int partition, double from)
+    private static async Task<double> FirstAcceptedAsync(VoteLoad load, Func<int, int, int> partitionOf, int partition, double from)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < Recovery)
         {
-            var first = load.Answers.Where(a => partitionOf[a.Viewer] == partition && a.Status == 201 && a.At > from).Select(a => a.At).DefaultIfEmpty(double.NaN).Min();
+            var first = load.Answers.Where(a => partitionOf(a.Viewer, a.Poll) == partition && a.Status == 201 && a.At > from).Select(a => a.At).DefaultIfEmpty(double.NaN).Min();
             if (!double.IsNaN(first))
             {
                 return first;

@@ -27,6 +27,7 @@ public sealed partial class MultiClusterVotesTests
         var admin = fleet.Nodes[0].AdminClient();
         var poll = await Api.CreateOpenPollAsync(admin, Options);
         await fleet.WaitUntilOpenOnEveryNodeAsync(poll.Id);
+        var keys = await fleet.VoterKeysAsync(poll.Id);
         var clients = fleet.Nodes.Select(n => n.Client()).ToArray();
         var random = new Random(15 + clusters);
         var voters = (await Api.RegisterManyAsync(admin, ViewerCount))
@@ -42,7 +43,7 @@ public sealed partial class MultiClusterVotesTests
         {
             var match = PartitionedVoteId().Match(firsts[i].Vote!.VoteId);
             Assert.True(match.Success, $"vote id {firsts[i].Vote!.VoteId} does not name a partition");
-            Assert.Equal(MultiClusterFleet.PartitionOf(voters[i].Registration.ViewerId, clusters), int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(keys.PartitionOf(voters[i].Registration.ViewerId, clusters), int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         }
 
         // The same vote again through another node (its answer was lost): the first answer comes back.
@@ -77,9 +78,9 @@ public sealed partial class MultiClusterVotesTests
         Assert.Equal(everyVoter.Length, stored.Sum(s => s.Count));
         for (var i = 0; i < everyVoter.Length; i++)
         {
-            var key = (poll.Id, MultiClusterFleet.VoterKeyHex(everyVoter[i].Registration.ViewerId));
+            var key = (poll.Id, keys.Hex(everyVoter[i].Registration.ViewerId));
             var holders = Enumerable.Range(0, clusters).Where(c => stored[c].ContainsKey(key)).ToArray();
-            var partition = MultiClusterFleet.PartitionOf(everyVoter[i].Registration.ViewerId, clusters);
+            var partition = keys.PartitionOf(everyVoter[i].Registration.ViewerId, clusters);
             Assert.Equal([partition], holders);
             var row = stored[partition][key];
             Assert.Equal(firstAnswers[i].Vote!.VoteId, MultiClusterFleet.VoteId(partition, clusters, row.Writer, row.Seq));

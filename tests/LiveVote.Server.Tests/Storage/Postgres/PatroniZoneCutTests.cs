@@ -74,9 +74,10 @@ public sealed class PatroniZoneCutTests(ITestOutputHelper output) : PatroniFailo
             var isolatedOnly = onIsolated!
                 .Where(row => !onPrimary.TryGetValue(row.Key, out var kept) || (kept.Writer, kept.Seq) != row.Value)
                 .ToDictionary();
+            var keys = await TestVoterKeys.ForPollsAsync(Cluster.ConnectionString(outcome.Leader), outcome.Load.Polls.Select(p => p.Id));
             foreach (var answer in outcome.Answers)
             {
-                var key = (outcome.Load.Polls[answer.Poll].Id, TestTokens.VoterKey(outcome.Load.Viewers[answer.Viewer].ViewerId));
+                var key = (outcome.Load.Polls[answer.Poll].Id, keys[outcome.Load.Polls[answer.Poll].Id].Hex(outcome.Load.Viewers[answer.Viewer].ViewerId));
                 Assert.False(isolatedOnly.TryGetValue(key, out var row) && $"{row.Writer}-{row.Seq}" == answer.VoteId,
                     $"vote {answer.VoteId} was acknowledged from the isolated old primary only");
             }
