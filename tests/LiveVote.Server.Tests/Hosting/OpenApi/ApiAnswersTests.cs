@@ -179,6 +179,17 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(200, client, "GET", Poll + "/audit", open.Id);
         await answers.ExpectAsync(400, client, "GET", Poll + "/audit", open.Id, query: "?limit=0");
         await answers.ExpectAsync(404, client, "GET", Poll + "/audit", "no-such-poll");
+
+        // The Merkle logs, once the open poll's log (created, opened, the vote) is under a signed head.
+        await WaitForSignedHeadAsync(client, open.Id, size: 3);
+        await answers.ExpectAsync(200, client, "GET", Poll + "/audit/logs", open.Id);
+        await answers.ExpectAsync(400, client, "GET", Poll + "/audit/logs", "Not_A_Slug");
+        await answers.ExpectAsync(200, client, "GET", Poll + "/audit/heads", open.Id);
+        await answers.ExpectAsync(400, client, "GET", Poll + "/audit/heads", open.Id, query: "?limit=0");
+        await answers.ExpectAsync(200, client, "GET", Poll + "/audit/proof/inclusion", open.Id, query: "?log=0.0&leaf=2");
+        await answers.ExpectAsync(400, client, "GET", Poll + "/audit/proof/inclusion", open.Id, query: "?log=0.0&leaf=-1");
+        await answers.ExpectAsync(200, client, "GET", Poll + "/audit/proof/consistency", open.Id, query: "?log=0.0&from=1&to=3");
+        await answers.ExpectAsync(400, client, "GET", Poll + "/audit/proof/consistency", open.Id, query: "?log=0.0&from=0&to=3");
         await answers.ExpectAsync(200, admin, "GET", "/v1/admin/stats");
         await answers.ExpectAsync(401, client, "GET", "/v1/admin/stats");
         await answers.ExpectAsync(200, admin, "GET", "/v1/admin/evidence");
@@ -190,6 +201,22 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(401, client, "POST", "/v1/admin/erasure", content: Json(new ErasureRequest("some-viewer")));
         await answers.ExpectAsync(413, admin, "POST", "/v1/admin/erasure", content: TooLarge());
         await answers.ExpectAsync(415, admin, "POST", "/v1/admin/erasure", content: new StringContent("{}", Encoding.UTF8, "text/plain"));
+    }
+
+    /// <summary>Waits (at most 10 s; heads are signed every second) until a signed head covers the first leaves of the poll's log.</summary>
+    private static async Task WaitForSignedHeadAsync(HttpClient client, string pollId, long size)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var logs = await client.GetFromJsonAsync($"/v1/polls/{pollId}/audit/logs", ContractsJsonContext.Default.AuditLogsDto);
+            if (logs!.Logs.Any(l => l.Size >= size) || DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         [("GET", "/vote/{pollId}")] = "a page (HTML), not API",
         [("GET", "/results/{pollId}")] = "a page (HTML), not API",
         [("GET", "/admin")] = "a page (HTML), not API",
+        [("GET", "/verify")] = "a page (HTML), not API",
         [("*", "/metrics")] = "Prometheus text exposition for the scraper, on the management port; not JSON API",
         [("GET", "/openapi/v1.json")] = "the document itself",
         [("GET", "/scalar/{documentName?}")] = "the reference UI (Development only)",

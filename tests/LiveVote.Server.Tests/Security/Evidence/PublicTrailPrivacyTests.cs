@@ -111,6 +111,18 @@ public sealed partial class PublicTrailPrivacyTests
         {
             await ProblemAssert.IsAsync(refused, HttpStatusCode.Unauthorized, ErrorCodes.AdminKeyRequired);
         }
+
+        // An erasure request for the first viewer deletes the evidence kept under their voter key in the poll (the refusal
+        // and the solved CAPTCHA), and nobody else's.
+        var erasure = await admin.PostAsJsonAsync("/v1/admin/erasure", new ErasureRequest(viewers[0].ViewerId), ContractsJsonContext.Default.ErasureRequest);
+        Assert.Equal(HttpStatusCode.OK, erasure.StatusCode);
+        var erased = (await erasure.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ErasureResponse))!;
+        var key = Assert.Single(erased.Polls, p => p.PollId == poll.Id).VoterKey;
+        Assert.Equal(evidence.Count(e => e.VoterKey == key), erased.EvidenceRowsRemoved);
+        Assert.Equal(2, erased.EvidenceRowsRemoved);
+        var left = await EvidenceApi.OfPollAsync(admin, poll.Id, notes.Count - 2);
+        Assert.DoesNotContain(left, e => e.VoterKey == key);
+        Assert.Equal(evidence.Count - 2, left.Count);
     }
 
     /// <summary>
