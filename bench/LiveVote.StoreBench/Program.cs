@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 
 // Commits random votes straight into SqliteVoteStore (WAL, synchronous=FULL: every commit is fsynced) in batches, to
 // measure the embedded store alone, without HTTP. Usage: [batch size, default 1000] [votes, default 1000000].
+// STOREBENCH_KEEP=<dir> writes the database there and keeps it (e.g. to time proofs over 10M stored votes).
 // With --postgres CONNSTR [CONNSTR ...] it drives PostgresVoteStore instead, on one or several clusters (see
 // PostgresBench.cs; bench/pg-tuning.sh runs it).
 if (args.Length > 0 && args[0] == "--postgres")
@@ -18,7 +19,8 @@ if (args.Length > 0 && args[0] == "--postgres")
 
 var batchSize = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var total = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
-var directory = Path.Combine(Path.GetTempPath(), "livevote-storebench-" + Guid.NewGuid().ToString("N"));
+var keep = Environment.GetEnvironmentVariable("STOREBENCH_KEEP");
+var directory = string.IsNullOrEmpty(keep) ? Path.Combine(Path.GetTempPath(), "livevote-storebench-" + Guid.NewGuid().ToString("N")) : Path.GetFullPath(keep);
 var path = Path.Combine(directory, "bench.db");
 await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
 {
@@ -59,5 +61,9 @@ await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { 
         $"batch {batchSize}: {total / all.Elapsed.TotalSeconds:N0} votes/s overall, {bytes / (double)total:N0} bytes per stored vote"));
 }
 
-Directory.Delete(directory, recursive: true);
+if (string.IsNullOrEmpty(keep))
+{
+    Directory.Delete(directory, recursive: true);
+}
+
 return 0;

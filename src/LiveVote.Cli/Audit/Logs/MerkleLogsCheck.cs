@@ -132,11 +132,11 @@ internal sealed class MerkleLogsCheck
         }
 
         var judgement = new LogJudgement(_problems, _logs, _walked, _tables, _partitions);
-        var trusted = _notes.Checkpoints.ToList();
+        var trusted = CheckpointsThisRunCanHold();
         // Receipts first: a rewritten head then names the exact leaf a receipt caught.
         judgement.CheckReceipts(_inputs.Receipts, trusted);
         judgement.CheckHeads(trusted);
-        judgement.CheckStatements(_notes.Statements.ToList(), polls);
+        judgement.CheckStatements(FleetWideStatementsChecked(), polls);
         var latest = trusted.GroupBy(c => c.Checkpoint.Log).ToDictionary(g => g.Key, g => g.Max(c => c.Checkpoint.Size));
         return new LogsSummary(
             [.. _logs.Values.OrderBy(l => l.Id.PollId, StringComparer.Ordinal).ThenBy(l => l.Id.Partition).ThenBy(l => l.Id.Chain)
@@ -147,6 +147,52 @@ internal sealed class MerkleLogsCheck
             _inputs.Receipts.Count,
             _inputs.Keys.Count,
             _warnings);
+    }
+
+    /// <summary>
+    /// The heads this run can hold to its logs. With one store given, that store is read as partition 0: the heads of a
+    /// cluster that is another partition of a fleet (origin <c>.../1.3</c>) name logs this run cannot tell apart from its
+    /// own, so they are left to a run given every cluster, with a warning (checking one cluster alone is a partial audit).
+    /// </summary>
+    private List<SeenCheckpoint> CheckpointsThisRunCanHold()
+    {
+        var checkpoints = _notes.Checkpoints.ToList();
+        if (_partitions != 1)
+        {
+            return checkpoints;
+        }
+
+        var elsewhere = checkpoints.Where(c => c.Checkpoint.Log.Partition != 0).ToList();
+        if (elsewhere.Count > 0)
+        {
+            _warnings.Add($"{elsewhere.Count} signed head(s) name other partitions ({string.Join(", ", elsewhere.Select(c => c.Checkpoint.Log.Partition).Distinct().Order())}): "
+                          + "this cluster is one of a fleet; give every cluster (--postgres once each, partition 0 first) to check them.");
+        }
+
+        return [.. checkpoints.Except(elsewhere)];
+    }
+
+    /// <summary>
+    /// The statements this run can hold to a recount. With one store given, a result signed over several partitions
+    /// (a poll spread over clusters) cannot be: its totals are the fleet's. It is left to a run given every cluster,
+    /// with a warning rather than a failure, since checking one cluster on its own is a legitimate partial audit.
+    /// </summary>
+    private List<SeenStatement> FleetWideStatementsChecked()
+    {
+        var statements = _notes.Statements.ToList();
+        if (_partitions != 1)
+        {
+            return statements;
+        }
+
+        foreach (var spread in statements.Where(s => s.Statement.Logs.Any(l => l.Log.Partition != 0)).ToList())
+        {
+            statements.Remove(spread);
+            _warnings.Add($"poll {spread.Statement.PollId}: its signed result covers {spread.Statement.Logs.Select(l => l.Log.Partition).Distinct().Count()} partitions; "
+                          + "give every cluster (--postgres once each, partition 0 first) to hold it to the fleet's recount.");
+        }
+
+        return statements;
     }
 
     private void ReadStoredHead(int partition, StoredHead row)
@@ -165,7 +211,8 @@ internal sealed class MerkleLogsCheck
         }
 
         var checkpoint = seen.Checkpoint;
-        if (checkpoint.Log.Partition != partition)
+        // One store given alone may be any partition of a fleet: its heads are set aside (with a warning) in Judge.
+        if (checkpoint.Log.Partition != partition && _partitions != 1)
         {
             _problems.Poll(partition, checkpoint.Log.PollId, $"{where}: its checkpoint names log {checkpoint.Log.Name}, which is not of this partition ({partition})");
         }

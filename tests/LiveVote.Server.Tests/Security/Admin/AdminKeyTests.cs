@@ -22,6 +22,8 @@ public sealed class AdminKeyTests(PopulatedServer fixture) : IClassFixture<Popul
         "GET /v1/polls/{0}/results/live",
         "GET /v1/admin/stats",
         "GET /v1/admin/evidence",
+        "POST /v1/admin/erasure",
+        "POST /v1/polls/{0}/result",
     ];
 
     public static TheoryData<string, string[]> BadKeys() => new()

@@ -29,8 +29,16 @@ public sealed class CleanStopTests
                 }
             }
 
+            // The store's last checkpoint retries while another connection of the stopping node (a head signer's, a
+            // sweeper's) still reads; the test host's disposal can return before such a retry finished, so wait for the
+            // outcome (at most 5 s) rather than assume it is instant.
             var wal = Path.Combine(directory, "livevote.db-wal");
             var walBytes = File.Exists(wal) ? new FileInfo(wal).Length : 0;
+            for (var deadline = DateTime.UtcNow.AddSeconds(5); walBytes > 0 && DateTime.UtcNow < deadline; walBytes = File.Exists(wal) ? new FileInfo(wal).Length : 0)
+            {
+                await Task.Delay(50);
+            }
+
             Assert.Equal(0, walBytes);
             File.Copy(Path.Combine(directory, "livevote.db"), Path.Combine(copy, "livevote.db"));
             Assert.Equal(5, StoreFile.CountVotes(Path.Combine(copy, "livevote.db"), pollId));
