@@ -37,25 +37,9 @@ internal static class IndependentResultCheck
         return body[..^1].Split('\n');
     }
 
-    /// <summary>RFC 9162 2.1.1: the Merkle tree hash of the leaves (entry hashes), leaf = SHA-256(0x00 || entry hash).</summary>
+    /// <summary>RFC 9162 2.1.1: the Merkle tree hash of the leaves (entry hashes), by the tests' own RFC code.</summary>
     public static byte[] Root(IReadOnlyList<byte[]> entryHashes) =>
-        entryHashes.Count == 0 ? SHA256.HashData([]) : Mth([.. entryHashes.Select(h => SHA256.HashData([0x00, .. h]))]);
-
-    private static byte[] Mth(ReadOnlySpan<byte[]> leaves)
-    {
-        if (leaves.Length == 1)
-        {
-            return leaves[0];
-        }
-
-        var k = 1;
-        while (k * 2 < leaves.Length)
-        {
-            k *= 2;
-        }
-
-        return SHA256.HashData([0x01, .. Mth(leaves[..k]), .. Mth(leaves[k..])]);
-    }
+        Convert.FromHexString(Infrastructure.IndependentMerkle.Root([.. entryHashes.Select(h => Infrastructure.IndependentMerkle.LeafHash(Convert.ToHexStringLower(h)))]));
 
     /// <summary>The statement's <c>option</c> lines as id -> count, in order.</summary>
     public static List<KeyValuePair<string, long>> Options(string[] body) =>
