@@ -2,11 +2,18 @@
 // and close them, watch the live figures (admin-stats.js) and each open poll's count, freeze and release the on-air
 // results, and choose whether viewers see the results after voting. A closed poll shows whether its result is signed
 // (final), and when the reconciliation gate refused it, why, with a button to sign again after the fix.
+// Each open or closed poll shows its counts per answer (poll-bars.js: live, and on air beside it while frozen). Every
+// on-air action asks first (confirm-dialog.js) and has a key for the selected poll (shortcuts.js). When the server is
+// out of reach, a banner says so, the figures are marked stale and the actions pause (connection-state.js).
 
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
 import { LiveFigures } from './admin-stats.js';
 import { clearErrors, readForm, resetForm, showFormError } from './poll-form.js';
+import { confirmAction } from './confirm-dialog.js';
+import { ConnectionState } from './connection-state.js';
+import { PollBars } from './poll-bars.js';
+import { PollShortcuts } from './shortcuts.js';
 
 const KEY_STORAGE = 'livevote.adminKey';
 const TOTALS_EVERY_MS = 2000;
@@ -19,12 +26,34 @@ const notice = byId('notice');
 let adminKey = readStored(window.sessionStorage, KEY_STORAGE);
 let timers = [];
 let shownList = '';
-/** pollId -> { poll, totalElement, onAirElement } for the polls on screen. */
+/** pollId -> { poll, totalElement, onAirElement, bars, figuresElement } for the polls on screen. */
 const onScreen = new Map();
+const connection = new ConnectionState({
+  banner: byId('connection-banner'),
+  root: byId('desk'),
+  onRecovered: () => {
+    // A notice about a failure of the connection is history now; the figures come back by themselves.
+    if (notice.dataset.cause === 'connection') tell('info', null);
+    loadPolls(true);
+  },
+});
 const figures = new LiveFigures(() => adminKey, (error) => {
   signOut(error.status === 401 ? 'That admin key was not accepted. Sign in again with the key from the server’s configuration.'
     : 'Too many wrong admin keys came from this network, so admin access is paused.');
+}, connection);
+const shortcuts = new PollShortcuts({
+  list: byId('admin-polls'),
+  status: byId('selected-poll'),
+  enabled: () => Boolean(adminKey) && !byId('desk').hidden,
+  run: runShortcut,
 });
+
+/** A notice, remembering what caused it, so one about a lost connection or a failed load can clear by itself. */
+function tell(kind, title, detail = '', cause = null) {
+  setNotice(notice, kind, title, detail);
+  if (cause) notice.dataset.cause = cause;
+  else delete notice.dataset.cause;
+}
 
 // ---- Session ---------------------------------------------------------------------------------------------------
 
@@ -39,6 +68,7 @@ function showDesk() {
 function signOut(message) {
   adminKey = null;
   figures.stop();
+  connection.reset();
   writeStored(window.sessionStorage, KEY_STORAGE, null);
   timers.forEach(clearInterval);
   timers = [];
@@ -47,23 +77,31 @@ function signOut(message) {
   byId('admin-polls').replaceChildren();
   byId('desk').hidden = true;
   byId('login').hidden = false;
-  setNotice(notice, message ? 'error' : 'info', message ?? 'Signed out.');
+  tell(message ? 'error' : 'info', message ?? 'Signed out.');
   byId('admin-key').value = '';
   byId('admin-key').focus();
 }
 
-/** Every admin call goes through here: a refused key signs out at once, anything else is reported. */
-async function asAdmin(call, failureTitle) {
+/**
+ * Every admin call goes through here: a refused key signs out at once, a lost connection goes to the banner (and, for
+ * an action the producer pressed, a notice that clears when the connection is back), anything else is reported.
+ * @param {{background?: boolean}} [how] background: a read nobody pressed for; a lost connection is the banner's alone
+ */
+async function asAdmin(call, failureTitle, { background = false } = {}) {
   try {
-    return await call();
+    const answer = await call();
+    connection.succeeded();
+    return answer;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    if (connection.failed(error)) {
+      if (!background) tell('error', failureTitle, 'The server could not be reached. Try again once the connection is back.', 'connection');
+    } else if (error instanceof ApiError && error.status === 401) {
       signOut('That admin key was not accepted. Sign in again with the key from the server’s configuration.');
     } else if (error instanceof ApiError && error.code === 'admin-locked-out') {
       const wait = error.retryAfterSeconds ? ` Try again in ${Math.ceil(error.retryAfterSeconds / 60)} min.` : '';
       signOut(`Too many wrong admin keys came from this network, so admin access is paused.${wait}`);
     } else if (error instanceof ApiError) {
-      setNotice(notice, 'error', failureTitle, error.message);
+      tell('error', failureTitle, error.message, background ? 'load' : null);
     } else {
       throw error;
     }
@@ -103,7 +141,7 @@ byId('login-form').addEventListener('submit', async (event) => {
   }
   adminKey = key;
   writeStored(window.sessionStorage, KEY_STORAGE, key);
-  setNotice(notice, 'info', null);
+  tell('info', null);
   showDesk();
   byId('poll-title').focus();
 });
@@ -127,14 +165,29 @@ byId('create-form').addEventListener('submit', async (event) => {
   button.disabled = false;
   if (!created) return;
   resetForm();
-  setNotice(notice, 'ok', `Created “${created.title}”.`, 'It is a draft: nobody can see it until you open it.');
+  tell('ok', `Created “${created.title}”.`, 'It is a draft: nobody can see it until you open it.');
   await loadPolls(true);
 });
 
 // ---- Poll list -------------------------------------------------------------------------------------------------
 
+/** The on-air actions a hardware panel can press: the same POST the console sends (docs/hardware-panels.md). */
+const PANEL_ACTIONS = [
+  { action: 'open', name: 'Open voting', path: 'open' },
+  { action: 'close', name: 'Close voting', path: 'close' },
+  { action: 'freeze', name: 'Freeze on-air results', path: 'results/freeze' },
+  { action: 'release', name: 'Release on-air results', path: 'results/release' },
+];
+
 function sortPolls(list) {
   return [...list].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+function actionButton(poll, action, text, kind) {
+  return h('button', {
+    type: 'button', class: `button small ${kind}`.trim(), dataset: { action }, text,
+    'aria-label': `${text}: ${poll.title}`, onclick: () => change(poll, action),
+  });
 }
 
 function pollItem(poll) {
@@ -143,27 +196,18 @@ function pollItem(poll) {
     : poll.status === 'open' ? `opened ${formatTime(poll.openedAt)}` : `created ${formatTime(poll.createdAt)}`;
   const total = h('p', { class: 'live-total', text: poll.status === 'draft' ? 'Not open yet' : '…' });
   const onAir = h('p', { class: 'on-air', hidden: !poll.resultsFrozen });
+  const bars = poll.status === 'draft' ? null : new PollBars(poll.options, poll.title);
+  // The figures of this card, marked stale as one while the connection is lost.
+  const figuresElement = h('div', { class: 'poll-figures' }, total, onAir, bars?.element);
   const actions = h('div', { class: 'actions' });
   if (poll.status === 'draft') {
-    actions.append(h('button', {
-      type: 'button', class: 'button primary small', dataset: { action: 'open' }, text: 'Open voting',
-      'aria-label': `Open voting: ${poll.title}`, onclick: () => change(poll, 'open'),
-    }));
+    actions.append(actionButton(poll, 'open', 'Open voting', 'primary'));
   }
   if (poll.status === 'open') {
-    actions.append(h('button', {
-      type: 'button', class: 'button danger small', dataset: { action: 'close' }, text: 'Close voting',
-      'aria-label': `Close voting: ${poll.title}`, onclick: () => change(poll, 'close'),
-    }));
+    actions.append(actionButton(poll, 'close', 'Close voting', 'danger'));
     actions.append(poll.resultsFrozen
-      ? h('button', {
-        type: 'button', class: 'button primary small', dataset: { action: 'release' }, text: 'Release on-air results',
-        'aria-label': `Release on-air results: ${poll.title}`, onclick: () => change(poll, 'release'),
-      })
-      : h('button', {
-        type: 'button', class: 'button small', dataset: { action: 'freeze' }, text: 'Freeze on-air results',
-        'aria-label': `Freeze on-air results: ${poll.title}`, onclick: () => change(poll, 'freeze'),
-      }));
+      ? actionButton(poll, 'release', 'Release on-air results', 'primary')
+      : actionButton(poll, 'freeze', 'Freeze on-air results', ''));
   }
   if (poll.status === 'closed' && poll.resultStatus !== 'signed') {
     actions.append(h('button', {
@@ -179,7 +223,7 @@ function pollItem(poll) {
   }
   const viewerResults = h('input', {
     type: 'checkbox', id: `viewer-results-${poll.id}`, class: 'viewer-results', checked: poll.showResultsToViewers,
-    onchange: (event) => setViewerResults(poll, event.target),
+    dataset: { needsServer: '' }, onchange: (event) => setViewerResults(poll, event.target),
   });
   const item = h('li', { class: 'card admin-poll', dataset: { pollId: poll.id, status: poll.status, frozen: String(poll.resultsFrozen) } },
     h('div', { class: 'admin-poll-head' },
@@ -189,14 +233,48 @@ function pollItem(poll) {
         h('span', { class: `badge is-${poll.status}`, text: STATUS_NAMES[poll.status] ?? poll.status }))),
     h('p', { class: 'meta' }, h('code', { class: 'mono', text: poll.id }),
       ` · ${poll.options.length} answers · ${when}`),
-    total,
-    onAir,
+    figuresElement,
     poll.status === 'closed' ? resultStatus(poll) : null,
     h('div', { class: 'checkbox-field' }, viewerResults,
       h('label', { for: viewerResults.id, text: 'Viewers see the results after voting' })),
-    actions);
-  onScreen.set(poll.id, { poll, totalElement: total, onAirElement: onAir });
+    actions,
+    panelUrls(poll));
+  onScreen.set(poll.id, { poll, totalElement: total, onAirElement: onAir, bars, figuresElement });
   return item;
+}
+
+/**
+ * The poll's action URLs for the operator of a hardware panel (Stream Deck through Bitfocus Companion, say): each a
+ * POST with the admin key header, copyable. Shown for every poll: a panel is set up before the show.
+ */
+function panelUrls(poll) {
+  const base = `${window.location.origin}/v1/polls/${encodeURIComponent(poll.id)}`;
+  return h('details', { class: 'panel-urls' },
+    h('summary', { text: 'Hardware panel URLs' }),
+    h('p', { class: 'help', text: 'Each is a POST with the header X-Admin-Key (docs/hardware-panels.md).' }),
+    h('ul', {}, PANEL_ACTIONS.map(({ action, name, path }) => {
+      const inputId = `panel-url-${poll.id}-${action}`;
+      const input = h('input', { type: 'text', id: inputId, class: 'mono', readonly: true, value: `${base}/${path}`, dataset: { panelAction: action } });
+      return h('li', { class: 'panel-url' },
+        h('label', { for: inputId, text: `${name} (POST)` }),
+        h('div', { class: 'panel-url-row' }, input, h('button', {
+          type: 'button', class: 'button small', text: 'Copy', 'aria-label': `Copy the ${name.toLowerCase()} URL: ${poll.title}`,
+          onclick: (event) => copyUrl(input, event.currentTarget),
+        })));
+    })));
+}
+
+async function copyUrl(input, button) {
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    button.textContent = 'Copied';
+    setTimeout(() => {
+      button.textContent = 'Copy';
+    }, 2000);
+  } catch {
+    // No clipboard (permission, an old browser): the URL stays selected for Ctrl+C.
+  }
 }
 
 /** Whether the closed poll's result is signed, and why not: the gate's reason names the figures that differ. */
@@ -208,20 +286,23 @@ function resultStatus(poll) {
 }
 
 async function signResult(poll) {
+  if (connection.lost) return;
   const signed = await asAdmin(() => adminApi.signResult(adminKey, poll.id), 'The result was not signed.');
   if (!signed) return;
   if (signed.resultStatus === 'signed') {
-    setNotice(notice, 'ok', `The result of “${signed.title}” is signed: it is final.`);
+    tell('ok', `The result of “${signed.title}” is signed: it is final.`);
   } else {
-    setNotice(notice, 'error', `The result of “${signed.title}” is not final.`, signed.resultProblem ?? 'Try again in a few seconds.');
+    tell('error', `The result of “${signed.title}” is not final.`, signed.resultProblem ?? 'Try again in a few seconds.');
   }
   await loadPolls(true);
 }
 
 async function loadPolls(force = false) {
   if (!adminKey) return;
-  const result = await asAdmin(() => polls.list(adminKey), 'The polls could not be loaded.');
+  const result = await asAdmin(() => polls.list(adminKey), 'The polls could not be loaded.', { background: true });
   if (!result) return;
+  // A failed load said so; this one worked.
+  if (notice.dataset.cause === 'load') tell('info', null);
   const list = sortPolls(result.polls);
   const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers, p.resultStatus, p.resultProblem]));
   if (signature === shownList && !force) return;
@@ -229,33 +310,42 @@ async function loadPolls(force = false) {
   onScreen.clear();
   byId('admin-polls').replaceChildren(...list.map(pollItem));
   byId('admin-empty').hidden = list.length > 0;
+  shortcuts.mark();
   refreshTotals(true);
 }
 
 /**
- * Counts of open polls every few seconds: the live count (even behind a freeze) and, while frozen, what is on air;
- * closed ones once when listed (final when their result is signed).
+ * Counts of open polls every few seconds: the live count per answer (even behind a freeze) and, while frozen, what is
+ * on air beside it; closed ones once when listed (final when their result is signed).
  */
 async function refreshTotals(includeClosed = false) {
+  if (!adminKey) return;
   const wanted = [...onScreen.values()].filter(({ poll }) => poll.status === 'open' || (includeClosed && poll.status === 'closed'));
-  await Promise.all(wanted.map(async ({ poll, totalElement, onAirElement }) => {
+  await Promise.all(wanted.map(async ({ poll, totalElement, onAirElement, bars, figuresElement }) => {
     try {
+      // The live count has every answer's figure even when the public results are hidden or frozen.
+      const live = await adminApi.liveResults(adminKey, poll.id);
       if (poll.status === 'closed') {
-        // "Final" only for a signed result: a refused or pending one is a count, not a result.
+        // "Final" only for a signed result: a refused or pending one is a count, not a result. The total is the public
+        // one, as the graphic shows it.
         const label = poll.resultStatus === 'signed' ? 'Final' : 'Counted, not final';
         totalElement.textContent = `${label}: ${formatVotes((await polls.results(poll.id)).total)}`;
-        return;
+        bars.render(live);
+      } else {
+        const onAir = poll.resultsFrozen ? await polls.results(poll.id) : null;
+        totalElement.textContent = formatVotes(live.total);
+        if (onAir) {
+          onAirElement.textContent = onAir.frozen
+            ? `On air: frozen at ${formatVotes(onAir.total)} since ${formatTime(poll.resultsFrozenAt)}`
+            : 'On air: catching up…';
+        }
+        bars.render(live, onAir?.frozen ? onAir : null);
       }
-      const live = await adminApi.liveResults(adminKey, poll.id);
-      totalElement.textContent = formatVotes(live.total);
-      if (poll.resultsFrozen) {
-        const onAir = await polls.results(poll.id);
-        onAirElement.textContent = onAir.frozen
-          ? `On air: frozen at ${formatVotes(onAir.total)} since ${formatTime(poll.resultsFrozenAt)}`
-          : 'On air: catching up…';
-      }
-    } catch {
-      // The next round tries again; a stale total is better than an alarming one.
+      connection.succeeded();
+      connection.fresh(figuresElement);
+    } catch (error) {
+      // No connection: the banner and the stale marks say so. Anything else: the next round tries again.
+      connection.failed(error);
     }
   }));
 }
@@ -275,34 +365,77 @@ const CHANGES = {
   },
 };
 
+/** What each action does, in words, for the confirmation: the poll by its question, and what cannot be undone. */
+const QUESTIONS = {
+  open: (p) => ({
+    title: `Open voting on “${p.title}”?`,
+    message: `Opening “${p.title}” lets everyone vote from now on. It cannot go back to being a draft.`,
+    confirmLabel: 'Open voting',
+  }),
+  close: (p) => ({
+    title: `Close voting on “${p.title}”?`,
+    message: `Closing “${p.title}” ends voting for everyone. It cannot be reopened.${p.resultsFrozen
+      ? ' The on-air results are frozen: closing releases them, so the final count goes on air.' : ''}`,
+    confirmLabel: 'Close voting',
+    danger: true,
+  }),
+  freeze: (p) => ({
+    title: `Freeze the on-air results of “${p.title}”?`,
+    message: `The graphic of “${p.title}” holds its figures as they are now; votes go on being counted here until you release it.`,
+    confirmLabel: 'Freeze on-air results',
+  }),
+  release: (p) => ({
+    title: `Release the on-air results of “${p.title}”?`,
+    message: `The graphic of “${p.title}” jumps to the live count: the audience sees every vote counted since the freeze.`,
+    confirmLabel: 'Release on-air results',
+  }),
+};
+
 async function setViewerResults(poll, checkbox) {
   const show = checkbox.checked;
   checkbox.disabled = true;
   const changed = await asAdmin(() => adminApi.setViewerResults(adminKey, poll.id, show), 'The viewer results setting was not changed.');
-  checkbox.disabled = false;
+  checkbox.disabled = connection.lost;
+  if (connection.lost) checkbox.dataset.pausedByConnection = 'true';
   if (!changed) {
     checkbox.checked = !show;
     return;
   }
   poll.showResultsToViewers = changed.showResultsToViewers;
-  setNotice(notice, 'ok', changed.showResultsToViewers
+  tell('ok', changed.showResultsToViewers
     ? `Viewers of “${changed.title}” see the live results after voting.`
     : `Viewers of “${changed.title}” no longer see the results on their phones.`);
 }
 
 async function change(poll, action) {
-  const frozenNote = poll.resultsFrozen ? '\n\nThe on-air results are frozen: closing releases them, so the final count goes on air.' : '';
-  if (action === 'close' && !window.confirm(`Close voting on “${poll.title}”?\n\nVotes stop at once, and a closed poll cannot be opened again.${frozenNote}`)) {
-    return;
-  }
+  if (connection.lost) return;
+  if (!(await confirmAction(QUESTIONS[action](poll)))) return;
+  // The connection may have gone while the producer read the question: the banner says so, nothing is sent.
+  if (connection.lost) return;
   const { call, failed, done } = CHANGES[action];
   const changed = await asAdmin(() => call(adminKey, poll.id), failed);
   if (!changed) return;
-  setNotice(notice, 'ok', ...done(changed));
+  tell('ok', ...done(changed));
   await loadPolls(true);
   // Keep the keyboard where the producer was: on that poll's next action, else its title.
   const item = byId('admin-polls').querySelector(`[data-poll-id="${CSS.escape(poll.id)}"]`);
   (item?.querySelector('[data-action]') ?? item?.querySelector('h3'))?.focus();
+}
+
+/** A shortcut key: presses the selected card's button for it, which asks first; says why when there is none. */
+function runShortcut(card, action) {
+  if (!card) {
+    tell('info', 'Select a poll first.', 'Click a poll, or Tab into it, then press the key.');
+    return;
+  }
+  const title = card.querySelector('h3')?.textContent ?? '';
+  const button = card.querySelector(`button[data-action="${action}"]`);
+  if (!button) {
+    tell('info', `“${title}” cannot be changed that way now.`, `${QUESTIONS[action]({ title }).confirmLabel} is not available for a poll that is ${card.dataset.status}${card.dataset.frozen === 'true' ? ' and frozen' : ''}.`);
+    return;
+  }
+  if (button.disabled) return;
+  button.click();
 }
 
 // ---- Start -----------------------------------------------------------------------------------------------------
