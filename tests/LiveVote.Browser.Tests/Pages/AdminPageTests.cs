@@ -36,6 +36,7 @@ public sealed class AdminPageTests(BrowserFixture browser) : PageTestBase(browse
         Assert.Equal(["Crème brûlée", "Popcorn", "Popcorn!"], created.Options.Select(o => o.Label));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Open voting: Best snack?" }).ClickAsync();
+        await ConsoleTestKit.ConfirmAsync(page, "Open voting");
         await Expect(item.Locator(".badge")).ToHaveTextAsync("Open");
         Assert.Equal("open", (await GetPollAsync(created.Id)).Status);
         await Expect(item.GetByRole(AriaRole.Link, new() { Name = "Vote page" })).ToHaveAttributeAsync("href", $"/vote/{created.Id}");
@@ -44,13 +45,9 @@ public sealed class AdminPageTests(BrowserFixture browser) : PageTestBase(browse
         await CastVoteAsync(created.Id, "popcorn");
         await Expect(item.Locator(".live-total")).ToHaveTextAsync("1 vote");
 
-        string? question = null;
-        page.Dialog += async (_, dialog) =>
-        {
-            question = dialog.Message;
-            await dialog.AcceptAsync();
-        };
         await page.GetByRole(AriaRole.Button, new() { Name = "Close voting: Best snack?" }).ClickAsync();
+        var question = await ConsoleTestKit.Dialog(page).TextContentAsync();
+        await ConsoleTestKit.ConfirmAsync(page, "Close voting");
         await Expect(item.Locator(".badge")).ToHaveTextAsync("Closed");
         Assert.Contains("Best snack?", question, StringComparison.Ordinal);
         Assert.Equal("closed", (await GetPollAsync(created.Id)).Status);
@@ -73,16 +70,11 @@ public sealed class AdminPageTests(BrowserFixture browser) : PageTestBase(browse
                 Interlocked.Increment(ref closeRequests);
             }
         };
-        var dismissed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        page.Dialog += async (_, dialog) =>
-        {
-            await dialog.DismissAsync();
-            dismissed.TrySetResult();
-        };
         await SignInAsync(page, LiveVoteServer.AdminKey);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Close voting: Keep me open" }).ClickAsync();
-        await dismissed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await ConsoleTestKit.Dialog(page).GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(ConsoleTestKit.Dialog(page)).ToHaveCountAsync(0);
 
         // A later action round-trips through the page, so anything the dismissal started has been sent by now.
         await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();

@@ -25,6 +25,7 @@ public sealed class FreezeTests(BrowserFixture browser) : PageTestBase(browser)
         var item = PollItem(desk.Page, "Best band?");
 
         await item.GetByRole(AriaRole.Button, new() { Name = "Freeze on-air results: Best band?" }).ClickAsync();
+        await ConsoleTestKit.ConfirmAsync(desk.Page, "Freeze on-air results");
 
         await Expect(item.Locator(".badge.is-frozen")).ToHaveTextAsync("On air frozen");
         await Expect(item.Locator(".on-air")).ToContainTextAsync("On air: frozen at 2 votes");
@@ -43,6 +44,7 @@ public sealed class FreezeTests(BrowserFixture browser) : PageTestBase(browser)
         Assert.Equal(2, publicResults.Total);
 
         await item.GetByRole(AriaRole.Button, new() { Name = "Release on-air results: Best band?" }).ClickAsync();
+        await ConsoleTestKit.ConfirmAsync(desk.Page, "Release on-air results");
 
         await Expect(onAir.Page.Locator("#total")).ToHaveTextAsync("5 votes");
         await Expect(onAir.Page.Locator("#board [data-option-id='south'] .bar-count")).ToHaveTextAsync("4 votes");
