@@ -219,8 +219,8 @@ public sealed class AdminConsoleLiveTests(BrowserFixture browser) : PageTestBase
         await Expect(open).ToBeVisibleAsync();
         await Expect(item.GetByLabel("Freeze on-air results (POST)")).ToHaveValueAsync(new Uri(BaseAddress, $"/v1/polls/{poll.Id}/results/freeze").ToString());
 
-        // What the panel does: a POST of that URL with the admin key header.
-        using (var response = await Admin.PostAsync(new Uri(await open.InputValueAsync()), null))
+        // What the panel does (docs/hardware-panels.md): a POST of that URL with the admin key header and Companion's body.
+        using (var response = await Admin.PostAsync(new Uri(await open.InputValueAsync()), new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
         {
             response.EnsureSuccessStatusCode();
         }
