@@ -28,7 +28,7 @@ public sealed class AdminShortcutsTests(BrowserFixture browser) : PageTestBase(b
         await item.Locator(".meta").ClickAsync();
 
         await Expect(item).ToHaveAttributeAsync("aria-current", "true");
-        await Expect(item.Locator(".badge.is-selected")).ToHaveTextAsync("Selected");
+        await Expect(item.Locator(".selected-mark")).ToHaveTextAsync("Selected");
         await Expect(page.Locator("#selected-poll")).ToHaveTextAsync("Selected poll: “Second question?”.");
         await AssertNoSeriousViolationsAsync(page, "producer console, poll selected");
         await page.Keyboard.PressAsync("f");

@@ -61,8 +61,8 @@ export class PollShortcuts {
       card.classList.toggle('is-selected', on);
       if (on) card.setAttribute('aria-current', 'true');
       else card.removeAttribute('aria-current');
-      const badge = card.querySelector('.badge.is-selected');
-      if (on && !badge) card.querySelector('.badges')?.prepend(h('span', { class: 'badge is-selected', text: 'Selected' }));
+      const badge = card.querySelector('.selected-mark');
+      if (on && !badge) card.querySelector('.badges')?.prepend(h('span', { class: 'selected-mark', text: 'Selected' }));
       if (!on) badge?.remove();
     }
     const title = selected?.querySelector('h3')?.textContent;
