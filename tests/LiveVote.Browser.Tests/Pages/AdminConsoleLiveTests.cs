@@ -51,6 +51,28 @@ public sealed class AdminConsoleLiveTests(BrowserFixture browser) : PageTestBase
         session.AssertNoErrors();
     }
 
+    [Fact]
+    public async Task ClosedPoll_KeepsItsCountsPerAnswer()
+    {
+        var poll = await CreatePollAsync("Song of the night?", ("alpha", "Alpha"), ("beta", "Beta"));
+        await OpenPollAsync(poll.Id);
+        await CastVoteAsync(poll.Id, "alpha");
+        await CastVoteAsync(poll.Id, "beta");
+        await CastVoteAsync(poll.Id, "beta");
+        await ClosePollAsync(poll.Id);
+        await using var session = await OpenPageAsync(BrowserPage.FullHd);
+        var page = session.Page;
+        await SignInAsync(page);
+        var item = PollItem(page, "Song of the night?");
+
+        await Expect(item.Locator(".live-total")).ToHaveTextAsync("Final: 3 votes");
+        await Expect(item.GetByRole(AriaRole.Columnheader, new() { Name = "Count" })).ToBeVisibleAsync();
+        await Expect(Cell(item, "alpha", "live").Locator(".poll-bar-count")).ToHaveTextAsync("1 vote");
+        await Expect(Cell(item, "beta", "live").Locator(".poll-bar-count")).ToHaveTextAsync("2 votes");
+        await Expect(Cell(item, "beta", "live").Locator(".poll-bar-percent")).ToHaveTextAsync("67%");
+        session.AssertNoErrors();
+    }
+
     [Theory]
     [MemberData(nameof(Sizes), MemberType = typeof(ConsoleTestKit))]
     public async Task FrozenPoll_ShowsTheOnAirCountsBesideTheLiveOnes_Labelled(string size)

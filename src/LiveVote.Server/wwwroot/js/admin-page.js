@@ -196,7 +196,7 @@ function pollItem(poll) {
     : poll.status === 'open' ? `opened ${formatTime(poll.openedAt)}` : `created ${formatTime(poll.createdAt)}`;
   const total = h('p', { class: 'live-total', text: poll.status === 'draft' ? 'Not open yet' : '…' });
   const onAir = h('p', { class: 'on-air', hidden: !poll.resultsFrozen });
-  const bars = poll.status === 'draft' ? null : new PollBars(poll.options, poll.title);
+  const bars = poll.status === 'draft' ? null : new PollBars(poll.options, poll.title, poll.status === 'closed' ? 'Count' : 'Live');
   // The figures of this card, marked stale as one while the connection is lost.
   const figuresElement = h('div', { class: 'poll-figures' }, total, onAir, bars?.element);
   const actions = h('div', { class: 'actions' });

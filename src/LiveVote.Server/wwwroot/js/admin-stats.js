@@ -64,7 +64,8 @@ export class LiveFigures {
     this.inFlight = controller;
     try {
       // A timeout is not an AbortError: api.js turns it into "no connection" (status 0), which is what it is.
-      const stats = await adminApi.stats(key, AbortSignal.any([controller.signal, AbortSignal.timeout(TIMEOUT_MS)]));
+      const signal = AbortSignal.any ? AbortSignal.any([controller.signal, AbortSignal.timeout(TIMEOUT_MS)]) : controller.signal;
+      const stats = await adminApi.stats(key, signal);
       this.connection.succeeded();
       this.show(stats);
     } catch (error) {

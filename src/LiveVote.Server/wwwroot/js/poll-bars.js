@@ -7,20 +7,19 @@ import { formatVotes, h } from './dom.js';
 import { wholePercentages } from './results-board.js';
 
 const PALETTE_SIZE = 8;
-const SERIES = [
-  { name: 'on-air', label: 'On air' },
-  { name: 'live', label: 'Live' },
-];
+const SERIES = [{ name: 'on-air' }, { name: 'live' }];
 
 export class PollBars {
   /**
    * @param {{id: string, label: string}[]} options in the poll's order (rows never jump)
    * @param {string} title the poll's question, for the table's caption
+   * @param {string} [liveLabel] the count's column: "Live" while voting goes on, "Count" once closed
    */
-  constructor(options, title) {
+  constructor(options, title, liveLabel = 'Live') {
     this.options = options;
+    const labels = { 'on-air': 'On air', live: liveLabel };
     this.headers = Object.fromEntries(SERIES.map((series) =>
-      [series.name, h('th', { scope: 'col', class: `poll-bars-series is-${series.name}`, text: series.label })]));
+      [series.name, h('th', { scope: 'col', class: `poll-bars-series is-${series.name}`, text: labels[series.name] })]));
     this.rows = options.map((option, index) => {
       const cells = Object.fromEntries(SERIES.map((series) => [series.name, cell(series.name)]));
       const element = h('tr', { class: `poll-bar bar-color-${index % PALETTE_SIZE}`, dataset: { optionId: option.id } },
