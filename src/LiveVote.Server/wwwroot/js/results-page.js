@@ -157,15 +157,9 @@ async function followPreview(headers) {
   for (;;) {
     try {
       poll = await request(pollPath, { headers });
-      let snapshot;
-      try {
-        snapshot = await request(`${pollPath}/results/live`, { headers });
-      } catch (error) {
-        // A draft may have no count yet: it has none.
-        if (!(error instanceof ApiError) || error.status !== 404) throw error;
-        snapshot = { status: poll.status, totals: {}, total: 0 };
-      }
-      render(snapshot);
+      // A draft has no votes: nothing to ask for (and no 404 a second in the operator's console).
+      render(poll.status === 'draft' ? { status: 'draft', totals: {}, total: 0 }
+        : await request(`${pollPath}/results/live`, { headers }));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       note('preview refresh failed; holding the last frame', error.status);
