@@ -19,6 +19,10 @@ public sealed record CreatePollRequest(string? Title, IReadOnlyList<PollOptionDt
 /// closed, or not yet signed), <c>signed</c>, or <c>refused</c> (the reconciliation gate at close failed).
 /// </param>
 /// <param name="ResultProblem">Admin views only: why the result was refused (or why it is still pending), naming the figures.</param>
+/// <param name="VoteUrl">
+/// Where viewers vote in this poll, under the configured <c>LiveVote:PublicBaseUrl</c> (never the request's host); null
+/// when none is configured. The on-air graphic shows it, and its QR code (<c>GET /v1/polls/{id}/qr.svg</c>).
+/// </param>
 public sealed record PollDto(
     string Id,
     string Title,
@@ -31,7 +35,8 @@ public sealed record PollDto(
     bool ResultsFrozen = false,
     DateTimeOffset? ResultsFrozenAt = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultStatus = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultProblem = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultProblem = null,
+    string? VoteUrl = null);
 
 /// <summary><c>POST /v1/polls/{pollId}/viewer-results</c>: whether the vote page shows viewers the live results.</summary>
 public sealed record ViewerResultsRequest(bool? Show);
@@ -209,6 +214,9 @@ public static class ErrorCodes
 
     // The signed final result (GET /v1/polls/{pollId}/result): not signed yet, or refused by the reconciliation gate.
     public const string ResultNotFinal = "result-not-final";
+
+    // The QR code of a poll's vote URL (GET /v1/polls/{pollId}/qr.svg): 404 while LiveVote:PublicBaseUrl is not configured.
+    public const string PublicUrlUnset = "public-url-unset";
 
     // Merkle log proofs (GET /v1/polls/{id}/audit/proof/...): 404s. not-yet-signed comes with Retry-After: no signed head
     // covers the leaf yet, one will within a second.

@@ -77,6 +77,7 @@ app.MapViewers();
 app.MapPolls();
 var poll = app.MapPollGroup();
 poll.MapPoll();
+poll.MapPollQrCode();
 poll.MapVotes();
 poll.MapResults();
 poll.MapFinalResult();

@@ -107,6 +107,9 @@ public static partial class LiveVoteServices
         builder.Services.AddSingleton<PollRegistry>();
         builder.Services.AddSingleton<PollAdmin>();
         builder.Services.AddSingleton<PollFanOut>();
+        builder.Services.AddOptions<PublicUrlOptions>().BindConfiguration(PublicUrlOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PublicUrlOptions>>(new ValidatePublicUrl());
+        builder.Services.AddSingleton<PollLinks>();
         return builder;
     }
 
@@ -135,6 +138,13 @@ public static partial class LiveVoteServices
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         builder.Services.AddHostedService<DemoPollSeeder>();
         return builder;
+    }
+
+    /// <summary>Start-up check of <c>LiveVote:PublicBaseUrl</c>, with the exact reason when it cannot be used.</summary>
+    private sealed class ValidatePublicUrl : IValidateOptions<PublicUrlOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, PublicUrlOptions options) =>
+            options.Problem() is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 
     private sealed class SecretsLoader(ServerSecrets secrets, ViewerTokens tokens) : IHostedService

@@ -33,20 +33,20 @@ public static class PollEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        changes.MapPost("/open", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, ct));
+        changes.MapPost("/open", (string pollId, PollAdmin admin, PollLinks links, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, links, ct));
         changes.MapPost("/close", CloseAsync);
         changes.MapPost("/viewer-results", SetViewerResults).ProducesBodyProblems();
         return group;
     }
 
-    private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls, FinalResults results)
+    private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls, FinalResults results, PollLinks links)
     {
         var admin = AdminKey.IsVerified(context);
         return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || p.Status != PollStatus.Draft)
-            .Select(p => admin ? results.Describe(p.ToDto()) : p.ToDto())]));
+            .Select(p => links.Describe(admin ? results.Describe(p.ToDto()) : p.ToDto()))]));
     }
 
-    private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls, FinalResults results)
+    private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls, FinalResults results, PollLinks links)
     {
         // A draft is the producer's secret until it opens: to the public it does not exist.
         if (!polls.TryGet(pollId, out var poll) || (poll.Status == PollStatus.Draft && !AdminKey.IsVerified(context)))
@@ -54,7 +54,7 @@ public static class PollEndpoints
             return Problems.PollNotFound(pollId);
         }
 
-        return TypedResults.Ok(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto());
+        return TypedResults.Ok(links.Describe(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto()));
     }
 
     /// <summary>
@@ -62,9 +62,9 @@ public static class PollEndpoints
     /// the answer's <c>resultStatus</c> says whether it is final, and why not when the reconciliation gate refused it.
     /// </summary>
     private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> CloseAsync(
-        string pollId, PollAdmin admin, FinalResults results, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+        string pollId, PollAdmin admin, FinalResults results, PollLinks links, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
-        var closed = await ChangeAsync(pollId, PollCommandKind.Close, admin, cancellationToken);
+        var closed = await ChangeAsync(pollId, PollCommandKind.Close, admin, links, cancellationToken);
         if (closed.Result is not Ok<PollDto> { Value: { } poll })
         {
             return closed;
@@ -76,7 +76,7 @@ public static class PollEndpoints
     }
 
     private static async Task<Results<Created<PollDto>, ProblemHttpResult>> CreatePoll(
-        CreatePollRequest request, PollAdmin admin, CancellationToken cancellationToken)
+        CreatePollRequest request, PollAdmin admin, PollLinks links, CancellationToken cancellationToken)
     {
         var options = request.Options?.Select(o => (o?.Id, o?.Label)).ToList();
         if (PollRules.Validate(request.Title, options) is { } error)
@@ -87,20 +87,20 @@ public static class PollEndpoints
         var result = await admin.CreateAsync(
             request.Title!, options!.Select(o => (o.Id!, o.Label!)), request.ShowResultsToViewers ?? false, cancellationToken);
         return result.Status == PollCommandStatus.Done
-            ? TypedResults.Created($"/v1/polls/{result.Poll!.Id}", result.Poll.ToDto())
+            ? TypedResults.Created($"/v1/polls/{result.Poll!.Id}", links.Describe(result.Poll.ToDto()))
             : ToProblem(result, "new");
     }
 
     /// <summary>Whether the vote page shows viewers the live results after they vote: set at creation, changeable any time.</summary>
     private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> SetViewerResults(
-        string pollId, ViewerResultsRequest? request, PollAdmin admin, CancellationToken cancellationToken)
+        string pollId, ViewerResultsRequest? request, PollAdmin admin, PollLinks links, CancellationToken cancellationToken)
     {
         if (request?.Show is not { } show)
         {
             return Problems.BadRequest(ErrorCodes.InvalidRequest, "Send {\"show\": true} or {\"show\": false}.");
         }
 
-        return await ChangeAsync(pollId, show ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, admin, cancellationToken);
+        return await ChangeAsync(pollId, show ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, admin, links, cancellationToken);
     }
 
     /// <summary>
@@ -108,10 +108,10 @@ public static class PollEndpoints
     /// of <see cref="PollGroup"/>, whose poll id is checked before they run.
     /// </summary>
     internal static async Task<Results<Ok<PollDto>, ProblemHttpResult>> ChangeAsync(
-        string pollId, PollCommandKind kind, PollAdmin admin, CancellationToken cancellationToken)
+        string pollId, PollCommandKind kind, PollAdmin admin, PollLinks links, CancellationToken cancellationToken)
     {
         var result = await admin.ChangeAsync(pollId, kind, cancellationToken);
-        return result.Status == PollCommandStatus.Done ? TypedResults.Ok(result.Poll!.ToDto()) : ToProblem(result, pollId, kind);
+        return result.Status == PollCommandStatus.Done ? TypedResults.Ok(links.Describe(result.Poll!.ToDto())) : ToProblem(result, pollId, kind);
     }
 
     private static ProblemHttpResult ToProblem(PollCommandResult result, string pollId, PollCommandKind kind = PollCommandKind.Create) => result.Status switch

@@ -18,10 +18,10 @@ internal static class ResultsFreezeEndpoints
     public static RouteGroupBuilder MapResultsFreeze(this RouteGroupBuilder results)
     {
         var group = results.MapGroup("").RequireAdminKey().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/freeze", (string pollId, PollAdmin admin, CancellationToken ct) =>
-            PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, ct)).ProducesChangeProblems();
-        group.MapPost("/release", (string pollId, PollAdmin admin, CancellationToken ct) =>
-            PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, ct)).ProducesChangeProblems();
+        group.MapPost("/freeze", (string pollId, PollAdmin admin, PollLinks links, CancellationToken ct) =>
+            PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, links, ct)).ProducesChangeProblems();
+        group.MapPost("/release", (string pollId, PollAdmin admin, PollLinks links, CancellationToken ct) =>
+            PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, links, ct)).ProducesChangeProblems();
         group.MapGet("/live", GetLive).Produces<Contracts.ResultsDto>(StatusCodes.Status200OK, "application/json");
         return group;
     }

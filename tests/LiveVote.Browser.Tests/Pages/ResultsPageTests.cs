@@ -34,7 +34,9 @@ public sealed class ResultsPageTests(BrowserFixture browser) : PageTestBase(brow
         await Expect(Bar(page, "80s", "bar-percent")).ToHaveTextAsync("67%");
         await Expect(Bar(page, "90s", "bar-percent")).ToHaveTextAsync("33%");
         await Expect(Bar(page, "00s", "bar-percent")).ToHaveTextAsync("0%");
-        await Expect(page.Locator("#vote-address")).ToContainTextAsync($"/vote/{pollId}");
+        // No LiveVote:PublicBaseUrl on this server: no call to action, never the address this browser happened to use.
+        await Expect(page.Locator("#cta")).ToBeHiddenAsync();
+        Assert.DoesNotContain(BaseAddress.Authority, await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
         session.AssertNoErrors();
     }
 
@@ -144,14 +146,22 @@ public sealed class ResultsPageTests(BrowserFixture browser) : PageTestBase(brow
     }
 
     [Fact]
-    public async Task ResultsPage_UnknownPoll_SaysSoAndKeepsWaiting()
+    public async Task ResultsPage_UnknownPoll_RendersNothingAndKeepsWaiting()
     {
         await using var session = await OpenPageAsync(BrowserPage.FullHd);
         var page = session.Page;
+        var waiting = page.WaitForConsoleMessageAsync(new() { Predicate = m => m.Text.Contains("waiting for it", StringComparison.Ordinal) });
 
         await page.GotoAsync("/results/p-notyet");
+        await waiting;
 
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Poll not found" })).ToBeVisibleAsync();
-        await Expect(page.Locator("#message")).ToHaveTextAsync("Waiting for poll “p-notyet” to open…");
+        // Nothing on air: no text at all, and a transparent page the vision mixer keys away.
+        Assert.Equal("", (await page.Locator("body").InnerTextAsync()).Trim());
+        Assert.Equal("rgba(0, 0, 0, 0)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        Assert.Equal("none", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundImage"));
+        Assert.Equal("rgba(0, 0, 0, 0)", await page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).backgroundColor"));
+
+        // The browser itself logs the 404 of the poll's address; the page adds no error of its own.
+        Assert.All(session.Errors, e => Assert.Contains("404", e, StringComparison.Ordinal));
     }
 }

@@ -24,6 +24,8 @@ public sealed class ConfigurationErrorsTests : IDisposable
     [InlineData("LiveVote__Tokens__Lifetime", "00:00:00", "LiveVote:Tokens needs an issuer, an audience and a positive lifetime.")]
     [InlineData("LiveVote__Shutdown__DrainDelay", "00:05:00", "LiveVote:Shutdown:DrainDelay must be between 00:00:00 and 00:01:00.")]
     [InlineData("LiveVote__Shutdown__DrainDelay", "soon", "LiveVote:Shutdown:DrainDelay: 'soon' is not a valid duration (hh:mm:ss).")]
+    [InlineData("LiveVote__PublicBaseUrl", "vote.example.com", "LiveVote:PublicBaseUrl must be an absolute http or https URL; 'vote.example.com' is not.")]
+    [InlineData("LiveVote__PublicBaseUrl", "https://vote.example.com/?from=tv", "LiveVote:PublicBaseUrl must have no query or fragment; 'https://vote.example.com/?from=tv' has.")]
     [InlineData("Logging__Console__FormatterName", "xml", "Logging:Console:FormatterName: 'xml' is not a console log format (use simple, json or systemd).")]
     public async Task BadValue_OneLineOnStderr_ExitCode1(string variable, string value, string problem)
     {

@@ -47,6 +47,9 @@ public sealed class DemoPollSeederTests
         Assert.Equal("Project", profile.GetProperty("commandName").GetString());
         Assert.Equal("Development", profile.GetProperty("environmentVariables").GetProperty("ASPNETCORE_ENVIRONMENT").GetString());
         Assert.Equal("http://localhost:5000", profile.GetProperty("applicationUrl").GetString());
+
+        // The one-command run shows a vote URL and QR code, on the address it listens at.
+        Assert.Equal("http://localhost:5000", profile.GetProperty("environmentVariables").GetProperty("LiveVote__PublicBaseUrl").GetString());
         Assert.Contains("<http://localhost:5000/vote/demo>", File.ReadAllText(Path.Combine(DeployTemplate.RepositoryRoot, "README.md")), StringComparison.Ordinal);
     }
 }

@@ -47,7 +47,7 @@ public static class FinalResultEndpoints
     }
 
     private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> SignAsync(
-        string pollId, PollRegistry polls, FinalResults results, IHostApplicationLifetime lifetime)
+        string pollId, PollRegistry polls, FinalResults results, PollLinks links, IHostApplicationLifetime lifetime)
     {
         if (!polls.TryGet(pollId, out var poll))
         {
@@ -62,7 +62,7 @@ public static class FinalResultEndpoints
 
         // The producer leaving does not stop a signing half way: it runs to its end (or the server's stop).
         await results.SignAsync(pollId, retryRefused: true, lifetime.ApplicationStopping);
-        return TypedResults.Ok(results.Describe(poll.ToDto()));
+        return TypedResults.Ok(links.Describe(results.Describe(poll.ToDto())));
     }
 
     private static string NotFinalDetail(Poll poll, FinalResultState state) => poll.Status != PollStatus.Closed

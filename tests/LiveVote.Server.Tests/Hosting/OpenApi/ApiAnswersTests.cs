@@ -40,7 +40,11 @@ public sealed class ApiAnswersTests
     {
         var answers = new ObservedAnswers();
         ApiDocumentFile document;
-        await using (var server = new LiveVoteServer(new(AltchaClient.Settings(maxNumber: 50)) { ["LiveVote:RateLimits:AdminFailuresBeforeLockout"] = "3" }))
+        await using (var server = new LiveVoteServer(new(AltchaClient.Settings(maxNumber: 50))
+        {
+            ["LiveVote:RateLimits:AdminFailuresBeforeLockout"] = "3",
+            ["LiveVote:PublicBaseUrl"] = "https://vote.example.org",
+        }))
         {
             document = await ApiDocumentFile.ReadAsync(server.Client());
             await ValidAndInvalidRequestsAsync(server, answers);
@@ -103,6 +107,9 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(400, client, "GET", Poll, "Not_A_Slug");
         await answers.ExpectAsync(404, client, "GET", Poll, "no-such-poll");
         await answers.ExpectAsync(404, client, "GET", Poll, draft); // a draft is the producer's secret
+        await answers.ExpectAsync(200, client, "GET", Poll + "/qr.svg", open.Id);
+        await answers.ExpectAsync(400, client, "GET", Poll + "/qr.svg", "Not_A_Slug");
+        await answers.ExpectAsync(404, client, "GET", Poll + "/qr.svg", draft);
 
         // Poll changes: open, close, viewer results, freeze, release.
         foreach (var change in new[] { "/open", "/close", "/results/freeze", "/results/release" })
