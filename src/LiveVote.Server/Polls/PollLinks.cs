@@ -21,6 +21,11 @@ internal sealed class PollLinks(IOptions<PublicUrlOptions> options)
         return _base is null ? poll : poll with { VoteUrl = VoteUrl(_base, poll) };
     }
 
-    /// <summary>The one place a vote URL is built: the vote page of the poll under the public base.</summary>
-    private static string VoteUrl(string publicBase, PollDto poll) => $"{publicBase}/vote/{Uri.EscapeDataString(poll.Id)}";
+    /// <summary>
+    /// The one place a vote URL is built: the poll's join code under the public base (short, readable on air), or its
+    /// vote page by id for a poll without a code.
+    /// </summary>
+    private static string VoteUrl(string publicBase, PollDto poll) => poll.Code is { } code
+        ? $"{publicBase}/v/{Uri.EscapeDataString(code)}"
+        : $"{publicBase}/vote/{Uri.EscapeDataString(poll.Id)}";
 }
