@@ -193,6 +193,21 @@ internal static class PostgresSchema
         CREATE INDEX risk_evidence_by_poll ON risk_evidence (poll_id, voter_key);
         CREATE INDEX risk_evidence_by_time ON risk_evidence (at);
         """,
+
+        // 12 (issue 18's numbering; 11 is the polls' columns): each node's console figures (INodeCounterStore), summed
+        // over the fleet for the console, so a node's restart carries its counts on; updated_at in Unix ms. Used in
+        // partition 0's cluster.
+        """
+        CREATE TABLE node_counters (
+            node text PRIMARY KEY,
+            accepted bigint NOT NULL,
+            repeated bigint NOT NULL,
+            throttled bigint NOT NULL,
+            flagged bigint NOT NULL,
+            votes_per_second double precision NOT NULL,
+            updated_at bigint NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>

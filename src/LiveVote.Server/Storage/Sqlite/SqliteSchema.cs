@@ -136,6 +136,20 @@ internal static class SqliteSchema
         CREATE INDEX risk_evidence_by_poll ON risk_evidence (poll_id, voter_key);
         CREATE INDEX risk_evidence_by_time ON risk_evidence (at);
         """,
+
+        // 10 (issue 18's numbering; 9 is the polls' columns): each node's console figures (INodeCounterStore), so a
+        // restart carries its counts on; updated_at in Unix ms.
+        """
+        CREATE TABLE node_counters (
+            node TEXT NOT NULL PRIMARY KEY,
+            accepted INTEGER NOT NULL,
+            repeated INTEGER NOT NULL,
+            throttled INTEGER NOT NULL,
+            flagged INTEGER NOT NULL,
+            votes_per_second REAL NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
