@@ -48,6 +48,57 @@ public sealed class FleetStatsTests : IDisposable
         Assert.Equal(2, (await StatsAsync(restarted)).GetProperty("totalAccepted").GetInt64());
     }
 
+    /// <summary>
+    /// Rows of other nodes (written here as they would): all count in the sums, only fresh ones (last 10 s) in
+    /// nodesReporting and votes/s. The node's own row is named after its machine and port by default.
+    /// </summary>
+    [Fact]
+    public async Task FleetFigures_SumEveryRow_ButOnlyFreshRowsReportARate()
+    {
+        await using var server = new LiveVoteServer();
+        var admin = server.AdminClient();
+        var ownName = Environment.MachineName + ":" + admin.BaseAddress!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await FleetWhenAsync(admin, f => f.Nodes == 1);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={server.DatabasePath}"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = $"""
+                INSERT INTO node_counters VALUES ('fresh', 1000000, 20, 30, 40, 1000000.0, {now});
+                INSERT INTO node_counters VALUES ('stopped', 5000000, 200, 300, 400, 1000000000.0, {now - 60_000});
+                """;
+            insert.ExecuteNonQuery();
+        }
+
+        var fleet = await FleetWhenAsync(admin, f => f.Nodes == 3);
+        var rate = (await StatsAsync(admin)).GetProperty("fleet").GetProperty("votesPerSecond").GetDouble();
+
+        Assert.Equal(2, fleet.NodesReporting);
+        Assert.True(fleet.Accepted >= 6_000_000, fleet.ToString());
+        Assert.True(fleet.Repeated >= 220 && fleet.Throttled >= 330 && fleet.Flagged >= 440, fleet.ToString());
+        Assert.True(rate is >= 1_000_000 and < 1_000_000_000, $"votesPerSecond {rate}");
+
+        // Written every second, without a request asking.
+        Assert.True(await PrometheusServer.EventuallyAsync(() => Task.FromResult(StoredNodes(server.DatabasePath).Contains(ownName)), 10_000),
+            $"no row {ownName}: {string.Join(", ", StoredNodes(server.DatabasePath))}");
+    }
+
+    private static List<string> StoredNodes(string database)
+    {
+        using var read = StoreFile.OpenReadOnly(database);
+        using var names = read.CreateCommand();
+        names.CommandText = "SELECT node FROM node_counters ORDER BY node";
+        using var reader = names.ExecuteReader();
+        var stored = new List<string>();
+        while (reader.Read())
+        {
+            stored.Add(reader.GetString(0));
+        }
+
+        return stored;
+    }
+
     [Fact]
     public async Task Postgres_TwoNodes_AreSummed_AndARestartedNodeContinuesItsCounts()
     {
@@ -131,12 +182,14 @@ public sealed class FleetStatsTests : IDisposable
         Assert.True(open, $"node never saw poll {pollId} open");
     }
 
-    private static async Task<Fleet> FleetWhenAsync(ServerProcess node, Func<Fleet, bool> condition)
+    private static Task<Fleet> FleetWhenAsync(ServerProcess node, Func<Fleet, bool> condition) => FleetWhenAsync(node.Client(admin: true), condition);
+
+    private static async Task<Fleet> FleetWhenAsync(HttpClient admin, Func<Fleet, bool> condition)
     {
         Fleet? last = null;
         var reached = await PrometheusServer.EventuallyAsync(async () =>
         {
-            var fleet = (await StatsAsync(node)).GetProperty("fleet");
+            var fleet = (await StatsAsync(admin)).GetProperty("fleet");
             last = fleet.ValueKind == JsonValueKind.Null ? null : new Fleet(
                 fleet.GetProperty("nodes").GetInt32(), fleet.GetProperty("nodesReporting").GetInt32(), fleet.GetProperty("accepted").GetInt64(),
                 fleet.GetProperty("repeated").GetInt64(), fleet.GetProperty("throttled").GetInt64(), fleet.GetProperty("flagged").GetInt64());
@@ -146,9 +199,11 @@ public sealed class FleetStatsTests : IDisposable
         return last!;
     }
 
-    private static async Task<JsonElement> StatsAsync(ServerProcess node)
+    private static Task<JsonElement> StatsAsync(ServerProcess node) => StatsAsync(node.Client(admin: true));
+
+    private static async Task<JsonElement> StatsAsync(HttpClient admin)
     {
-        using var response = await node.Client(admin: true).GetAsync("/v1/admin/stats");
+        using var response = await admin.GetAsync("/v1/admin/stats");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
