@@ -105,7 +105,7 @@ public sealed class FleetStatsTests : IDisposable
         await using var postgres = await PostgresServer.StartAsync();
         var a = await StartNodeAsync(postgres, "node-a", "a");
         await using var disposeA = a;
-        var b = await StartNodeAsync(postgres, "node-b", "b");
+        ServerProcess? b = await StartNodeAsync(postgres, "node-b", "b");
         try
         {
             var pollId = (await Api.CreateOpenPollAsync(a.Client(admin: true))).Id;
@@ -124,6 +124,7 @@ public sealed class FleetStatsTests : IDisposable
             b.Terminate();
             await b.WaitForExitAsync();
             await b.DisposeAsync();
+            b = null;
             b = await StartNodeAsync(postgres, "node-b", "b");
 
             // The restarted node goes on from its stored row: nothing lost, nothing counted twice, still two nodes.
@@ -137,7 +138,10 @@ public sealed class FleetStatsTests : IDisposable
         }
         finally
         {
-            await b.DisposeAsync();
+            if (b is not null)
+            {
+                await b.DisposeAsync();
+            }
         }
     }
 
