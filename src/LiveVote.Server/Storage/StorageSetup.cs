@@ -47,6 +47,9 @@ public static class StorageSetup
             // Risk evidence too: one restricted table the admin endpoint reads whichever node answers.
             services.AddSingleton<IRiskEvidenceTable, PostgresRiskEvidenceTable>();
 
+            // And every node's console figures, so the console sums the fleet whichever node it asks.
+            services.AddSingleton<INodeCounterStore, PostgresNodeCounterStore>();
+
             // Before the writers: refuse a map that disagrees with the clusters (registered before AddIngest's writers).
             services.AddHostedService<ClusterMapGuard>();
             services.AddHostedService<SharedStateRefresher>();
@@ -85,6 +88,7 @@ public static class StorageSetup
             services.AddSingleton<IPollLookup, RegistryPollLookup>();
             services.AddSingleton<IUsedChallengeTable, SqliteUsedChallengeTable>();
             services.AddSingleton<IRiskEvidenceTable, SqliteRiskEvidenceTable>();
+            services.AddSingleton<INodeCounterStore, SqliteNodeCounterStore>();
         }
 
         services.AddSingleton(sp => new PartitionPolls(sp.GetRequiredService<PollRegistry>(), sp.GetRequiredService<StoreClusters>().Count));

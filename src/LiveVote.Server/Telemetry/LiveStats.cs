@@ -96,6 +96,10 @@ internal sealed class LiveStats : IDisposable
             queues);
     }
 
+    /// <summary>This server's counts since its start and its votes/s: what <see cref="FleetCounters"/> stores.</summary>
+    public CounterTotals Totals() => new(
+        Interlocked.Read(ref _accepted), Interlocked.Read(ref _repeated), Interlocked.Read(ref _throttled), Interlocked.Read(ref _flagged), VotesPerSecond());
+
     public void Dispose() => _listener.Dispose();
 
     private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
@@ -194,6 +198,10 @@ internal sealed class LiveStats : IDisposable
 /// <param name="Store">Partition 0's store state as this server last read it (status embedded with SQLite).</param>
 /// <param name="Partitions">Each store partition's state, in partition order (one entry with one store).</param>
 /// <param name="Queues">Each store partition's ingest queue, in partition order.</param>
+/// <param name="Fleet">
+/// The figures of every node that shares the store, summed, not reset by a node's restart (<see cref="FleetCounters"/>);
+/// null when the store could not be read.
+/// </param>
 internal sealed record AdminStats(
     double VotesPerSecond,
     long TotalAccepted,
@@ -205,4 +213,8 @@ internal sealed record AdminStats(
     DateTimeOffset AsOf,
     StoreStateDto Store,
     IReadOnlyList<StoreStateDto> Partitions,
-    IReadOnlyList<QueueFill> Queues);
+    IReadOnlyList<QueueFill> Queues,
+    FleetStatsDto? Fleet = null);
+
+/// <summary>A server's counts since its start (<see cref="LiveStats.Totals"/>) and its votes/s.</summary>
+internal readonly record struct CounterTotals(long Accepted, long Repeated, long Throttled, long Flagged, double VotesPerSecond);

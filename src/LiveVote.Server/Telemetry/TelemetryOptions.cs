@@ -23,5 +23,14 @@ public sealed class TelemetryOptions
     /// <summary>Record traces at all; unset means "when an OTLP endpoint is configured" (nobody would read them otherwise).</summary>
     public bool? TracingEnabled { get; set; }
 
+    /// <summary>
+    /// The node's name in the fleet's console figures (<c>node_counters</c>): its counts are stored under it every
+    /// second and resumed from it at start, so a restart does not reset them. Unset: the machine name and the port the
+    /// node listens on (<c>host:8080</c>). Every node of a fleet needs its own: two nodes under one name overwrite each
+    /// other's row.
+    /// </summary>
+    [MaxLength(200)]
+    public string? NodeName { get; set; }
+
     public bool TracesOn => TracingEnabled ?? OtlpEndpoint is not null;
 }

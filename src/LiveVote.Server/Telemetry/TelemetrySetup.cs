@@ -79,6 +79,8 @@ public static class TelemetrySetup
         });
         builder.Services.AddSingleton<LiveVoteTelemetry.ServerGauges>();
         builder.Services.AddSingleton<LiveStats>();
+        builder.Services.AddSingleton<FleetCounters>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FleetCounters>());
         builder.Services.AddHostedService<TelemetryFromStart>();
         return builder;
     }

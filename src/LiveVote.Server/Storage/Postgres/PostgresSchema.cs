@@ -205,6 +205,21 @@ internal static class PostgresSchema
             ADD COLUMN deleted_at bigint;
         CREATE UNIQUE INDEX polls_by_code ON polls (code) WHERE code IS NOT NULL AND deleted_at IS NULL;
         """,
+
+        // 12: each node's console figures (INodeCounterStore), summed
+        // over the fleet for the console, so a node's restart carries its counts on; updated_at in Unix ms. Used in
+        // partition 0's cluster.
+        """
+        CREATE TABLE node_counters (
+            node text PRIMARY KEY,
+            accepted bigint NOT NULL,
+            repeated bigint NOT NULL,
+            throttled bigint NOT NULL,
+            flagged bigint NOT NULL,
+            votes_per_second double precision NOT NULL,
+            updated_at bigint NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>

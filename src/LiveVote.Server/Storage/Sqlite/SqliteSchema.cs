@@ -147,6 +147,20 @@ internal static class SqliteSchema
         ALTER TABLE polls ADD COLUMN deleted_at INTEGER;
         CREATE UNIQUE INDEX polls_by_code ON polls (code) WHERE code IS NOT NULL AND deleted_at IS NULL;
         """,
+
+        // 10: each node's console figures (INodeCounterStore), so a
+        // restart carries its counts on; updated_at in Unix ms.
+        """
+        CREATE TABLE node_counters (
+            node TEXT NOT NULL PRIMARY KEY,
+            accepted INTEGER NOT NULL,
+            repeated INTEGER NOT NULL,
+            throttled INTEGER NOT NULL,
+            flagged INTEGER NOT NULL,
+            votes_per_second REAL NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
