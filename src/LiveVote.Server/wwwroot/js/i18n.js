@@ -141,7 +141,14 @@ export function t(key, vars = {}) {
  */
 export function translatePage(root = document) {
   for (const element of root.querySelectorAll('[data-i18n]')) {
-    if (lookup(element.dataset.i18n) !== undefined) element.textContent = t(element.dataset.i18n);
+    const key = element.dataset.i18n;
+    if (lookup(key) === undefined) continue;
+    element.textContent = t(key);
+    // A gap in a partial catalogue reads in English: marked as English, laid out in its own direction.
+    if (messages[key] === undefined && language !== FALLBACK) {
+      element.lang = FALLBACK;
+      element.dir = 'auto';
+    }
   }
   for (const element of root.querySelectorAll('[data-i18n-attr]')) {
     for (const pair of element.dataset.i18nAttr.split(';')) {

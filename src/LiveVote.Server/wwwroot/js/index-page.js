@@ -16,7 +16,7 @@ function pollCard(poll) {
   const results = t(open ? 'home.liveResults' : 'home.finalResults');
   return h('li', { class: 'poll-card', dataset: { pollId: poll.id } },
     h('div', { class: 'admin-poll-head' },
-      h('h3', { text: poll.title }),
+      h('h3', { dir: 'auto', text: poll.title }),
       h('span', { class: `badge is-${poll.status}`, text: t(open ? 'home.badge.open' : 'home.badge.closed') })),
     h('p', {
       class: 'meta',

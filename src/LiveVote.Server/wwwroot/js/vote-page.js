@@ -37,7 +37,7 @@ const votes = (count) => t('common.votes', { count });
 /** "You chose <strong>answer</strong>.": the answer goes in as an element, wherever the language puts it. */
 function withStrong(key, name, value) {
   const [before, after = ''] = t(key).split(`{${name}}`);
-  return [before, h('strong', { id: 'receipt-choice', text: value }), after];
+  return [before, h('strong', { id: 'receipt-choice', dir: 'auto', text: value }), after];
 }
 
 function showNotFound() {
@@ -177,7 +177,7 @@ function renderBallot() {
       updateConfirm();
     },
   }),
-  h('span', { class: 'option-label', text: option.label }))));
+  h('span', { class: 'option-label', dir: 'auto', text: option.label }))));
   byId('ballot').addEventListener('submit', (event) => {
     event.preventDefault();
     if (selected !== null) castVote(selected);
