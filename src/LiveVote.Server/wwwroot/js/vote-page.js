@@ -365,6 +365,7 @@ async function start() {
     }
   });
   board = new ResultsBoard(byId('board'), poll.options);
+  localiseBoard({ totals: {} });
 
   const memory = rememberedVote(poll.id);
   if (memory?.state === 'voted') {
