@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LiveVote.Browser.Tests.Infrastructure;
 using LiveVote.Server.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -16,51 +15,6 @@ public sealed class JoinCodeTests(BrowserFixture browser) : PageTestBase(browser
 
     private static ViewportSize SizeOf(string name) => name == "phone" ? BrowserPage.Phone : BrowserPage.FullHd;
 
-    // A code from the join-code alphabet, for a server without join codes yet (see StandInForJoinCodesAsync).
-    private const string StandInCode = "K7P2QX";
-
-    /// <summary>
-    /// The poll's join code as the server reports it (every new poll gets one). This branch of the pages may run against
-    /// a server without join codes (they come with the poll-management work of issue 18): then the two server routes the
-    /// page relies on, <c>GET /v1/codes/{code}</c> and the page route <c>/v/{code}</c>, are stood in for by route
-    /// interception with what the contract says they answer, so the page's own behaviour is still tested.
-    /// </summary>
-    private async Task<string> CodeOfAsync(IPage page, string pollId)
-    {
-        var json = await Admin.GetStringAsync($"/v1/polls/{pollId}");
-        using var poll = JsonDocument.Parse(json);
-        if (poll.RootElement.TryGetProperty("code", out var code) && code.GetString() is { } real)
-        {
-            return real;
-        }
-
-        await StandInForJoinCodesAsync(page, StandInCode, json);
-        return StandInCode;
-    }
-
-    /// <summary>Stands in for the server's join-code routes when it has none (see <see cref="CodeOfAsync"/>).</summary>
-    private async Task StandInForJoinCodesAsync(IPage page, string code, string? pollJson)
-    {
-        if ((await Public.GetAsync($"/v/{code}")).IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        var voteHtml = await Public.GetStringAsync("/vote.html");
-        await page.RouteAsync(new System.Text.RegularExpressions.Regex("/v/[A-Za-z0-9]+$"), route => route.FulfillAsync(new RouteFulfillOptions
-        {
-            Status = 200, ContentType = "text/html; charset=utf-8", Body = voteHtml,
-        }));
-        await page.RouteAsync(new System.Text.RegularExpressions.Regex("/v1/codes/[A-Za-z0-9]+$"), route => route.FulfillAsync(
-            route.Request.Url.EndsWith($"/{code}", StringComparison.OrdinalIgnoreCase) && pollJson is not null
-                ? new RouteFulfillOptions { Status = 200, ContentType = "application/json", Body = pollJson }
-                : new RouteFulfillOptions
-                {
-                    Status = 404, ContentType = "application/problem+json",
-                    Body = """{"status":404,"title":"Poll not found.","code":"poll-not-found"}""",
-                }));
-    }
-
     [Theory]
     [MemberData(nameof(Sizes))]
     public async Task HomePage_CodeFromTheScreen_LeadsToThatPollsBallot_AndTheVoteCounts(string size)
@@ -69,7 +23,7 @@ public sealed class JoinCodeTests(BrowserFixture browser) : PageTestBase(browser
         await OpenPollAsync(poll.Id);
         await using var session = await OpenPageAsync(SizeOf(size));
         var page = session.Page;
-        var code = await CodeOfAsync(page, poll.Id);
+        var code = poll.Code!; // every new poll gets one
         await page.GotoAsync("/");
         await AssertNoSeriousViolationsAsync(page, $"home page with the code field ({size})");
 
@@ -92,7 +46,6 @@ public sealed class JoinCodeTests(BrowserFixture browser) : PageTestBase(browser
     {
         await using var session = await OpenPageAsync();
         var page = session.Page;
-        await StandInForJoinCodesAsync(page, StandInCode, pollJson: null);
 
         await page.GotoAsync("/v/ZZZZ99");
 
@@ -104,11 +57,28 @@ public sealed class JoinCodeTests(BrowserFixture browser) : PageTestBase(browser
     }
 
     [Fact]
+    public async Task VotePage_CodeTypedInTheAddressInLowerCase_FindsThePoll_ButADraftsCodeIsUnknown()
+    {
+        var open = await CreatePollAsync("Open now?", ("y", "Yes"), ("n", "No"));
+        await OpenPollAsync(open.Id);
+        var draft = await CreatePollAsync("Not yet on air?", ("y", "Yes"), ("n", "No"));
+        await using var session = await OpenPageAsync();
+        var page = session.Page;
+
+        await page.GotoAsync($"/v/{open.Code!.ToLowerInvariant()}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Open now?", Level = 1 })).ToBeVisibleAsync();
+        await Expect(Ballot.Choice(page, "Yes")).ToBeVisibleAsync();
+
+        await page.GotoAsync($"/v/{draft.Code}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "No poll with that code", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByText("Not yet on air?")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task VotePage_UnknownCode_InSpanish()
     {
         await using var session = await BrowserPage.OpenAsync(Browser, BaseAddress, BrowserPage.Phone, "es-ES");
         var page = session.Page;
-        await StandInForJoinCodesAsync(page, StandInCode, pollJson: null);
 
         await page.GotoAsync("/v/ZZZZ99");
 
