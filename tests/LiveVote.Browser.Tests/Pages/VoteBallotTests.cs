@@ -183,6 +183,29 @@ public sealed class VoteBallotTests(BrowserFixture browser) : PageTestBase(brows
     }
 
     [Fact]
+    public async Task LiveResults_HiddenUntilTheReveal_SayHidden_NotZero_ThenShowTheCounts()
+    {
+        var pollId = await OpenPollAsync();
+        await CastVoteAsync(pollId, "anthem");
+        (await Admin.PostAsync($"/v1/polls/{pollId}/hide-results", null)).EnsureSuccessStatusCode();
+        await using var session = await OpenPageAsync();
+        var page = session.Page;
+        await page.GotoAsync($"/vote/{pollId}");
+
+        await Ballot.ChooseAndConfirmAsync(page, "The ballad");
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Live results" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#live-total")).ToHaveTextAsync("The results are hidden until the show reveals them.");
+        await Expect(page.Locator("#board")).ToBeHiddenAsync();
+
+        (await Admin.PostAsync($"/v1/polls/{pollId}/reveal", null)).EnsureSuccessStatusCode();
+
+        await Expect(page.Locator("#live-total")).ToHaveTextAsync("2 votes");
+        await Expect(page.Locator("#board [data-option-id='ballad'] .bar-count")).ToHaveTextAsync("1 vote");
+        session.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task Receipt_IsExplainedInPlainWords_AndLinksToItsCheck()
     {
         var pollId = await OpenPollAsync();

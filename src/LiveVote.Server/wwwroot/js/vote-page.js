@@ -303,11 +303,15 @@ function localiseBoard(snapshot) {
 }
 
 function onSnapshot(snapshot) {
+  // Until the producer's reveal the public results carry zeros, not counts: saying "0 votes" would be false.
+  const hidden = Boolean(snapshot.hidden);
+  byId('board').hidden = hidden;
   const { total } = board.render(snapshot);
   localiseBoard(snapshot);
   // "Final" only once the result is signed (docs/design.md 7.6); a closed poll's count before that is not final.
-  byId('live-total').textContent = snapshot.status !== 'closed' ? votes(total)
-    : t(snapshot.final ? 'vote.live.final' : 'vote.live.closedNotFinal', { votes: votes(total) });
+  byId('live-total').textContent = hidden ? t('vote.live.hidden')
+    : snapshot.status !== 'closed' ? votes(total)
+      : t(snapshot.final ? 'vote.live.final' : 'vote.live.closedNotFinal', { votes: votes(total) });
   if (snapshot.status === 'closed' && !closed) {
     // A vote in flight gets its own answer (stored, or poll-not-open); otherwise the ballot goes away now.
     if (sending) markClosed();
