@@ -40,13 +40,14 @@ public sealed class BrowserPage : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<BrowserPage> OpenAsync(BrowserFixture browser, Uri baseAddress, ViewportSize? viewport = null)
+    /// <param name="locale">The browser's language (navigator.languages, Accept-Language): the pages' default language.</param>
+    public static async Task<BrowserPage> OpenAsync(BrowserFixture browser, Uri baseAddress, ViewportSize? viewport = null, string locale = "en-GB")
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
             ViewportSize = viewport ?? Phone,
-            Locale = "en-GB",
+            Locale = locale,
         });
         return new BrowserPage(context, await context.NewPageAsync());
     }

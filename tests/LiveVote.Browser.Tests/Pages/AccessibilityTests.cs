@@ -64,10 +64,12 @@ public sealed class AccessibilityTests(BrowserFixture browser) : PageTestBase(br
         await AssertNoSeriousViolationsAsync(page, "home page");
 
         await page.GotoAsync($"/vote/{pollId}");
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Team Aurora" })).ToBeVisibleAsync();
+        await Expect(Ballot.Choice(page, "Team Aurora")).ToBeVisibleAsync();
         await AssertNoSeriousViolationsAsync(page, "vote page, ballot");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Team Aurora" }).ClickAsync();
+        await Ballot.Choice(page, "Team Aurora").CheckAsync();
+        await AssertNoSeriousViolationsAsync(page, "vote page, answer chosen");
+        await Ballot.ConfirmButton(page, "Team Aurora").ClickAsync();
         await Expect(page.Locator("#live-total")).ToHaveTextAsync("3 votes");
         await AssertNoSeriousViolationsAsync(page, "vote page, receipt and live results");
         session.AssertNoErrors();

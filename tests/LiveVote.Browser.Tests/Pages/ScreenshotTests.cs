@@ -72,9 +72,9 @@ public sealed class ScreenshotTests(BrowserFixture browser) : PageTestBase(brows
             {
                 var page = session.Page;
                 await page.GotoAsync($"/vote/{live}");
-                await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Team Cosmos" })).ToBeVisibleAsync();
+                await Expect(Ballot.Choice(page, "Team Cosmos")).ToBeVisibleAsync();
                 await ShootAsync(session, $"vote-{name}.png");
-                await page.GetByRole(AriaRole.Button, new() { Name = "Team Cosmos" }).ClickAsync();
+                await Ballot.ChooseAndConfirmAsync(page, "Team Cosmos");
                 await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
                 await Expect(page.Locator("#live-total")).Not.ToBeEmptyAsync();
                 await ShootAsync(session, $"vote-receipt-{name}.png");

@@ -42,7 +42,7 @@ public sealed class VerifyPageTests(BrowserFixture browser) : PageTestBase(brows
     private static async Task<string> VoteAndGetVerifyLinkAsync(IPage page, string pollId, string label)
     {
         await page.GotoAsync($"/vote/{pollId}");
-        await page.GetByRole(AriaRole.Button, new() { Name = label }).ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, label);
         var link = page.GetByRole(AriaRole.Link, new() { Name = "Check your receipt" });
         await Expect(link).ToBeVisibleAsync();
         var href = (await link.GetAttributeAsync("href"))!;

@@ -17,7 +17,7 @@ public sealed class ViewerResultsTests(BrowserFixture browser) : PageTestBase(br
         var page = session.Page;
         await page.GotoAsync($"/vote/{poll.Id}");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Tea" }).ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, "Tea");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Live results" })).ToBeVisibleAsync();
@@ -35,7 +35,7 @@ public sealed class ViewerResultsTests(BrowserFixture browser) : PageTestBase(br
         var page = session.Page;
         await page.GotoAsync($"/vote/{poll.Id}");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Tea" }).ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, "Tea");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
         await Expect(page.Locator("#live")).ToBeHiddenAsync();

@@ -39,7 +39,7 @@ public sealed class VotePageRiskTests(BrowserFixture browser) : PageTestBase(bro
         };
 
         await page.GotoAsync($"/vote/{poll.Id}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Coffee" }).ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, "Coffee");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" })).ToBeVisibleAsync();
         await Expect(page.Locator("#receipt-choice")).ToHaveTextAsync("Coffee");

@@ -15,19 +15,19 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         return poll.Id;
     }
 
-    private static ILocator Option(IPage page, string label) => page.GetByRole(AriaRole.Button, new() { Name = label });
+    private static ILocator Option(IPage page, string label) => Ballot.Choice(page, label);
 
     private static ILocator Confirmation(IPage page) => page.GetByRole(AriaRole.Heading, new() { Name = "Your vote is in" });
 
-    /// <summary>Taps an option and waits for the confirmation, as a viewer does.</summary>
+    /// <summary>Chooses an option, confirms it and waits for the confirmation, as a viewer does.</summary>
     private static async Task VoteAndSeeConfirmationAsync(IPage page, string label)
     {
-        await Option(page, label).ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, label);
         await Expect(Confirmation(page)).ToBeVisibleAsync();
     }
 
     [Fact]
-    public async Task VotePage_TapOnAnOption_ShowsConfirmationWithTheReceiptOfTheAuditTrail()
+    public async Task VotePage_ChooseAndConfirmAnOption_ShowsConfirmationWithTheReceiptOfTheAuditTrail()
     {
         var pollId = await OpenPollWithTwoOptionsAsync();
         await using var session = await OpenPageAsync();
@@ -104,7 +104,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         // The page forgets the vote but keeps the viewer token: only the server knows this viewer voted.
         await page.EvaluateAsync("id => localStorage.removeItem('livevote.vote.' + id)", pollId);
         await page.ReloadAsync();
-        await Option(page, "No, never").ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, "No, never");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You already voted" })).ToBeVisibleAsync();
         await Expect(page.Locator("#announcer")).ToHaveTextAsync("You already voted in this poll.");
@@ -145,7 +145,7 @@ public sealed class VotePageTests(BrowserFixture browser) : PageTestBase(browser
         });
 
         await page.GotoAsync($"/vote/{pollId}");
-        await Option(page, "No, never").ClickAsync();
+        await Ballot.ChooseAndConfirmAsync(page, "No, never");
 
         await Expect(page.Locator("#notice")).ToContainTextAsync("So many people are voting right now!");
         await Expect(Confirmation(page)).ToBeVisibleAsync();

@@ -1,12 +1,16 @@
-// /vote/{pollId}: one tap votes. The viewer registers once (viewer.js), the choice is remembered (vote-memory.js), and
-// a refused-for-now vote (503/429/no connection) is sent again — the same vote, so the server can never count it twice.
+// /vote/{pollId} and /v/{code}: choose an answer, then confirm it. A tap only selects (a radio button), so one
+// accidental tap never spends the only vote; the confirm button sends it. The viewer registers once (viewer.js), the
+// choice is remembered while it is on its way (vote-memory.js), and a refused-for-now vote (503/429/no connection) is
+// sent again — the same vote, so the server can never count it twice. Nothing says the vote is safe or counted until
+// the server has answered with its receipt.
 // The live results show after the vote (and the final result after the close) only when the producer allows it
 // (the poll's showResultsToViewers, read again when the vote is confirmed).
 
-import { ApiError, polls, viewers } from './api.js';
+import { ApiError, polls, request, viewers } from './api.js';
 import { backoffDelayMs } from './backoff.js';
 import { freshSolution, solveChallenge } from './captcha.js';
-import { announce, byId, formatVotes, h, pollIdFromPath, setNotice, sleep } from './dom.js';
+import { announce, byId, h, pollIdFromPath, setNotice, sleep } from './dom.js';
+import { formatPercent, initI18n, mountLanguageSwitcher, t } from './i18n.js';
 import { ResultsBoard } from './results-board.js';
 import { followResults } from './results-stream.js';
 import { forgetViewer, viewerToken } from './viewer.js';
@@ -18,23 +22,37 @@ const MAX_RETRIES = 8;
 // The risk check may ask a vote for a proof of work (428); a few rounds cover a solution used up by a retried request.
 const MAX_CAPTCHA_ROUNDS = 4;
 
-const pollId = pollIdFromPath('vote');
 const notice = byId('notice');
 let poll = null;
 let board = null;
+let selected = null;
 let sending = false;
 let voted = false;
 let closed = false;
 let viewerResults = false;
 
 const labelOf = (optionId) => poll.options.find((option) => option.id === optionId)?.label ?? optionId;
+const votes = (count) => t('common.votes', { count });
+
+/** "You chose <strong>answer</strong>.": the answer goes in as an element, wherever the language puts it. */
+function withStrong(key, name, value) {
+  const [before, after = ''] = t(key).split(`{${name}}`);
+  return [before, h('strong', { id: 'receipt-choice', dir: 'auto', text: value }), after];
+}
 
 function showNotFound() {
-  byId('question').textContent = 'Poll not found';
+  byId('question').textContent = t('vote.notFound.heading');
   byId('ballot').hidden = true;
-  setNotice(notice, 'error', 'We can’t find this poll.',
-    'It may not be open yet, or the link may be wrong. Check the address, or see the polls that are open now.',
-    h('p', {}, h('a', { href: '/', text: 'See the open polls' })));
+  setNotice(notice, 'error', t('vote.notFound.title'), t('vote.notFound.detail'),
+    h('p', {}, h('a', { href: '/', text: t('vote.notFound.link') })));
+}
+
+function showUnknownCode(code) {
+  document.title = `${t('vote.code.notFound.heading')} — LiveVote`;
+  byId('question').textContent = t('vote.code.notFound.heading');
+  byId('ballot').hidden = true;
+  setNotice(notice, 'error', t('vote.code.notFound.title', { code }), t('vote.code.notFound.detail'),
+    h('p', {}, h('a', { href: '/', text: t('vote.code.notFound.link') })));
 }
 
 function showLive() {
@@ -44,7 +62,7 @@ function showLive() {
 /** The producer may have changed the setting since the page loaded: ask once more when the vote is confirmed. */
 async function showLiveIfAllowedNow() {
   try {
-    viewerResults = Boolean((await polls.get(pollId)).showResultsToViewers);
+    viewerResults = Boolean((await polls.get(poll.id)).showResultsToViewers);
   } catch {
     // Keep what the page knew: the confirmation matters more than the results.
   }
@@ -53,7 +71,7 @@ async function showLiveIfAllowedNow() {
 
 function markClosed() {
   closed = true;
-  byId('eyebrow').textContent = 'Voting closed';
+  byId('eyebrow').textContent = t('vote.eyebrow.closed');
 }
 
 function showClosed() {
@@ -61,102 +79,138 @@ function showClosed() {
   sending = false;
   byId('ballot').hidden = true;
   if (!voted) {
-    setNotice(notice, 'info', 'Voting has closed.', viewerResults
-      ? 'This poll no longer takes votes. Here is the final result.'
-      : 'This poll no longer takes votes. Watch the show for the result.');
+    setNotice(notice, 'info', t('vote.closed.title'),
+      t(viewerResults ? 'vote.closed.detailResults' : 'vote.closed.detailShow'));
   }
   showLive();
 }
 
+/** Only called with what the server acknowledged (now, or remembered from an earlier acknowledgement). */
 function showVoted(vote, already) {
   voted = true;
   sending = false;
   byId('ballot').hidden = true;
-  byId('receipt-heading').textContent = already ? 'You already voted' : 'Your vote is in';
-  byId('receipt-choice-line').hidden = !vote.optionId;
-  byId('receipt-choice').textContent = vote.optionId ? labelOf(vote.optionId) : '';
+  byId('receipt-heading').textContent = t(already ? 'vote.receipt.headingAlready' : 'vote.receipt.heading');
+  byId('receipt-safe').hidden = false;
+  const choiceLine = byId('receipt-choice-line');
+  choiceLine.hidden = !vote.optionId;
+  choiceLine.replaceChildren(...(vote.optionId ? withStrong('vote.receipt.choice', 'answer', labelOf(vote.optionId)) : []));
   const hasReceipt = Boolean(vote.receipt);
   byId('receipt-details').hidden = !hasReceipt;
   byId('receipt-vote-id').textContent = vote.voteId ?? '';
   byId('receipt-hash').textContent = vote.receipt ?? '';
-  byId('receipt-hint').textContent = hasReceipt
-    ? 'Your receipt is the fingerprint of your vote in the poll’s public audit trail: keep it to check that your vote was counted.'
-    : 'Only your first vote counts, and it stands unchanged.';
+  byId('receipt-hint').textContent = t(hasReceipt ? 'vote.receipt.explain' : 'vote.receipt.firstStands');
   byId('copy-receipt').hidden = !hasReceipt || !navigator.clipboard?.writeText;
   // Where the receipt sits in the poll's signed log: with it /verify checks the vote in this browser.
   const placed = hasReceipt && vote.log && Number.isInteger(vote.leaf);
   byId('receipt-place-term').hidden = !placed;
   byId('receipt-place').hidden = !placed;
-  byId('receipt-place').textContent = placed ? `log ${vote.log}, entry ${vote.leaf}` : '';
+  byId('receipt-place').textContent = placed ? t('vote.receipt.place', { log: vote.log, leaf: String(vote.leaf) }) : '';
   const verifyLink = byId('verify-link');
   verifyLink.hidden = !placed;
   if (placed) {
-    verifyLink.href = `/verify?${new URLSearchParams({ poll: pollId, log: vote.log, leaf: String(vote.leaf), receipt: vote.receipt })}`;
+    verifyLink.href = `/verify?${new URLSearchParams({ poll: poll.id, log: vote.log, leaf: String(vote.leaf), receipt: vote.receipt })}`;
   }
   const receipt = byId('receipt');
   receipt.hidden = false;
   setNotice(notice, 'ok', null);
-  announce(already ? 'You already voted in this poll.' : 'Thank you: your vote has been counted. Your receipt is below.');
+  announce(t(already ? 'vote.announce.already' : 'vote.announce.counted'));
   if (!already) receipt.focus();
   if (already) showLive();
   else showLiveIfAllowedNow();
 }
 
-function ballotButtons() {
-  return [...byId('options').querySelectorAll('button')];
+function choices() {
+  return [...byId('options').querySelectorAll('input[type="radio"]')];
 }
 
-function setBallotBusy(chosenOptionId) {
-  for (const button of ballotButtons()) {
-    button.disabled = chosenOptionId !== null;
-    button.setAttribute('aria-pressed', String(button.dataset.optionId === chosenOptionId));
+/** The confirm button names the answer it will send, so what is sent is never a surprise. */
+function updateConfirm() {
+  const button = byId('confirm-vote');
+  if (sending) {
+    button.disabled = true;
+    button.textContent = t('vote.sending');
+  } else {
+    button.disabled = selected === null;
+    button.textContent = selected === null ? t('vote.confirm.none') : t('vote.confirm', { answer: labelOf(selected) });
   }
 }
 
-/** Registers in the background while the viewer reads the question, so the tap itself only has to vote. */
+/** While a vote is on its way (and after one got no answer) the choice is locked: only that same vote may be resent. */
+function lockChoices(optionId) {
+  for (const input of choices()) {
+    input.disabled = true;
+    input.checked = input.value === optionId;
+  }
+  selected = optionId;
+}
+
+/** The answer the viewer chose is not on the ballot any more: the viewer chooses again, from scratch. */
+function unlockChoices() {
+  for (const input of choices()) {
+    input.disabled = false;
+    input.checked = false;
+  }
+  selected = null;
+  updateConfirm();
+}
+
+/** Registers in the background while the viewer reads the question, so confirming only has to vote. */
 function prepareViewer() {
   viewerToken().catch(() => {
-    // The vote registers again and reports what goes wrong; nothing to say before the viewer taps.
+    // The vote registers again and reports what goes wrong; nothing to say before the viewer confirms.
   });
 }
 
 function renderBallot() {
-  byId('options').replaceChildren(...poll.options.map((option, index) => h('button', {
-    type: 'button',
-    class: `option-button bar-color-${index % 8}`,
+  byId('options').replaceChildren(...poll.options.map((option, index) => h('label', {
+    class: `option-choice bar-color-${index % 8}`,
     dataset: { optionId: option.id },
-    'aria-pressed': 'false',
-    text: option.label,
-    onclick: () => castVote(option.id),
-  })));
+  },
+  h('input', {
+    type: 'radio',
+    name: 'choice',
+    value: option.id,
+    onchange: (event) => {
+      if (!event.target.checked || sending) return;
+      selected = option.id;
+      updateConfirm();
+    },
+  }),
+  h('span', { class: 'option-label', dir: 'auto', text: option.label }))));
+  byId('ballot').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (selected !== null) castVote(selected);
+  });
+  updateConfirm();
   byId('ballot').hidden = false;
 }
 
 function retryMessage(error, delayMs, retry) {
   const seconds = Math.max(1, Math.round(delayMs / 1000));
-  const when = `Your vote is safe with us: we’ll send it again in ${seconds} s (try ${retry + 1}). Please keep this page open.`;
-  return error.status === 0
-    ? ['Connection trouble.', when]
-    : ['So many people are voting right now!', when];
+  const when = t('vote.retry.when', { seconds, attempt: retry + 1 });
+  return [t(error.status === 0 ? 'vote.retry.connection' : 'vote.retry.busy'), when];
 }
 
-function giveUp(optionId, error) {
+function giveUp(error) {
   sending = false;
-  const again = h('p', {}, h('button', { type: 'button', class: 'button primary', text: 'Try again', onclick: () => castVote(optionId) }));
-  const detail = error?.status === 0 ? 'We could not reach LiveVote. Check your connection, then try again.'
-    : error?.code === 'suspected-bot' ? 'Votes from your network look automated right now, so this one was not counted. Please try again in a few minutes.'
-      : error?.retryable ? 'LiveVote is very busy. Your choice is kept: try again in a moment.'
-        : 'Something went wrong on our side. Your choice is kept: try again in a moment.';
-  setNotice(notice, 'error', 'Your vote has not been sent yet.', detail, again);
+  updateConfirm();
+  byId('confirm-vote').textContent = t('vote.fail.tryAgain', { answer: labelOf(selected) });
+  const detail = error?.status === 0 ? t('vote.fail.connection')
+    : error?.code === 'suspected-bot' ? t('vote.fail.bot')
+      : error?.retryable ? t('vote.fail.busy')
+        : t('vote.fail.other');
+  setNotice(notice, 'error', t('vote.fail.title'), detail);
 }
 
 /** Sends the vote, retrying the very same vote on "not now" answers until it is stored or clearly refused. */
 async function castVote(optionId, resumed = false) {
   if (sending || voted || closed) return;
   sending = true;
-  setBallotBusy(optionId);
+  lockChoices(optionId);
+  updateConfirm();
   rememberPending(poll.id, optionId);
-  setNotice(notice, 'info', resumed ? 'Sending the vote you chose earlier…' : 'Sending your vote…');
+  setNotice(notice, 'info', t('vote.sending'), t(resumed ? 'vote.sending.resumed' : 'vote.sending.detail'));
 
   let reRegistered = false;
   let captcha = null;
@@ -178,7 +232,7 @@ async function castVote(optionId, resumed = false) {
       if (!(error instanceof ApiError)) {
         // A bug, or a proof of work that could not be solved: nothing a retry would fix.
         console.warn('Voting failed unexpectedly:', error);
-        giveUp(optionId, null);
+        giveUp(null);
         return;
       }
       // A saved token the server no longer takes (expired early, keys rotated): register again, once.
@@ -189,7 +243,7 @@ async function castVote(optionId, resumed = false) {
       }
       // The risk check wants a proof of work for this vote: solve it and send the same vote with the solution.
       if (error.code === 'captcha-required' && captchaRounds++ < MAX_CAPTCHA_ROUNDS) {
-        setNotice(notice, 'info', 'One moment…', 'Making sure you are not a robot. This takes a second or two.');
+        setNotice(notice, 'info', t('vote.captcha.title'), t('vote.captcha.detail'));
         challengeToSolve = error.problem?.challenge ?? 'fetch';
         continue;
       }
@@ -215,8 +269,8 @@ async function castVote(optionId, resumed = false) {
         case 'unknown-option':
           forgetVote(poll.id);
           sending = false;
-          setBallotBusy(null);
-          setNotice(notice, 'error', 'That answer is not available.', 'Please reload the page and choose again.');
+          unlockChoices();
+          setNotice(notice, 'error', t('vote.unknownOption.title'), t('vote.unknownOption.detail'));
           return;
         default:
           break;
@@ -227,17 +281,37 @@ async function castVote(optionId, resumed = false) {
         await sleep(delay);
         continue;
       }
-      giveUp(optionId, error);
+      giveUp(error);
       return;
     }
   }
 }
 
+/**
+ * The board (shared with the broadcast graphic) writes its figures in English; the vote page rewrites them in the
+ * viewer's language and number format, in the same task, so no English frame is ever painted.
+ */
+function localiseBoard(snapshot) {
+  for (const row of byId('board').querySelectorAll('[data-option-id]')) {
+    const count = Number(snapshot.totals?.[row.dataset.optionId] ?? 0);
+    const countElement = row.querySelector('.bar-count');
+    if (countElement) countElement.textContent = votes(count);
+    const percentElement = row.querySelector('.bar-percent');
+    const percent = Number.parseInt(percentElement?.textContent ?? '', 10);
+    if (percentElement && Number.isFinite(percent)) percentElement.textContent = formatPercent(percent);
+  }
+}
+
 function onSnapshot(snapshot) {
+  // Until the producer's reveal the public results carry zeros, not counts: saying "0 votes" would be false.
+  const hidden = Boolean(snapshot.hidden);
+  byId('board').hidden = hidden;
   const { total } = board.render(snapshot);
+  localiseBoard(snapshot);
   // "Final" only once the result is signed (docs/design.md 7.6); a closed poll's count before that is not final.
-  byId('live-total').textContent = snapshot.status !== 'closed' ? formatVotes(total)
-    : snapshot.final ? `Final: ${formatVotes(total)}` : `Closed, not final yet: ${formatVotes(total)}`;
+  byId('live-total').textContent = hidden ? t('vote.live.hidden')
+    : snapshot.status !== 'closed' ? votes(total)
+      : t(snapshot.final ? 'vote.live.final' : 'vote.live.closedNotFinal', { votes: votes(total) });
   if (snapshot.status === 'closed' && !closed) {
     // A vote in flight gets its own answer (stored, or poll-not-open); otherwise the ballot goes away now.
     if (sending) markClosed();
@@ -246,40 +320,56 @@ function onSnapshot(snapshot) {
   }
 }
 
-async function loadPoll() {
+/** The poll by id (/vote/{id}) or by join code (/v/{code}, GET /v1/codes/{code}); null when there is none. */
+async function loadPoll(fetchPoll) {
   for (let retry = 0; ; retry++) {
     try {
-      return await polls.get(pollId);
+      return await fetchPoll();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 404 || error.status === 400) return null;
-      setNotice(notice, 'warn', 'Can’t reach LiveVote right now.', 'Trying again…');
+      setNotice(notice, 'warn', t('vote.loadRetry.title'), t('vote.loadRetry.detail'));
       await sleep(backoffDelayMs(retry, error.retryAfterSeconds, { baseMs: 1000, maxMs: 15_000 }));
     }
   }
 }
 
 async function start() {
-  poll = pollId ? await loadPoll() : null;
-  if (!poll) {
-    showNotFound();
-    return;
+  await initI18n();
+  mountLanguageSwitcher(byId('language'));
+  document.title = t('vote.pageTitle');
+
+  const pollId = pollIdFromPath('vote');
+  // Join codes are typed by people: any case, and only the code alphabet (the server compares case-insensitively).
+  const code = pollIdFromPath('v')?.trim().toUpperCase() ?? null;
+  if (code !== null) {
+    poll = /^[A-Z0-9]{1,32}$/.test(code) ? await loadPoll(() => request(`/v1/codes/${encodeURIComponent(code)}`)) : null;
+    if (!poll) {
+      showUnknownCode(code);
+      return;
+    }
+  } else {
+    poll = pollId ? await loadPoll(() => polls.get(pollId)) : null;
+    if (!poll) {
+      showNotFound();
+      return;
+    }
   }
   setNotice(notice, 'info', null);
   viewerResults = Boolean(poll.showResultsToViewers);
   document.title = `${poll.title} — LiveVote`;
   byId('question').textContent = poll.title;
   byId('results-link').href = `/results/${encodeURIComponent(poll.id)}`;
-  byId('ballot').addEventListener('submit', (event) => event.preventDefault());
   byId('copy-receipt').addEventListener('click', async (event) => {
     try {
       await navigator.clipboard.writeText(byId('receipt-hash').textContent);
-      event.target.textContent = 'Copied';
+      event.target.textContent = t('vote.receipt.copied');
     } catch {
-      event.target.textContent = 'Copy failed — select the receipt instead';
+      event.target.textContent = t('vote.receipt.copyFailed');
     }
   });
   board = new ResultsBoard(byId('board'), poll.options);
+  localiseBoard({ totals: {} });
 
   const memory = rememberedVote(poll.id);
   if (memory?.state === 'voted') {
