@@ -2,11 +2,13 @@
 // and close them, watch the live figures (admin-stats.js) and each open poll's count, freeze and release the on-air
 // results, and choose whether viewers see the results after voting. A closed poll shows whether its result is signed
 // (final), and when the reconciliation gate refused it, why, with a button to sign again after the fix.
+// Poll management (the form, edit and delete of drafts, archive, join codes, hidden results, preview): poll-manage.js.
 
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
 import { LiveFigures } from './admin-stats.js';
-import { clearErrors, readForm, resetForm, showFormError } from './poll-form.js';
+import { resetForm } from './poll-form.js';
+import { initPollManagement, manageActions, manageDetails, manageSignature, visiblePolls } from './poll-manage.js';
 
 const KEY_STORAGE = 'livevote.adminKey';
 const TOTALS_EVERY_MS = 2000;
@@ -111,25 +113,9 @@ byId('login-form').addEventListener('submit', async (event) => {
 byId('sign-out').addEventListener('click', () => signOut(null));
 byId('refresh').addEventListener('click', () => loadPolls(true));
 
-// ---- New poll form (poll-form.js) -----------------------------------------------------------------------------
+// ---- Poll form, edit, delete, archive, reveal, preview (poll-manage.js) ----------------------------------------
 
-byId('create-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  clearErrors();
-  const form = readForm();
-  if (form.error) {
-    showFormError(form);
-    return;
-  }
-  const button = byId('create-poll');
-  button.disabled = true;
-  const created = await asAdmin(() => adminApi.create(adminKey, form.title, form.options, form.showResultsToViewers), 'The poll was not created.');
-  button.disabled = false;
-  if (!created) return;
-  resetForm();
-  setNotice(notice, 'ok', `Created “${created.title}”.`, 'It is a draft: nobody can see it until you open it.');
-  await loadPolls(true);
-});
+initPollManagement({ asAdmin, adminKey: () => adminKey, notice, reload: () => loadPolls(true) });
 
 // ---- Poll list -------------------------------------------------------------------------------------------------
 
@@ -177,6 +163,7 @@ function pollItem(poll) {
       h('a', { href: `/results/${id}`, target: '_blank', rel: 'noopener', text: 'Results' }),
       h('a', { href: `/results/${id}?transparent=1`, target: '_blank', rel: 'noopener', text: 'TV overlay' }));
   }
+  actions.append(...manageActions(poll));
   const viewerResults = h('input', {
     type: 'checkbox', id: `viewer-results-${poll.id}`, class: 'viewer-results', checked: poll.showResultsToViewers,
     onchange: (event) => setViewerResults(poll, event.target),
@@ -189,6 +176,7 @@ function pollItem(poll) {
         h('span', { class: `badge is-${poll.status}`, text: STATUS_NAMES[poll.status] ?? poll.status }))),
     h('p', { class: 'meta' }, h('code', { class: 'mono', text: poll.id }),
       ` · ${poll.options.length} answers · ${when}`),
+    manageDetails(poll),
     total,
     onAir,
     poll.status === 'closed' ? resultStatus(poll) : null,
@@ -222,8 +210,8 @@ async function loadPolls(force = false) {
   if (!adminKey) return;
   const result = await asAdmin(() => polls.list(adminKey), 'The polls could not be loaded.');
   if (!result) return;
-  const list = sortPolls(result.polls);
-  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers, p.resultStatus, p.resultProblem]));
+  const list = visiblePolls(sortPolls(result.polls));
+  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers, p.resultStatus, p.resultProblem, ...manageSignature(p)]));
   if (signature === shownList && !force) return;
   shownList = signature;
   onScreen.clear();
