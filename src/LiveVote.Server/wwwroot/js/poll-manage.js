@@ -97,9 +97,10 @@ async function act(poll, action, call, done, detail = '') {
   }
   setNotice(desk.notice, 'ok', done, detail);
   await desk.reload();
-  // Keep the keyboard on the poll: its first management button, else its title.
+  // Keep the keyboard on the poll (its first management button); when it left the list (deleted, archived), on the
+  // first poll still there, else the form.
   const item = byId('admin-polls').querySelector(`[data-poll-id="${CSS.escape(poll.id)}"]`);
-  (item?.querySelector('[data-manage]') ?? item?.querySelector('h3'))?.focus();
+  (item?.querySelector('[data-manage]') ?? byId('admin-polls').querySelector('h3') ?? byId('poll-title')).focus();
   return true;
 }
 

@@ -30,6 +30,8 @@ export function showPreview(poll) {
       h('p', { class: 'help', text: 'The on-air graphic as it is now, only for you: a draft shows here before it is opened.' })),
     stage,
     h('div', { class: 'form-actions preview-actions' },
+      // Framing needs the server's LiveVote:Http:FrameAncestors to allow this origin; a new tab always works.
+      h('p', { class: 'help preview-fallback', text: 'Nothing showing? This server may not allow its pages in a frame: open it in a new tab.' }),
       // Same origin, so the new tab may share this tab's session (rel=opener): the graphic needs it for a draft.
       h('a', { href: url, target: '_blank', rel: 'opener', text: 'Open in a new tab' }),
       close));
