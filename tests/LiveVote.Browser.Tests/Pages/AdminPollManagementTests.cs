@@ -94,11 +94,15 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
 
     private static ILocator ConfirmDialog(IPage page) => page.Locator("dialog.confirm-dialog");
 
-    private static async Task ShootAsync(IPage page, string fileName) =>
+    /// <param name="fullPage">False for a modal dialog: its backdrop covers the viewport only.</param>
+    private static async Task ShootAsync(IPage page, string fileName, bool fullPage = true)
+    {
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
-            Path = Screenshots.FreshPathFor(fileName), FullPage = true, Animations = ScreenshotAnimations.Disabled,
+            Path = Screenshots.FreshPathFor(fileName), FullPage = fullPage, Animations = ScreenshotAnimations.Disabled,
         });
+        Assert.True(new FileInfo(Screenshots.PathFor(fileName)).Length > 0);
+    }
 
     [Theory]
     [MemberData(nameof(Viewports))]
@@ -394,7 +398,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         await Expect(page.FrameLocator("dialog.preview-dialog iframe").GetByText("On air soon").First).ToBeVisibleAsync();
         await Expect(dialog.GetByRole(AriaRole.Link, new() { Name = "Open in a new tab" })).ToHaveAttributeAsync("href", $"/results/{poll.Id}?preview=1");
         await AccessibilityCheck.AssertNoSeriousViolationsAsync(page, $"preview dialog ({viewport})");
-        await ShootAsync(page, $"admin-manage-preview-{viewport}.png");
+        await ShootAsync(page, $"admin-manage-preview-{viewport}.png", fullPage: false);
 
         await page.Keyboard.PressAsync("Escape");
         await Expect(dialog).ToHaveCountAsync(0);
