@@ -9,7 +9,13 @@ namespace LiveVote.Contracts;
 public sealed record PollOptionDto(string Id, string Label);
 
 /// <param name="ShowResultsToViewers">Whether the vote page shows viewers the live results after they vote (default false).</param>
-public sealed record CreatePollRequest(string? Title, IReadOnlyList<PollOptionDto>? Options, bool? ShowResultsToViewers = null);
+/// <param name="Code">
+/// The poll's join code (<c>/v/{code}</c>): 4 to 12 of A-Z and 0-9, any case, stored upper-case, unique among all polls;
+/// null: a 6-character code is generated (on edit: the poll keeps its code).
+/// </param>
+/// <param name="HideResultsUntilReveal">The public results carry no counts until the producer reveals them (on edit, null keeps the setting).</param>
+public sealed record CreatePollRequest(
+    string? Title, IReadOnlyList<PollOptionDto>? Options, bool? ShowResultsToViewers = null, string? Code = null, bool? HideResultsUntilReveal = null);
 
 /// <param name="ShowResultsToViewers">The vote page shows the live results after a vote (the producer's choice).</param>
 /// <param name="ResultsFrozen">The public results (on-air graphic) are held at the snapshot taken when the producer froze them.</param>
@@ -19,6 +25,10 @@ public sealed record CreatePollRequest(string? Title, IReadOnlyList<PollOptionDt
 /// closed, or not yet signed), <c>signed</c>, or <c>refused</c> (the reconciliation gate at close failed).
 /// </param>
 /// <param name="ResultProblem">Admin views only: why the result was refused (or why it is still pending), naming the figures.</param>
+/// <param name="Code">The join code (<c>/v/{code}</c>), upper-case.</param>
+/// <param name="ResultsHidden">The public results carry no counts until the producer reveals them.</param>
+/// <param name="ArchivedAt">When the closed poll was archived (left out of the public list); null when it is not.</param>
+/// <param name="VoteUrl">The public vote page's address when <c>LiveVote:PublicBaseUrl</c> is set; else null.</param>
 public sealed record PollDto(
     string Id,
     string Title,
@@ -31,7 +41,11 @@ public sealed record PollDto(
     bool ResultsFrozen = false,
     DateTimeOffset? ResultsFrozenAt = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultStatus = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultProblem = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ResultProblem = null,
+    string? Code = null,
+    bool ResultsHidden = false,
+    DateTimeOffset? ArchivedAt = null,
+    string? VoteUrl = null);
 
 /// <summary><c>POST /v1/polls/{pollId}/viewer-results</c>: whether the vote page shows viewers the live results.</summary>
 public sealed record ViewerResultsRequest(bool? Show);
@@ -68,6 +82,10 @@ public sealed record VoteResponse(string Status, string VoteId, string Receipt, 
 /// True only once the poll's signed result statement exists (<c>GET /v1/polls/{pollId}/result</c>): closed, the
 /// reconciliation gate passed and the node signed. A closed poll whose result is not signed is not final.
 /// </param>
+/// <param name="Hidden">
+/// True while the producer hides the poll's results until a reveal: every option's count and the total are 0, whatever
+/// was counted. Always false in the admin live view.
+/// </param>
 public sealed record ResultsDto(
     string PollId,
     string Status,
@@ -77,7 +95,8 @@ public sealed record ResultsDto(
     DateTimeOffset AsOf,
     bool Frozen = false,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? StalePartitions = null,
-    bool Final = false);
+    bool Final = false,
+    bool Hidden = false);
 
 /// <summary>
 /// <c>GET /v1/polls/{pollId}/result</c>: the signed final result. <paramref name="Statement"/> is the whole signed note
@@ -209,6 +228,11 @@ public static class ErrorCodes
 
     // The signed final result (GET /v1/polls/{pollId}/result): not signed yet, or refused by the reconciliation gate.
     public const string ResultNotFinal = "result-not-final";
+
+    // Poll management: a join code another poll has (409), and the final result of a poll whose results are hidden
+    // until the producer reveals them (404).
+    public const string CodeTaken = "code-taken";
+    public const string ResultsHidden = "results-hidden";
 
     // Merkle log proofs (GET /v1/polls/{id}/audit/proof/...): 404s. not-yet-signed comes with Retry-After: no signed head
     // covers the leaf yet, one will within a second.

@@ -20,8 +20,30 @@ internal static class AuditEntryKinds
     /// <summary>The vote page stops showing viewers the results. No data.</summary>
     public const string ViewerResultsHidden = "viewer-results-hidden";
 
+    /// <summary>The public results carry no counts until a reveal (counting goes on). No data.</summary>
+    public const string ResultsHidden = "results-hidden";
+
+    /// <summary>The public results show the counts again. No data.</summary>
+    public const string ResultsRevealed = "results-revealed";
+
+    /// <summary>A closed poll left out of the public list. No data.</summary>
+    public const string PollArchived = "poll-archived";
+
+    /// <summary>An archived poll back in the public list. No data.</summary>
+    public const string PollUnarchived = "poll-unarchived";
+
     /// <summary>The producer's presentation changes: they change what is shown, never what is counted.</summary>
-    public static readonly string[] Presentation = [ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden];
+    public static readonly string[] Presentation =
+        [ResultsFrozen, ResultsReleased, ViewerResultsShown, ViewerResultsHidden, ResultsHidden, ResultsRevealed, PollArchived, PollUnarchived];
+
+    /// <summary>
+    /// A draft's new definition; data as <see cref="PollCreated"/>'s. The poll is counted by it from here on (a draft has
+    /// no votes).
+    /// </summary>
+    public const string PollEdited = "poll-edited";
+
+    /// <summary>A draft deleted: no entry of the poll may follow. No data.</summary>
+    public const string PollDeleted = "poll-deleted";
 
     /// <summary>A note: a vote challenged or refused by the risk score. Poll and voter of the vote, no option, JSON data.</summary>
     public const string RiskDecision = "risk-decision";

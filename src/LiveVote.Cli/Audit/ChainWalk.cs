@@ -106,7 +106,8 @@ internal sealed class ChainWalk(PollHistory polls, VoteJudgement judgement, Prob
                 break;
             case AuditEntryKinds.PollCreated or AuditEntryKinds.PollOpened or AuditEntryKinds.PollClosed
                 or AuditEntryKinds.ResultsReleased or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden
-                or AuditEntryKinds.VoterKeysDestroyed:
+                or AuditEntryKinds.VoterKeysDestroyed or AuditEntryKinds.PollEdited or AuditEntryKinds.PollDeleted
+                or AuditEntryKinds.ResultsHidden or AuditEntryKinds.ResultsRevealed or AuditEntryKinds.PollArchived or AuditEntryKinds.PollUnarchived:
                 // Replayed by PollHistory, in the order they happened.
                 break;
             case AuditEntryKinds.Vote:

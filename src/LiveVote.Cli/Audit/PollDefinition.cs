@@ -7,10 +7,12 @@ internal sealed record PollOptionDefinition(string Id, string Label);
 /// <summary>
 /// A poll's definition as the audit records it: the data of its poll-created entry,
 /// <c>{"title":"..","options":[{"id":"..","label":".."}]}</c>, with <c>"showResultsToViewers":true</c> when the poll was
-/// created showing viewers the results. Parsed by hand with <see cref="JsonDocument"/> so that a malformed or tampered
+/// created showing viewers the results and <c>"hideResultsUntilReveal":true</c> when its public results start hidden. A
+/// poll-edited entry's data has the same form. Parsed by hand with <see cref="JsonDocument"/> so that a malformed or tampered
 /// definition is a reported problem, never an exception.
 /// </summary>
-internal sealed record PollDefinition(string Title, IReadOnlyList<PollOptionDefinition> Options, bool ShowResultsToViewers = false)
+internal sealed record PollDefinition(
+    string Title, IReadOnlyList<PollOptionDefinition> Options, bool ShowResultsToViewers = false, bool HideResultsUntilReveal = false)
 {
     /// <summary>Parses a poll-created entry's data; returns null and says why when it is not a valid definition.</summary>
     public static PollDefinition? TryParse(string? json, out string error)
@@ -33,26 +35,39 @@ internal sealed record PollDefinition(string Title, IReadOnlyList<PollOptionDefi
                 return null;
             }
 
-            var show = false;
-            if (root.TryGetProperty("showResultsToViewers", out var showElement))
+            if (!TryFlag(root, "showResultsToViewers", out var show, out error) || !TryFlag(root, "hideResultsUntilReveal", out var hide, out error))
             {
-                if (showElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                {
-                    error = "showResultsToViewers is not true or false";
-                    return null;
-                }
-
-                show = showElement.GetBoolean();
+                return null;
             }
 
             var parsed = TryParseOptions(options, out error);
-            return parsed is null ? null : new PollDefinition(title.GetString()!, parsed, show);
+            return parsed is null ? null : new PollDefinition(title.GetString()!, parsed, show, hide);
         }
         catch (JsonException e)
         {
             error = $"data is not valid JSON ({e.Message})";
             return null;
         }
+    }
+
+    /// <summary>An optional true/false member (absent: false).</summary>
+    private static bool TryFlag(JsonElement root, string name, out bool value, out string error)
+    {
+        value = false;
+        error = "";
+        if (!root.TryGetProperty(name, out var element))
+        {
+            return true;
+        }
+
+        if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            error = $"{name} is not true or false";
+            return false;
+        }
+
+        value = element.GetBoolean();
+        return true;
     }
 
     /// <summary>The option's index in <see cref="Options"/>, or -1.</summary>

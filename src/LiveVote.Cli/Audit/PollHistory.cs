@@ -11,7 +11,11 @@ namespace LiveVote.Cli.Audit;
 internal sealed class PollHistory(ProblemLog problems)
 {
     /// <summary>The kinds replayed here.</summary>
-    public static readonly string[] Kinds = [AuditEntryKinds.PollCreated, AuditEntryKinds.PollOpened, AuditEntryKinds.PollClosed, .. AuditEntryKinds.Presentation, AuditEntryKinds.VoterKeysDestroyed];
+    public static readonly string[] Kinds =
+    [
+        AuditEntryKinds.PollCreated, AuditEntryKinds.PollOpened, AuditEntryKinds.PollClosed, .. AuditEntryKinds.Presentation,
+        AuditEntryKinds.VoterKeysDestroyed, AuditEntryKinds.PollEdited, AuditEntryKinds.PollDeleted,
+    ];
 
     private readonly Dictionary<string, PollRecount> _polls = new(StringComparer.Ordinal);
     private readonly List<PollRecount> _inOrder = [];
@@ -45,8 +49,16 @@ internal sealed class PollHistory(ProblemLog problems)
                     Transition(entry, PollStates.Open, PollStates.Closed);
                     break;
                 case AuditEntryKinds.ResultsFrozen or AuditEntryKinds.ResultsReleased
-                    or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden:
+                    or AuditEntryKinds.ViewerResultsShown or AuditEntryKinds.ViewerResultsHidden
+                    or AuditEntryKinds.ResultsHidden or AuditEntryKinds.ResultsRevealed
+                    or AuditEntryKinds.PollArchived or AuditEntryKinds.PollUnarchived:
                     Presentation(entry);
+                    break;
+                case AuditEntryKinds.PollEdited:
+                    Edited(entry);
+                    break;
+                case AuditEntryKinds.PollDeleted:
+                    DeletedDraft(entry);
                     break;
                 case AuditEntryKinds.VoterKeysDestroyed:
                     KeysDestroyed(entry);
@@ -67,6 +79,12 @@ internal sealed class PollHistory(ProblemLog problems)
         if (!_polls.TryGetValue(entry.PollId, out var poll))
         {
             problems.At(entry.Ref, NotCreated(entry.Kind, entry.PollId));
+            return null;
+        }
+
+        if (poll.Deleted is { } deleted)
+        {
+            problems.At(entry.Ref, $"{entry.Kind} for poll {poll.Id}, which was deleted at {problems.Where(deleted)}");
             return null;
         }
 
@@ -149,6 +167,57 @@ internal sealed class PollHistory(ProblemLog problems)
         {
             problems.At(entry.Ref, $"{problem} (poll {poll.Id})");
         }
+    }
+
+    /// <summary>A draft's new definition: valid only while the poll is a draft (it has no votes to recount).</summary>
+    private void Edited(StoredEntry entry)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null)
+        {
+            problems.At(entry.Ref, "poll-edited entry carries a voter_key or an option_id");
+        }
+
+        if (Find(entry) is not { } poll)
+        {
+            return;
+        }
+
+        if (poll.Status != PollStates.Draft)
+        {
+            problems.At(entry.Ref, $"poll-edited: poll {poll.Id} is {poll.Status}, only a draft is edited");
+            return;
+        }
+
+        if (PollDefinition.TryParse(entry.Data, out var error) is { } edited)
+        {
+            poll.Redefine(edited);
+        }
+        else
+        {
+            problems.At(entry.Ref, $"poll-edited entry of poll {poll.Id}: {error}");
+        }
+    }
+
+    /// <summary>A draft's deletion: valid once, while the poll is a draft; no entry of the poll may follow.</summary>
+    private void DeletedDraft(StoredEntry entry)
+    {
+        if (entry.HasVoterKey || entry.OptionId is not null || entry.Data is not null)
+        {
+            problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key, an option_id or data");
+        }
+
+        if (Find(entry) is not { } poll)
+        {
+            return;
+        }
+
+        if (poll.Status != PollStates.Draft)
+        {
+            problems.At(entry.Ref, $"poll-deleted: poll {poll.Id} is {poll.Status}, only a draft is deleted");
+            return;
+        }
+
+        poll.Delete(entry.Ref);
     }
 
     /// <summary>Crypto-shredding: valid once, after the poll closed; it changes nothing that is counted.</summary>

@@ -7,9 +7,22 @@ namespace LiveVote.Cli.Audit;
 /// frozen snapshot of the public results while a freeze holds. Replayed by <see cref="PollHistory"/> and held to the
 /// polls table. A frozen snapshot can only show votes that were cast (<see cref="StoredTotalsCheck.CheckFreezes"/>).
 /// </summary>
-internal sealed class PollPresentation(bool showResultsToViewers)
+internal sealed class PollPresentation(bool showResultsToViewers, bool resultsHidden = false)
 {
     public bool ShowResultsToViewers { get; private set; } = showResultsToViewers;
+
+    /// <summary>The public results carry no counts until a reveal.</summary>
+    public bool ResultsHidden { get; private set; } = resultsHidden;
+
+    /// <summary>The closed poll is archived (left out of the public list).</summary>
+    public bool Archived { get; private set; }
+
+    /// <summary>A draft's edit sets both settings as its definition says.</summary>
+    public void Redefined(PollDefinition edited)
+    {
+        ShowResultsToViewers = edited.ShowResultsToViewers;
+        ResultsHidden = edited.HideResultsUntilReveal;
+    }
 
     /// <summary>The data of the results-frozen entry that holds now (the polls table keeps the very same JSON), or null.</summary>
     public string? FrozenData { get; private set; }
@@ -49,6 +62,39 @@ internal sealed class PollPresentation(bool showResultsToViewers)
                 }
 
                 FrozenData = null;
+                return null;
+            case AuditEntryKinds.ResultsHidden or AuditEntryKinds.ResultsRevealed:
+                var hide = kind == AuditEntryKinds.ResultsHidden;
+                if (data is not null)
+                {
+                    return $"{kind} entry carries data";
+                }
+
+                if (ResultsHidden == hide)
+                {
+                    return $"{kind} while the results were {(hide ? "" : "not ")}hidden already";
+                }
+
+                ResultsHidden = hide;
+                return null;
+            case AuditEntryKinds.PollArchived or AuditEntryKinds.PollUnarchived:
+                var archive = kind == AuditEntryKinds.PollArchived;
+                if (data is not null)
+                {
+                    return $"{kind} entry carries data";
+                }
+
+                if (status != PollStates.Closed)
+                {
+                    return $"{kind} while the poll was {status}";
+                }
+
+                if (Archived == archive)
+                {
+                    return $"{kind} while the poll was {(archive ? "" : "not ")}archived already";
+                }
+
+                Archived = archive;
                 return null;
             default:
                 var show = kind == AuditEntryKinds.ViewerResultsShown;

@@ -25,10 +25,14 @@ internal sealed class PollRecount(string id, EntryRef created, long createdAt, P
     public long CreatedAt { get; } = createdAt;
 
     /// <summary>Null when the poll-created entry held no valid definition (already reported); options are then unknown.</summary>
-    public PollDefinition? Definition { get; } = definition;
+    /// <summary>A poll-edited entry replaces it (only while the poll is a draft).</summary>
+    public PollDefinition? Definition { get; private set; } = definition;
 
-    /// <summary>Viewer results and the frozen snapshot, as the producer's entries set them.</summary>
-    public PollPresentation Presentation { get; } = new(definition?.ShowResultsToViewers ?? false);
+    /// <summary>Viewer results, hidden results, archive and the frozen snapshot, as the producer's entries set them.</summary>
+    public PollPresentation Presentation { get; } = new(definition?.ShowResultsToViewers ?? false, definition?.HideResultsUntilReveal ?? false);
+
+    /// <summary>The poll-deleted entry that deleted the draft, if any: no entry of the poll may follow it.</summary>
+    public EntryRef? Deleted { get; private set; }
 
     /// <summary>The poll-opened entry that opened it (the first valid one), if any.</summary>
     public EntryRef? Opened { get; private set; }
@@ -43,7 +47,17 @@ internal sealed class PollRecount(string id, EntryRef created, long createdAt, P
     /// <summary>The state its history has given it so far (once replayed: its last state).</summary>
     public string Status => Closed is not null ? PollStates.Closed : Opened is not null ? PollStates.Open : PollStates.Draft;
 
-    public long[] Counts { get; } = new long[definition?.Options.Count ?? 0];
+    public long[] Counts { get; private set; } = new long[definition?.Options.Count ?? 0];
+
+    /// <summary>A draft's new definition (poll-edited): a draft has no votes, so its counts start again with the new options.</summary>
+    public void Redefine(PollDefinition edited)
+    {
+        Definition = edited;
+        Counts = new long[edited.Options.Count];
+        Presentation.Redefined(edited);
+    }
+
+    public void Delete(EntryRef entry) => Deleted = entry;
 
     public long Votes { get; private set; }
 

@@ -29,6 +29,27 @@ public static class AuditKinds
     public const string ViewerResultsHidden = "viewer-results-hidden";
 
     /// <summary>
+    /// The producer replaced a draft's definition. data is the new definition, in the form of <see cref="PollCreated"/>'s:
+    /// the poll is recounted with it from here on (a draft has no votes).
+    /// </summary>
+    public const string PollEdited = "poll-edited";
+
+    /// <summary>The producer deleted a draft: no entry of the poll may follow. No data.</summary>
+    public const string PollDeleted = "poll-deleted";
+
+    /// <summary>The producer archived a closed poll (left out of the public list). No data.</summary>
+    public const string PollArchived = "poll-archived";
+
+    /// <summary>The producer put an archived poll back in the public list. No data.</summary>
+    public const string PollUnarchived = "poll-unarchived";
+
+    /// <summary>The public results show the counts again after being hidden until a reveal. No data.</summary>
+    public const string ResultsRevealed = "results-revealed";
+
+    /// <summary>The public results carry no counts until a reveal (counting goes on). No data.</summary>
+    public const string ResultsHiddenUntilReveal = "results-hidden";
+
+    /// <summary>
     /// A vote challenged or refused by the risk score (or let through after a solved CAPTCHA). pollId and voterKey are
     /// the vote's, optionId is empty, data is JSON: <c>{"action","reason","score","evidence"}</c>, evidence naming the
     /// restricted, expiring evidence row (network, signals). Entries written before it carried <c>"signals"</c> and <c>"network"</c>.

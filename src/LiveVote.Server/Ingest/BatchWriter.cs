@@ -186,11 +186,18 @@ internal sealed partial class BatchWriter(
                 return;
             }
 
+            if (CodeTaken(command.Definition!))
+            {
+                command.Complete(new PollCommandResult(PollCommandStatus.CodeTaken, null));
+                return;
+            }
+
             Stage(command, command.Definition!, AuditKinds.PollCreated);
             return;
         }
 
-        if (current is null)
+        // A deleted poll is unknown to every change but a repeated delete (a fan-out's retry), which finds it so already.
+        if (current is null || (current.DeletedAt is not null && command.Kind != PollCommandKind.Delete))
         {
             command.Complete(new PollCommandResult(PollCommandStatus.NotFound, null));
             return;
@@ -209,8 +216,12 @@ internal sealed partial class BatchWriter(
         // A change fanned out to several partitions carries its time and frozen totals, so every cluster records the same.
         var liveTotals = command.FrozenTotals
             ?? (command.Kind == PollCommandKind.FreezeResults && results.TryGetLiveTotals(current.Id, out var live) ? live : []);
-        var transition = current.Apply(command.Kind, command.At ?? time.GetUtcNow(), liveTotals);
-        if (transition.IsRefused)
+        var transition = current.Apply(command.Kind, command.At ?? time.GetUtcNow(), liveTotals, command.Definition);
+        if (command.Kind == PollCommandKind.Edit && transition.AuditKind is not null && CodeTaken(transition.Next!))
+        {
+            command.Complete(new PollCommandResult(PollCommandStatus.CodeTaken, current));
+        }
+        else if (transition.IsRefused)
         {
             command.Complete(new PollCommandResult(PollCommandStatus.InvalidTransition, current));
         }
@@ -232,11 +243,30 @@ internal sealed partial class BatchWriter(
         _pollCommands.Add(command);
     }
 
+    /// <summary>
+    /// Whether another poll not deleted has <paramref name="poll"/>'s join code, committed or staged in this batch. The
+    /// writer decides it, so two creates racing for one code get one poll and one 409; between nodes of a shared store
+    /// the unique index decides.
+    /// </summary>
+    private bool CodeTaken(Poll poll)
+    {
+        foreach (var pending in _pendingPolls.Values)
+        {
+            if (pending.Id != poll.Id && pending.DeletedAt is null && pending.Code == poll.Code)
+            {
+                return true;
+            }
+        }
+
+        return polls.View(partition).TryGetByCode(poll.Code, out var holder) && holder.Id != poll.Id
+            && !(_pendingPolls.TryGetValue(holder.Id, out var changed) && (changed.Code != poll.Code || changed.DeletedAt is not null));
+    }
+
     private Poll? CurrentPoll(string pollId) =>
-        _pendingPolls.TryGetValue(pollId, out var pending) ? pending : polls.View(partition).TryGet(pollId, out var committed) ? committed : null;
+        _pendingPolls.TryGetValue(pollId, out var pending) ? pending : polls.View(partition).TryGetHeld(pollId, out var committed) ? committed : null;
 
     private Poll CurrentPollOrThrow(string pollId) =>
-        polls.View(partition).TryGet(pollId, out var poll) ? poll : throw new InvalidOperationException($"Poll {pollId} vanished from the registry.");
+        polls.View(partition).TryGetHeld(pollId, out var poll) ? poll : throw new InvalidOperationException($"Poll {pollId} vanished from the registry.");
 
     private async Task CommitAsync()
     {
@@ -310,7 +340,12 @@ internal sealed partial class BatchWriter(
             polls.Committed(partition, poll);
             if (_publishesTotals)
             {
-                _tallies.TryAdd(pollId, new long[poll.Options.Length]);
+                // A draft's edit may change its options: its (empty) tally takes their shape.
+                if (!_tallies.TryGetValue(pollId, out var tally) || tally.Length != poll.Options.Length)
+                {
+                    _tallies[pollId] = new long[poll.Options.Length];
+                }
+
                 _touched.Add(pollId);
             }
         }
@@ -388,7 +423,7 @@ internal sealed partial class BatchWriter(
         {
             command.Complete(pollStatus == PollCommandStatus.StoreFailed
                 ? new PollCommandResult(pollStatus, null)
-                : polls.View(partition).TryGet(command.PollId, out var committed)
+                : polls.View(partition).TryGetHeld(command.PollId, out var committed)
                     ? new PollCommandResult(pollStatus, committed)
                     : new PollCommandResult(PollCommandStatus.NotFound, null));
         }

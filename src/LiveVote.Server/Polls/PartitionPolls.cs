@@ -55,7 +55,7 @@ public sealed class PartitionPolls
     {
         for (var p = 0; p < Math.Min(poll.PartitionCount, _views.Length); p++)
         {
-            if (!_views[p].TryGet(poll.Id, out var held) || PollRegistry.IsOlder(held, poll))
+            if (!_views[p].TryGetHeld(poll.Id, out var held) || PollRegistry.IsOlder(held, poll))
             {
                 yield return p;
             }
@@ -71,7 +71,7 @@ public sealed class PartitionPolls
             var spread = _views.Length;
             for (var p = 0; p < Math.Min(spread, _views.Length); p++)
             {
-                if (_views[p].TryGet(pollId, out var poll))
+                if (_views[p].TryGetHeld(pollId, out var poll))
                 {
                     spread = poll.PartitionCount;
                     if (p < spread && (least is null || PollRegistry.IsOlder(poll, least)))

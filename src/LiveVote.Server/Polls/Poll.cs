@@ -57,6 +57,25 @@ public sealed record Poll(
     /// <summary>When the retention service destroyed <see cref="VoterSecret"/> (crypto-shredding); null while it exists.</summary>
     public DateTimeOffset? VoterKeysDestroyedAt { get; init; }
 
+    /// <summary>
+    /// The join code (<see cref="PollCodes"/>), upper-case; unique among the polls not deleted. The producer's or a random
+    /// one for a poll created through the API; by default the one derived from the id (<see cref="PollCodes.Derived"/>),
+    /// which is also what a poll stored before join codes existed gets.
+    /// </summary>
+    public string Code { get; init; } = PollCodes.Derived(Id);
+
+    /// <summary>The public results carry no counts until the producer reveals them. Presentation only: counting goes on.</summary>
+    public bool ResultsHidden { get; init; }
+
+    /// <summary>When the closed poll was archived: left out of the public list, otherwise as it was. Null when not archived.</summary>
+    public DateTimeOffset? ArchivedAt { get; init; }
+
+    /// <summary>
+    /// When the draft was deleted: the poll is unknown to everyone from then on, but its row stays (marked) so the audit
+    /// trail's poll-created entry still has a poll to match.
+    /// </summary>
+    public DateTimeOffset? DeletedAt { get; init; }
+
     /// <summary>The option's index in <see cref="Options"/>, or -1. Linear: polls have at most a few dozen options.</summary>
     public int IndexOfOption(string optionId)
     {
@@ -75,10 +94,24 @@ public sealed record Poll(
     /// <summary>
     /// The poll after a producer's <paramref name="change"/> (any but <see cref="PollCommandKind.Create"/>), with the
     /// audit kind that records it; or a refusal, or "already so" (nothing to store). <paramref name="liveTotals"/> are the
-    /// counts a freeze holds (only read for <see cref="PollCommandKind.FreezeResults"/>).
+    /// counts a freeze holds (only read for <see cref="PollCommandKind.FreezeResults"/>); <paramref name="edited"/> the new
+    /// definition of an <see cref="PollCommandKind.Edit"/>.
     /// </summary>
-    internal PollTransition Apply(PollCommandKind change, DateTimeOffset at, ReadOnlySpan<long> liveTotals) => change switch
+    internal PollTransition Apply(PollCommandKind change, DateTimeOffset at, ReadOnlySpan<long> liveTotals, Poll? edited = null) => change switch
     {
+        _ when DeletedAt is not null => change == PollCommandKind.Delete ? new(this, null) : PollTransition.Refused,
+        PollCommandKind.Edit when Status == PollStatus.Draft && edited is not null =>
+            SameDefinition(edited) ? new(this, null) : new(Redefine(edited), Audit.AuditKinds.PollEdited),
+        PollCommandKind.Delete when Status == PollStatus.Draft => new(this with { DeletedAt = at }, Audit.AuditKinds.PollDeleted),
+        PollCommandKind.Archive when Status == PollStatus.Closed =>
+            ArchivedAt is null ? new(this with { ArchivedAt = at }, Audit.AuditKinds.PollArchived) : new(this, null),
+        PollCommandKind.Unarchive when Status == PollStatus.Closed =>
+            ArchivedAt is null ? new(this, null) : new(this with { ArchivedAt = null }, Audit.AuditKinds.PollUnarchived),
+        PollCommandKind.RevealResults or PollCommandKind.HideResults =>
+            ResultsHidden == (change == PollCommandKind.HideResults)
+                ? new(this, null)
+                : new(this with { ResultsHidden = !ResultsHidden, ResultsRevision = ResultsRevision + 1 },
+                    ResultsHidden ? Audit.AuditKinds.ResultsRevealed : Audit.AuditKinds.ResultsHiddenUntilReveal),
         PollCommandKind.Open when CanMoveTo(PollStatus.Open) => new(MoveTo(PollStatus.Open, at), Audit.AuditKinds.PollOpened),
         PollCommandKind.Close when CanMoveTo(PollStatus.Closed) => new(MoveTo(PollStatus.Closed, at), Audit.AuditKinds.PollClosed),
         PollCommandKind.FreezeResults when CanFreezeResults => new(FreezeResults(liveTotals, at), Audit.AuditKinds.ResultsFrozen),
@@ -92,6 +125,25 @@ public sealed record Poll(
             new(this with { VoterSecret = null, VoterKeysDestroyedAt = at }, Audit.AuditKinds.VoterKeysDestroyed),
         PollCommandKind.Create => throw new ArgumentOutOfRangeException(nameof(change), "A poll is created, not changed."),
         _ => PollTransition.Refused,
+    };
+
+    /// <summary>Whether <paramref name="other"/> defines the poll as it is: an edit to it changes nothing.</summary>
+    public bool SameDefinition(Poll other) =>
+        Title == other.Title && Options.SequenceEqual(other.Options) && ShowResultsToViewers == other.ShowResultsToViewers
+        && Code == other.Code && ResultsHidden == other.ResultsHidden;
+
+    /// <summary>
+    /// The draft with the producer's new definition. Its results revision moves: the options (so the results' shape) may
+    /// have changed, and a shared store orders a poll's states by it (<see cref="PollRegistry.IsOlder"/>).
+    /// </summary>
+    private Poll Redefine(Poll edited) => this with
+    {
+        Title = edited.Title,
+        Options = edited.Options,
+        ShowResultsToViewers = edited.ShowResultsToViewers,
+        Code = edited.Code,
+        ResultsHidden = edited.ResultsHidden,
+        ResultsRevision = ResultsRevision + 1,
     };
 
     /// <summary>draft -> open -> closed; nothing else (a closed poll is never reopened: its result went on air).</summary>

@@ -26,16 +26,71 @@ internal sealed partial class PollAdmin(
     TimeProvider time,
     ILogger<PollAdmin> logger)
 {
+    /// <param name="code">The producer's join code, upper-case; null: a new one (<see cref="NewCode"/>).</param>
     public async Task<PollCommandResult> CreateAsync(
-        string title, IEnumerable<(string Id, string Label)> options, bool showResultsToViewers, CancellationToken cancellationToken)
+        string title, IEnumerable<(string Id, string Label)> options, bool showResultsToViewers, string? code, bool hideResults,
+        CancellationToken cancellationToken)
     {
-        var poll = PollRules.Create(PollRules.NewPollId(), title, options, time.GetUtcNow(), showResultsToViewers);
+        var poll = PollRules.Create(PollRules.NewPollId(), title, options, time.GetUtcNow(), showResultsToViewers) with
+        {
+            Code = code ?? NewCode(),
+            ResultsHidden = hideResults,
+        };
         return await CreateWithIdAsync(poll, cancellationToken);
     }
 
-    public async Task<PollCommandResult> ChangeAsync(string pollId, PollCommandKind kind, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces a draft's definition. The settings left null keep what the poll has (a code left out is not replaced by
+    /// a new one); the writer refuses the edit unless the poll is a draft.
+    /// </summary>
+    public async Task<PollCommandResult> EditAsync(
+        string pollId, string title, IEnumerable<(string Id, string Label)> options, bool? showResultsToViewers, string? code, bool? hideResults,
+        CancellationToken cancellationToken)
     {
-        var result = await SendAsync(kind, pollId, null, cancellationToken);
+        Poll? current;
+        try
+        {
+            current = polls.TryGet(pollId, out var held) ? held : await lookup.RefreshAsync(pollId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new PollCommandResult(PollCommandStatus.StoreFailed, null);
+        }
+
+        if (current is null)
+        {
+            return new PollCommandResult(PollCommandStatus.NotFound, null);
+        }
+
+        var defined = PollRules.Create(pollId, title, options, current.CreatedAt);
+        var edited = current with
+        {
+            Title = defined.Title,
+            Options = defined.Options,
+            ShowResultsToViewers = showResultsToViewers ?? current.ShowResultsToViewers,
+            Code = code ?? current.Code,
+            ResultsHidden = hideResults ?? current.ResultsHidden,
+        };
+        return await ChangeAsync(pollId, PollCommandKind.Edit, cancellationToken, edited);
+    }
+
+    /// <summary>
+    /// A generated join code no poll this node knows has (the writer checks again, against every poll of its store).
+    /// </summary>
+    private string NewCode()
+    {
+        var code = PollCodes.New();
+        for (var tries = 0; tries < 8 && polls.TryGetByCode(code, out _); tries++)
+        {
+            code = PollCodes.New();
+        }
+
+        return code;
+    }
+
+    public async Task<PollCommandResult> ChangeAsync(string pollId, PollCommandKind kind, CancellationToken cancellationToken, Poll? definition = null)
+    {
+        var result = await SendAsync(kind, pollId, definition, cancellationToken);
         if (result.Status is not (PollCommandStatus.NotFound or PollCommandStatus.InvalidTransition))
         {
             return result;
@@ -55,7 +110,7 @@ internal sealed partial class PollAdmin(
 
         return stored is null || ReferenceEquals(stored, seen)
             ? result
-            : await SendAsync(kind, pollId, null, cancellationToken);
+            : await SendAsync(kind, pollId, definition, cancellationToken);
     }
 
     public Task<PollCommandResult> CreateWithIdAsync(Poll poll, CancellationToken cancellationToken)

@@ -21,6 +21,24 @@ public enum PollCommandKind
 
     /// <summary>Destroy the closed poll's voter-key secret once its audit period is over (crypto-shredding).</summary>
     DestroyVoterKeys,
+
+    /// <summary>Replace a draft's definition (title, options, code, settings) with <see cref="PollCommand.Definition"/>.</summary>
+    Edit,
+
+    /// <summary>Delete a draft: unknown to everyone from then on; its row stays, marked, for the audit trail.</summary>
+    Delete,
+
+    /// <summary>Leave a closed poll out of the public list.</summary>
+    Archive,
+
+    /// <summary>Put an archived poll back in the public list.</summary>
+    Unarchive,
+
+    /// <summary>Let the public results show the counts of a poll whose results were hidden.</summary>
+    RevealResults,
+
+    /// <summary>Hide the public results' counts until a reveal (counting goes on).</summary>
+    HideResults,
 }
 
 /// <summary>A producer's poll change on its way to the batch writer, answered once durable.</summary>
@@ -32,7 +50,7 @@ internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? def
 
     public string PollId { get; } = pollId;
 
-    /// <summary>The new poll, for <see cref="PollCommandKind.Create"/>.</summary>
+    /// <summary>The new poll, for <see cref="PollCommandKind.Create"/>; its new definition for <see cref="PollCommandKind.Edit"/>.</summary>
     public Poll? Definition { get; } = definition;
 
     /// <summary>When the change happens; null: the writer's clock. A change fanned out to several partitions sets it once for all.</summary>
@@ -53,6 +71,9 @@ internal enum PollCommandStatus
     AlreadyExists,
     InvalidTransition,
     StoreFailed,
+
+    /// <summary>Another poll has the join code the new definition asks for.</summary>
+    CodeTaken,
 }
 
 /// <summary>How a poll command ended, with the poll as it stands (null when there is none or it is unknown).</summary>

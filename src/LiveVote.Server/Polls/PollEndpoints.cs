@@ -19,6 +19,10 @@ public static class PollEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        // The join code's lookup, for the vote page at /v/{code}: public, like the poll it names.
+        routes.MapGet("/v1/codes/{code}", GetByCode).WithTags("Polls").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return group;
     }
 
@@ -36,13 +40,20 @@ public static class PollEndpoints
         changes.MapPost("/open", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Open, admin, ct));
         changes.MapPost("/close", CloseAsync);
         changes.MapPost("/viewer-results", SetViewerResults).ProducesBodyProblems();
+        changes.MapPut("/", EditPoll).ProducesBodyProblems().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        changes.MapDelete("/", DeletePoll).Produces(StatusCodes.Status204NoContent);
+        changes.MapPost("/archive", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Archive, admin, ct));
+        changes.MapPost("/unarchive", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.Unarchive, admin, ct));
+        changes.MapPost("/reveal", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.RevealResults, admin, ct));
+        changes.MapPost("/hide-results", (string pollId, PollAdmin admin, CancellationToken ct) => ChangeAsync(pollId, PollCommandKind.HideResults, admin, ct));
         return group;
     }
 
     private static Ok<PollListDto> ListPolls(HttpContext context, PollRegistry polls, FinalResults results)
     {
         var admin = AdminKey.IsVerified(context);
-        return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || p.Status != PollStatus.Draft)
+        // The public list leaves out drafts (the producer's secret) and archived polls (the producer's tidying up).
+        return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || (p.Status != PollStatus.Draft && p.ArchivedAt is null))
             .Select(p => admin ? results.Describe(p.ToDto()) : p.ToDto())]));
     }
 
@@ -52,6 +63,18 @@ public static class PollEndpoints
         if (!polls.TryGet(pollId, out var poll) || (poll.Status == PollStatus.Draft && !AdminKey.IsVerified(context)))
         {
             return Problems.PollNotFound(pollId);
+        }
+
+        return TypedResults.Ok(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto());
+    }
+
+    /// <summary>The poll a join code names (any case): public for a poll past its draft, the admin sees drafts too.</summary>
+    private static Results<Ok<PollDto>, ProblemHttpResult> GetByCode(string code, HttpContext context, PollRegistry polls, FinalResults results)
+    {
+        var normalized = PollCodes.Normalize(code, out _);
+        if (normalized is null || !polls.TryGetByCode(normalized, out var poll) || (poll.Status == PollStatus.Draft && !AdminKey.IsVerified(context)))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.PollNotFound, "No such poll.", "No poll has this join code.");
         }
 
         return TypedResults.Ok(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto());
@@ -78,18 +101,63 @@ public static class PollEndpoints
     private static async Task<Results<Created<PollDto>, ProblemHttpResult>> CreatePoll(
         CreatePollRequest request, PollAdmin admin, CancellationToken cancellationToken)
     {
-        var options = request.Options?.Select(o => (o?.Id, o?.Label)).ToList();
-        if (PollRules.Validate(request.Title, options) is { } error)
+        if (Validate(request, out var code) is { } problem)
         {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.InvalidPoll, "The poll definition is not valid.", error);
+            return problem;
         }
 
         var result = await admin.CreateAsync(
-            request.Title!, options!.Select(o => (o.Id!, o.Label!)), request.ShowResultsToViewers ?? false, cancellationToken);
+            request.Title!, Options(request), request.ShowResultsToViewers ?? false, code, request.HideResultsUntilReveal ?? false, cancellationToken);
         return result.Status == PollCommandStatus.Done
             ? TypedResults.Created($"/v1/polls/{result.Poll!.Id}", result.Poll.ToDto())
             : ToProblem(result, "new");
     }
+
+    /// <summary>A draft's new definition, as a create's (settings left out keep theirs): only while it is a draft.</summary>
+    private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> EditPoll(
+        string pollId, CreatePollRequest request, PollAdmin admin, CancellationToken cancellationToken)
+    {
+        if (Validate(request, out var code) is { } problem)
+        {
+            return problem;
+        }
+
+        var result = await admin.EditAsync(
+            pollId, request.Title!, Options(request), request.ShowResultsToViewers, code, request.HideResultsUntilReveal, cancellationToken);
+        return result.Status == PollCommandStatus.Done ? TypedResults.Ok(result.Poll!.ToDto()) : ToProblem(result, pollId, PollCommandKind.Edit);
+    }
+
+    /// <summary>Deletes a draft: 204, and the poll is unknown from then on (its row and audit entries stay).</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeletePoll(
+        string pollId, PollRegistry polls, PollAdmin admin, CancellationToken cancellationToken)
+    {
+        // Deleted already: as unknown as any other poll (the writer would find it so and say done).
+        if (polls.TryGetHeld(pollId, out var held) && held.DeletedAt is not null)
+        {
+            return Problems.PollNotFound(pollId);
+        }
+
+        var result = await admin.ChangeAsync(pollId, PollCommandKind.Delete, cancellationToken);
+        return result.Status == PollCommandStatus.Done ? TypedResults.NoContent() : ToProblem(result, pollId, PollCommandKind.Delete);
+    }
+
+    /// <summary>The checks of a create's or an edit's body: null when valid, with the chosen join code (upper-case) if any.</summary>
+    private static ProblemHttpResult? Validate(CreatePollRequest request, out string? code)
+    {
+        code = null;
+        var options = request.Options?.Select(o => (o?.Id, o?.Label)).ToList();
+        var error = PollRules.Validate(request.Title, options);
+        if (error is null && request.Code is { } chosen && (code = PollCodes.Normalize(chosen, out var codeError)) is null)
+        {
+            error = codeError;
+        }
+
+        return error is null
+            ? null
+            : Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.InvalidPoll, "The poll definition is not valid.", error);
+    }
+
+    private static IEnumerable<(string Id, string Label)> Options(CreatePollRequest request) => request.Options!.Select(o => (o.Id, o.Label));
 
     /// <summary>Whether the vote page shows viewers the live results after they vote: set at creation, changeable any time.</summary>
     private static async Task<Results<Ok<PollDto>, ProblemHttpResult>> SetViewerResults(
@@ -120,6 +188,8 @@ public static class PollEndpoints
         PollCommandStatus.InvalidTransition => Problems.Create(
             StatusCodes.Status409Conflict, ErrorCodes.InvalidTransition, "The poll cannot make that change.", TransitionDetail(pollId, result.Poll!, kind)),
         PollCommandStatus.AlreadyExists => Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.InvalidPoll, "The poll exists already."),
+        PollCommandStatus.CodeTaken => Problems.Create(
+            StatusCodes.Status409Conflict, ErrorCodes.CodeTaken, "The join code is taken.", "Another poll has this join code: choose another, or leave it out for a new one."),
         _ => Problems.Create(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable, "The change could not be stored; try again."),
     };
 
@@ -128,7 +198,9 @@ public static class PollEndpoints
         PollCommandKind.FreezeResults when poll.Frozen is not null => $"The results of poll '{pollId}' are frozen already: release them first.",
         PollCommandKind.FreezeResults => $"Poll '{pollId}' is {Poll.StatusName(poll.Status)}: only an open poll's results can be frozen.",
         PollCommandKind.ReleaseResults => $"The results of poll '{pollId}' are not frozen.",
-        PollCommandKind.ShowResultsToViewers or PollCommandKind.HideResultsFromViewers =>
+        PollCommandKind.Edit or PollCommandKind.Delete => $"Poll '{pollId}' is {Poll.StatusName(poll.Status)}: only a draft can be edited or deleted.",
+        PollCommandKind.Archive or PollCommandKind.Unarchive => $"Poll '{pollId}' is {Poll.StatusName(poll.Status)}: only a closed poll is archived.",
+        PollCommandKind.ShowResultsToViewers or PollCommandKind.HideResultsFromViewers or PollCommandKind.RevealResults or PollCommandKind.HideResults =>
             $"Another node changed poll '{pollId}' first: read it again and repeat the change if it is still wanted.",
         _ => $"Poll '{pollId}' is {Poll.StatusName(poll.Status)}: polls go draft -> open -> closed, once.",
     };

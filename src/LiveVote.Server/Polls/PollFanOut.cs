@@ -122,6 +122,11 @@ internal sealed partial class PollFanOut(
         PollCommandKind.ShowResultsToViewers => poll.ShowResultsToViewers,
         PollCommandKind.HideResultsFromViewers => !poll.ShowResultsToViewers,
         PollCommandKind.DestroyVoterKeys => poll.VoterKeysDestroyedAt is not null,
+        PollCommandKind.Delete => poll.DeletedAt is not null,
+        PollCommandKind.Archive => poll.ArchivedAt is not null,
+        PollCommandKind.Unarchive => poll.Status == PollStatus.Closed && poll.ArchivedAt is null,
+        PollCommandKind.RevealResults => !poll.ResultsHidden,
+        PollCommandKind.HideResults => poll.ResultsHidden,
         _ => false,
     };
 
@@ -133,8 +138,25 @@ internal sealed partial class PollFanOut(
     {
         if (held is null)
         {
-            var draft = target with { Status = PollStatus.Draft, OpenedAt = null, ClosedAt = null, Frozen = null, ResultsRevision = 0 };
+            var draft = target with
+            {
+                Status = PollStatus.Draft, OpenedAt = null, ClosedAt = null, Frozen = null, ResultsRevision = 0, ArchivedAt = null, DeletedAt = null,
+            };
             return new PollChange(PollCommandKind.Create, target.Id, draft, target.CreatedAt, null);
+        }
+
+        // A draft edited elsewhere takes the definition the others have, then a deletion.
+        // (Settings an edit also sets converge through their own steps below.)
+        if (held.Status == PollStatus.Draft && held.DeletedAt is null
+            && (held.Title != target.Title || held.Code != target.Code || !held.Options.SequenceEqual(target.Options)))
+        {
+            var edited = held with { Title = target.Title, Options = target.Options, Code = target.Code };
+            return new PollChange(PollCommandKind.Edit, target.Id, edited, now, null);
+        }
+
+        if (held.DeletedAt is null && target.DeletedAt is { } deleted)
+        {
+            return new PollChange(PollCommandKind.Delete, target.Id, null, deleted, null);
         }
 
         if (held.Status == PollStatus.Draft && target.Status != PollStatus.Draft)
@@ -160,7 +182,17 @@ internal sealed partial class PollFanOut(
                 target.ShowResultsToViewers ? PollCommandKind.ShowResultsToViewers : PollCommandKind.HideResultsFromViewers, target.Id, null, now, null);
         }
 
-        // A partition still holding the secret of a poll whose secret another destroyed destroys it too.
+        if (held.ResultsHidden != target.ResultsHidden)
+        {
+            return new PollChange(target.ResultsHidden ? PollCommandKind.HideResults : PollCommandKind.RevealResults, target.Id, null, now, null);
+        }
+
+        if (held.Status == PollStatus.Closed && target.Status == PollStatus.Closed && (held.ArchivedAt is null) != (target.ArchivedAt is null))
+        {
+            return new PollChange(target.ArchivedAt is null ? PollCommandKind.Unarchive : PollCommandKind.Archive, target.Id, null, target.ArchivedAt ?? now, null);
+        }
+
+                // A partition still holding the secret of a poll whose secret another destroyed destroys it too.
         return held.Status == PollStatus.Closed && held.VoterKeysDestroyedAt is null && target.VoterKeysDestroyedAt is { } destroyed
             ? new PollChange(PollCommandKind.DestroyVoterKeys, target.Id, null, destroyed, null)
             : null;
@@ -188,7 +220,7 @@ internal sealed partial class PollFanOut(
             {
                 await Task.Delay(RetryPause, time, stopping);
                 if (Target(pollId) is not { } target
-                    || NextStep(views.View(partition).TryGet(pollId, out var held) ? held : null, target, time.GetUtcNow()) is not { } next)
+                    || NextStep(views.View(partition).TryGetHeld(pollId, out var held) ? held : null, target, time.GetUtcNow()) is not { } next)
                 {
                     LogCaughtUp(logger, pollId, partition);
                     return;
@@ -236,7 +268,7 @@ internal sealed partial class PollFanOut(
 
             for (var p = 0; p < Math.Min(target.PartitionCount, views.Count); p++)
             {
-                var behind = NextStep(views.View(p).TryGet(poll.Id, out var held) ? held : null, target, at) is not null;
+                var behind = NextStep(views.View(p).TryGetHeld(poll.Id, out var held) ? held : null, target, at) is not null;
                 if (!behind)
                 {
                     _behindSince.TryRemove((poll.Id, p), out _);
@@ -256,7 +288,7 @@ internal sealed partial class PollFanOut(
         Poll? most = null;
         for (var p = 0; p < Math.Min(views.Count, most?.PartitionCount ?? views.Count); p++)
         {
-            if (views.View(p).TryGet(pollId, out var poll) && p < poll.PartitionCount && (most is null || PollRegistry.IsOlder(most, poll)))
+            if (views.View(p).TryGetHeld(pollId, out var poll) && p < poll.PartitionCount && (most is null || PollRegistry.IsOlder(most, poll)))
             {
                 most = poll;
             }

@@ -14,5 +14,8 @@ internal static class PollMapping
         poll.ClosedAt,
         poll.ShowResultsToViewers,
         poll.Frozen is not null,
-        poll.Frozen?.At);
+        poll.Frozen?.At,
+        Code: poll.Code,
+        ResultsHidden: poll.ResultsHidden,
+        ArchivedAt: poll.ArchivedAt);
 }

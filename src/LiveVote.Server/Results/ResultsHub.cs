@@ -14,6 +14,11 @@ namespace LiveVote.Server.Results;
 /// one and stays as it is (same version, same bytes) while reports keep the live count for the admin view
 /// (<see cref="TryGetLive"/>); the release's report publishes the live count again.
 /// </para>
+/// <para>
+/// While the producer hides a poll's results until a reveal (<see cref="Poll.ResultsHidden"/>), the published snapshot
+/// carries no count at all (every option 0, <c>hidden</c>) and is published once per state of the poll, so neither its
+/// counts nor the pace of its versions tell the public anything; the admin live view keeps the count.
+/// </para>
 /// </summary>
 public sealed class ResultsHub : IDisposable
 {
@@ -53,7 +58,7 @@ public sealed class ResultsHub : IDisposable
             // A poll's first state is published at once: until a snapshot exists its results read as "no such poll",
             // and a poll opened right after the previous publish would wait a whole interval for it. Only the writer
             // reports, so nothing races this first publish; later changes are coalesced by the publisher as usual.
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale, state.Final));
+            Publish(state, Snapshot(pending, state.Final));
             return;
         }
 
@@ -79,6 +84,21 @@ public sealed class ResultsHub : IDisposable
     private static PendingResults? PublicView(
         PollResults state, Poll poll, long[] totals, long version, DateTimeOffset asOf, IReadOnlyList<int>? stalePartitions)
     {
+        if (poll.ResultsHidden)
+        {
+            // Hidden: one snapshot per state of the poll (revision, status), none per vote.
+            state.PublishedFreeze = null;
+            var shown = (poll.ResultsRevision, poll.Status);
+            if (state.PublishedHidden == shown)
+            {
+                return null;
+            }
+
+            state.PublishedHidden = shown;
+            return new PendingResults(poll, [], version, asOf);
+        }
+
+        state.PublishedHidden = null;
         if (poll.Frozen is not { } frozen)
         {
             state.PublishedFreeze = null;
@@ -194,12 +214,15 @@ public sealed class ResultsHub : IDisposable
                 continue;
             }
 
-            Publish(state, ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale, state.Final));
+            Publish(state, Snapshot(pending, state.Final));
             published++;
         }
 
         return published;
     }
+
+    private static ResultsSnapshot Snapshot(PendingResults pending, bool final) =>
+        ResultsSnapshot.Create(pending.Poll, pending.Totals, pending.Version, pending.AsOf, pending.Frozen, pending.Stale, final, pending.Poll.ResultsHidden);
 
     private static void Publish(PollResults state, ResultsSnapshot snapshot)
     {
@@ -237,6 +260,7 @@ public sealed class ResultsHub : IDisposable
         public PendingResults? Pending;
         public volatile PendingResults? Live;
         public long? PublishedFreeze;
+        public (long Revision, PollStatus Status)? PublishedHidden;
         public volatile ResultsSnapshot? Published;
         public volatile bool Final;
         public readonly ConcurrentDictionary<Subscription, byte> Subscribers = new();

@@ -33,20 +33,21 @@ public sealed class ResultsSnapshot
 
     public static ResultsSnapshot Create(
         Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf, bool frozen = false, IReadOnlyList<int>? stalePartitions = null,
-        bool final = false)
+        bool final = false, bool hidden = false)
     {
         var byOption = new Dictionary<string, long>(poll.Options.Length, StringComparer.Ordinal);
         long total = 0;
         for (var i = 0; i < poll.Options.Length; i++)
         {
-            var count = i < totals.Length ? totals[i] : 0;
+            // Hidden until a reveal: every option is there (the graphic shows the answers), no count is.
+            var count = hidden || i >= totals.Length ? 0 : totals[i];
             byOption[poll.Options[i].Id] = count;
             total += count;
         }
 
         var dto = new ResultsDto(
             poll.Id, Poll.StatusName(poll.Status), byOption, total, version, asOf, frozen, stalePartitions is { Count: > 0 } ? stalePartitions : null,
-            final && poll.Status == PollStatus.Closed);
+            final && poll.Status == PollStatus.Closed, hidden);
         return new ResultsSnapshot(dto, JsonSerializer.SerializeToUtf8Bytes(dto, ContractsJsonContext.Default.ResultsDto));
     }
 

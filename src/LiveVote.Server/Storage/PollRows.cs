@@ -8,7 +8,7 @@ internal static class PollRows
 {
     /// <summary>Columns in the order <see cref="Read"/> expects them.</summary>
     public const string Columns =
-        "id, title, options, status, created_at, opened_at, closed_at, show_results_to_viewers, frozen_totals, frozen_at, results_revision, partition_count, voter_secret, voter_keys_destroyed_at";
+        "id, title, options, status, created_at, opened_at, closed_at, show_results_to_viewers, frozen_totals, frozen_at, results_revision, partition_count, voter_secret, voter_keys_destroyed_at, code, results_hidden, archived_at, deleted_at";
 
     public static Poll Read(DbDataReader reader)
     {
@@ -31,6 +31,12 @@ internal static class PollRows
             PartitionCount = PartitionCount(reader, 11),
             VoterSecret = reader.IsDBNull(12) ? null : new Votes.PollVoterSecret(reader.GetFieldValue<byte[]>(12)),
             VoterKeysDestroyedAt = reader.IsDBNull(13) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
+
+            // A poll from before join codes has none stored: it gets the one derived from its id, the same everywhere.
+            Code = reader.IsDBNull(14) ? PollCodes.Derived(reader.GetString(0)) : reader.GetString(14),
+            ResultsHidden = reader.GetBoolean(15),
+            ArchivedAt = reader.IsDBNull(16) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(16)),
+            DeletedAt = reader.IsDBNull(17) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(17)),
         };
         return reader.IsDBNull(8)
             ? poll
@@ -88,10 +94,10 @@ internal static class PollRows
         return (polls, tallies);
     }
 
-    /// <summary>The audit data of a poll change: the definition when created, the snapshot when frozen, else none.</summary>
+    /// <summary>The audit data of a poll change: the definition when created or edited, the snapshot when frozen, else none.</summary>
     public static string? AuditData(Poll poll, string kind) => kind switch
     {
-        Audit.AuditKinds.PollCreated => StorageJsonContext.DefinitionJson(poll),
+        Audit.AuditKinds.PollCreated or Audit.AuditKinds.PollEdited => StorageJsonContext.DefinitionJson(poll),
         Audit.AuditKinds.ResultsFrozen => FrozenResultsJson.Write(poll),
         _ => null,
     };

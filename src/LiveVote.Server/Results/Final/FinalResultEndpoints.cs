@@ -33,6 +33,14 @@ public static class FinalResultEndpoints
             return Problems.PollNotFound(pollId);
         }
 
+        // Hidden until the producer reveals: the signed figures are counts like any other.
+        if (poll.ResultsHidden)
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.ResultsHidden, "The results are hidden.",
+                $"The results of poll '{pollId}' are hidden until the producer reveals them.");
+        }
+
         var state = results.StateOf(pollId);
         if (state.Result is not { } signed)
         {

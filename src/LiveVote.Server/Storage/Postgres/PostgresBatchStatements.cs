@@ -247,8 +247,8 @@ internal static class PostgresBatchStatements
         var sql = kind switch
         {
             AuditKinds.PollCreated => """
-                INSERT INTO polls (id, title, options, status, created_at, partition_count, show_results_to_viewers, voter_secret)
-                VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7)
+                INSERT INTO polls (id, title, options, status, created_at, partition_count, show_results_to_viewers, voter_secret, code, results_hidden)
+                VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9)
                 ON CONFLICT (id) DO NOTHING
                 """,
             AuditKinds.PollOpened => "UPDATE polls SET status = 'open', opened_at = $4 WHERE id = $1 AND status = 'draft' AND $2::text IS NOT NULL AND $3::text IS NOT NULL",
@@ -272,6 +272,7 @@ internal static class PostgresBatchStatements
         {
             command.Bind(poll.PartitionCount).Bind(poll.ShowResultsToViewers);
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)poll.VoterSecret?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+            command.Bind(poll.Code).Bind(poll.ResultsHidden);
         }
 
         if (await command.ExecuteNonQueryAsync() != 1)

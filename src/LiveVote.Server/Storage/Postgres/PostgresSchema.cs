@@ -193,6 +193,18 @@ internal static class PostgresSchema
         CREATE INDEX risk_evidence_by_poll ON risk_evidence (poll_id, voter_key);
         CREATE INDEX risk_evidence_by_time ON risk_evidence (at);
         """,
+
+        // 11: poll management (docs/design.md, "Poll lifecycle"): the join code (unique among polls not deleted; NULL for
+        // polls from before, which get one derived from their id when read), results hidden until a reveal, when a closed
+        // poll was archived, when a draft was deleted (its row stays for the audit trail's poll-created entry).
+        """
+        ALTER TABLE polls
+            ADD COLUMN code text,
+            ADD COLUMN results_hidden boolean NOT NULL DEFAULT false,
+            ADD COLUMN archived_at bigint,
+            ADD COLUMN deleted_at bigint;
+        CREATE UNIQUE INDEX polls_by_code ON polls (code) WHERE code IS NOT NULL AND deleted_at IS NULL;
+        """,
     ];
 
     /// <summary>Applies the migrations not yet applied, once across every node starting at the same time.</summary>

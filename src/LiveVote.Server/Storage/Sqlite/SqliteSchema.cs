@@ -136,6 +136,17 @@ internal static class SqliteSchema
         CREATE INDEX risk_evidence_by_poll ON risk_evidence (poll_id, voter_key);
         CREATE INDEX risk_evidence_by_time ON risk_evidence (at);
         """,
+
+        // 9: poll management (docs/design.md, "Poll lifecycle"): the join code (unique among polls not deleted; NULL for
+        // polls from before, which get one derived from their id when read), results hidden until a reveal, when a closed
+        // poll was archived, when a draft was deleted (its row stays for the audit trail's poll-created entry).
+        """
+        ALTER TABLE polls ADD COLUMN code TEXT;
+        ALTER TABLE polls ADD COLUMN results_hidden INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE polls ADD COLUMN archived_at INTEGER;
+        ALTER TABLE polls ADD COLUMN deleted_at INTEGER;
+        CREATE UNIQUE INDEX polls_by_code ON polls (code) WHERE code IS NOT NULL AND deleted_at IS NULL;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -287,6 +287,10 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         p[11].Value = poll.ResultsRevision;
         p[12].Value = (object?)poll.VoterSecret?.ToArray() ?? DBNull.Value;
         p[13].Value = (object?)poll.VoterKeysDestroyedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
+        p[14].Value = poll.Code;
+        p[15].Value = poll.ResultsHidden;
+        p[16].Value = (object?)poll.ArchivedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
+        p[17].Value = (object?)poll.DeletedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
         _upsertPoll.ExecuteNonQuery();
     }
 
@@ -418,13 +422,16 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         _upsertPoll = Prepare(
             """
             INSERT INTO polls (id, title, options, status, created_at, opened_at, closed_at, partition_count,
-                show_results_to_viewers, frozen_totals, frozen_at, results_revision, voter_secret, voter_keys_destroyed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                show_results_to_viewers, frozen_totals, frozen_at, results_revision, voter_secret, voter_keys_destroyed_at,
+                code, results_hidden, archived_at, deleted_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, opened_at = excluded.opened_at, closed_at = excluded.closed_at,
                 show_results_to_viewers = excluded.show_results_to_viewers, frozen_totals = excluded.frozen_totals,
                 frozen_at = excluded.frozen_at, results_revision = excluded.results_revision,
-                voter_secret = excluded.voter_secret, voter_keys_destroyed_at = excluded.voter_keys_destroyed_at
-            """, 14);
+                voter_secret = excluded.voter_secret, voter_keys_destroyed_at = excluded.voter_keys_destroyed_at,
+                title = excluded.title, options = excluded.options, code = excluded.code, results_hidden = excluded.results_hidden,
+                archived_at = excluded.archived_at, deleted_at = excluded.deleted_at
+            """, 18);
     }
 
     private SqliteCommand Prepare(string sql, int parameters)

@@ -142,6 +142,8 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(413, admin, "POST", ViewerResults, open.Id, content: TooLarge());
         await answers.ExpectAsync(415, admin, "POST", ViewerResults, open.Id, content: new StringContent("{}", Encoding.UTF8, "text/plain"));
 
+        await PollManagementAsync(admin, client, answers, closed, open.Id);
+
         // Votes.
         const string Votes = Poll + "/votes";
         var viewer = await Api.RegisterAsync(admin);
@@ -239,6 +241,47 @@ public sealed class ApiAnswersTests
         }
     }
 
+    /// <summary>Join codes, a draft's edit and delete, archive of a closed poll, results hidden until a reveal.</summary>
+    private static async Task PollManagementAsync(HttpClient admin, HttpClient client, ObservedAnswers answers, string closed, string open)
+    {
+        const string Poll = "/v1/polls/{pollId}";
+        const string Code = "/v1/codes/{code}";
+        var draft = await Api.CreatePollAsync(admin, "Edit me", Options);
+        await answers.ExpectAsync(200, client, "GET", Code, (await Api.PollAsync(client, open)).Code);
+        await answers.ExpectAsync(404, client, "GET", Code, draft.Code); // a draft is the producer's secret
+        await answers.ExpectAsync(409, admin, "POST", "/v1/polls", content: Json(new CreatePollRequest("Taken", [new("a", "A"), new("b", "B")], Code: draft.Code)));
+
+        var edit = Json(new CreatePollRequest("Edited", [new("x", "X"), new("y", "Y")]));
+        await answers.ExpectAsync(200, admin, "PUT", Poll, draft.Id, content: edit);
+        await answers.ExpectAsync(400, admin, "PUT", Poll, draft.Id, content: new StringContent("{\"title\":", Encoding.UTF8, "application/json"));
+        await answers.ExpectAsync(400, admin, "PUT", Poll, "Not_A_Slug", content: Json(new CreatePollRequest("Edited", [new("x", "X"), new("y", "Y")])));
+        await answers.ExpectAsync(401, client, "PUT", Poll, draft.Id, content: Json(new CreatePollRequest("Edited", [new("x", "X"), new("y", "Y")])));
+        await answers.ExpectAsync(404, admin, "PUT", Poll, "no-such-poll", content: Json(new CreatePollRequest("Edited", [new("x", "X"), new("y", "Y")])));
+        await answers.ExpectAsync(409, admin, "PUT", Poll, open, content: Json(new CreatePollRequest("Edited", [new("x", "X"), new("y", "Y")]))); // not a draft
+        await answers.ExpectAsync(413, admin, "PUT", Poll, draft.Id, content: TooLarge());
+        await answers.ExpectAsync(415, admin, "PUT", Poll, draft.Id, content: new StringContent("{}", Encoding.UTF8, "text/plain"));
+        await answers.ExpectAsync(422, admin, "PUT", Poll, draft.Id, content: Json(new CreatePollRequest("Edited", [new("x", "X")])));
+
+        foreach (var change in new[] { "/archive", "/unarchive", "/reveal", "/hide-results" })
+        {
+            await answers.ExpectAsync(400, admin, "POST", Poll + change, "Not_A_Slug");
+            await answers.ExpectAsync(401, client, "POST", Poll + change, closed);
+            await answers.ExpectAsync(404, admin, "POST", Poll + change, "no-such-poll");
+            await answers.ExpectAsync(200, admin, "POST", Poll + change, closed);
+        }
+
+        await answers.ExpectAsync(409, admin, "POST", Poll + "/archive", open); // only a closed poll is archived
+        await answers.ExpectAsync(409, admin, "POST", Poll + "/unarchive", open);
+        await answers.ExpectAsync(404, client, "GET", Poll + "/result", closed); // hidden since the last change above
+        await answers.ExpectAsync(200, admin, "POST", Poll + "/reveal", closed);
+
+        await answers.ExpectAsync(400, admin, "DELETE", Poll, "Not_A_Slug");
+        await answers.ExpectAsync(401, client, "DELETE", Poll, draft.Id);
+        await answers.ExpectAsync(409, admin, "DELETE", Poll, open); // not a draft
+        await answers.ExpectAsync(204, admin, "DELETE", Poll, draft.Id);
+        await answers.ExpectAsync(404, admin, "DELETE", Poll, draft.Id); // deleted: unknown
+    }
+
     /// <summary>A store that fails every commit and every ping: each change and each vote is 503 (send again), readiness 503.</summary>
     private static async Task StoreDownAsync(ObservedAnswers answers)
     {
@@ -248,6 +291,7 @@ public sealed class ApiAnswersTests
         var client = server.Client();
         var open = await Api.CreateOpenPollAsync(admin, Options);
         var draft = await Api.CreatePollAsync(admin, "Next", Options);
+        var closedPoll = await Api.CreateOpenPollAsync(admin, Options);
         var viewer = await Api.RegisterAsync(admin);
 
         store.Fault = StoreFault.Down;
@@ -258,6 +302,21 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(503, admin, "POST", Poll + "/close", open.Id);
         await answers.ExpectAsync(503, admin, "POST", Poll + "/viewer-results", open.Id, content: Json(new ViewerResultsRequest(true)));
         await answers.ExpectAsync(503, admin, "POST", Poll + "/results/freeze", open.Id);
+        await answers.ExpectAsync(503, admin, "PUT", Poll, draft.Id, content: Json(new CreatePollRequest("Edited", [new("x", "X"), new("y", "Y")])));
+        await answers.ExpectAsync(503, admin, "DELETE", Poll, draft.Id);
+        await answers.ExpectAsync(503, admin, "POST", Poll + "/hide-results", open.Id);
+
+        // Reveal, archive and unarchive need a poll in the state they start from: made so while the store works.
+        store.Fault = StoreFault.None;
+        (await admin.PostAsync($"/v1/polls/{closedPoll.Id}/hide-results", null)).EnsureSuccessStatusCode();
+        (await admin.PostAsync($"/v1/polls/{closedPoll.Id}/close", null)).EnsureSuccessStatusCode();
+        store.Fault = StoreFault.Down;
+        await answers.ExpectAsync(503, admin, "POST", Poll + "/reveal", closedPoll.Id);
+        await answers.ExpectAsync(503, admin, "POST", Poll + "/archive", closedPoll.Id);
+        store.Fault = StoreFault.None;
+        (await admin.PostAsync($"/v1/polls/{closedPoll.Id}/archive", null)).EnsureSuccessStatusCode();
+        store.Fault = StoreFault.Down;
+        await answers.ExpectAsync(503, admin, "POST", Poll + "/unarchive", closedPoll.Id);
         var vote = await answers.ExpectAsync(503, client, "POST", Poll + "/votes", open.Id, content: Vote("a"), headers: Bearer(viewer.Token));
         Assert.NotNull(vote.Headers.RetryAfter);
 
@@ -271,6 +330,8 @@ public sealed class ApiAnswersTests
         // are hidden, since showing them failed above.)
         store.Fault = StoreFault.RefusePollChange;
         await answers.ExpectAsync(409, admin, "POST", Poll + "/viewer-results", open.Id, content: Json(new ViewerResultsRequest(true)));
+        await answers.ExpectAsync(409, admin, "POST", Poll + "/hide-results", open.Id);
+        await answers.ExpectAsync(409, admin, "POST", Poll + "/reveal", closedPoll.Id);
         store.Fault = StoreFault.None;
     }
 

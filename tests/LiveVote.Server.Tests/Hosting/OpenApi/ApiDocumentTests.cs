@@ -22,6 +22,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
     private static readonly Dictionary<(string Method, string Route), string> Undocumented = new()
     {
         [("GET", "/vote/{pollId}")] = "a page (HTML), not API",
+        [("GET", "/v/{code}")] = "a page (HTML), not API",
         [("GET", "/results/{pollId}")] = "a page (HTML), not API",
         [("GET", "/admin")] = "a page (HTML), not API",
         [("GET", "/verify")] = "a page (HTML), not API",

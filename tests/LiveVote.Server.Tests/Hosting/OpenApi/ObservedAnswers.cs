@@ -27,13 +27,14 @@ public sealed class ObservedAnswers
         HttpClient client,
         string method,
         string route,
-        string? pollId = null,
+        string? pollId = null, // also the join code of a {code} route
         string query = "",
         HttpContent? content = null,
         Action<HttpRequestHeaders>? headers = null,
         bool streamed = false)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), route.Replace("{pollId}", pollId ?? "no-such-poll", StringComparison.Ordinal) + query)
+        using var request = new HttpRequestMessage(new HttpMethod(method), route.Replace("{pollId}", pollId ?? "no-such-poll", StringComparison.Ordinal)
+            .Replace("{code}", pollId ?? "NOSUCH", StringComparison.Ordinal) + query)
         {
             Content = content,
         };

@@ -17,6 +17,12 @@ public sealed class AdminKeyTests(PopulatedServer fixture) : IClassFixture<Popul
         "POST /v1/polls/{0}/open",
         "POST /v1/polls/{0}/close",
         "POST /v1/polls/{0}/viewer-results",
+        "PUT /v1/polls/{0}",
+        "DELETE /v1/polls/{0}",
+        "POST /v1/polls/{0}/archive",
+        "POST /v1/polls/{0}/unarchive",
+        "POST /v1/polls/{0}/reveal",
+        "POST /v1/polls/{0}/hide-results",
         "POST /v1/polls/{0}/results/freeze",
         "POST /v1/polls/{0}/results/release",
         "GET /v1/polls/{0}/results/live",
@@ -73,7 +79,7 @@ public sealed class AdminKeyTests(PopulatedServer fixture) : IClassFixture<Popul
     {
         var before = await StoredState.CaptureAsync(fixture.Server);
         var (method, path) = (route.Split(' ')[0], string.Format(System.Globalization.CultureInfo.InvariantCulture, route.Split(' ')[1], fixture.DraftPoll.Id));
-        var body = path == "/v1/polls" ? "{\"title\":\"t\",\"options\":[{\"id\":\"a\",\"label\":\"A\"},{\"id\":\"b\",\"label\":\"B\"}]}"
+        var body = path == "/v1/polls" || method == "PUT" ? "{\"title\":\"t\",\"options\":[{\"id\":\"a\",\"label\":\"A\"},{\"id\":\"b\",\"label\":\"B\"}]}"
             : path.EndsWith("/viewer-results", StringComparison.Ordinal) ? "{\"show\":true}"
             : null;
         using var wrongKey = fixture.Server.Client();
