@@ -112,7 +112,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         var page = session.Page;
         await SignInAsync(page);
 
-        await page.GetByLabel("Question").FillAsync("Who wins the quiz?");
+        await page.GetByLabel("Question", new() { Exact = true }).FillAsync("Who wins the quiz?");
         await page.GetByLabel("Answer 1", new() { Exact = true }).FillAsync("Team Red");
         await page.GetByLabel("Answer 2", new() { Exact = true }).FillAsync("Team Blue");
         var code = page.GetByLabel("Join code");
@@ -135,7 +135,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         await Expect(page.GetByLabel("Hide results until I reveal them")).Not.ToBeCheckedAsync();
 
         // A second poll with no code gets a generated one, shown on its card.
-        await page.GetByLabel("Question").FillAsync("Best song?");
+        await page.GetByLabel("Question", new() { Exact = true }).FillAsync("Best song?");
         await page.GetByLabel("Answer 1", new() { Exact = true }).FillAsync("Ballad");
         await page.GetByLabel("Answer 2", new() { Exact = true }).FillAsync("Anthem");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create poll" }).ClickAsync();
@@ -157,7 +157,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         var page = session.Page;
         await SignInAsync(page);
 
-        await page.GetByLabel("Question").FillAsync("The second one");
+        await page.GetByLabel("Question", new() { Exact = true }).FillAsync("The second one");
         await page.GetByLabel("Answer 1", new() { Exact = true }).FillAsync("Yes");
         await page.GetByLabel("Answer 2", new() { Exact = true }).FillAsync("No");
         await page.GetByLabel("Join code").FillAsync("studio");
@@ -168,7 +168,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         await Expect(page.GetByLabel("Join code")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(page.GetByLabel("Join code")).ToBeFocusedAsync();
         // What was typed stays, to be fixed rather than typed again.
-        await Expect(page.GetByLabel("Question")).ToHaveValueAsync("The second one");
+        await Expect(page.GetByLabel("Question", new() { Exact = true })).ToHaveValueAsync("The second one");
         Assert.Equal(["The first one"], (await AdminPollsAsync()).Select(p => p.Title));
 
         await AccessibilityCheck.AssertNoSeriousViolationsAsync(page, "console with a taken join code");
@@ -187,13 +187,13 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
 
         await PollItem(page, "Wrong questoin").GetByRole(AriaRole.Button, new() { Name = "Edit: Wrong questoin" }).ClickAsync();
         await Expect(page.Locator("#create-heading")).ToHaveTextAsync("Edit draft");
-        await Expect(page.GetByLabel("Question")).ToBeFocusedAsync();
-        await Expect(page.GetByLabel("Question")).ToHaveValueAsync("Wrong questoin");
+        await Expect(page.GetByLabel("Question", new() { Exact = true })).ToBeFocusedAsync();
+        await Expect(page.GetByLabel("Question", new() { Exact = true })).ToHaveValueAsync("Wrong questoin");
         await Expect(page.GetByLabel("Answer 2", new() { Exact = true })).ToHaveValueAsync("Blue");
         await Expect(page.GetByLabel("Id of answer 2")).ToHaveValueAsync("blue");
         await Expect(page.GetByLabel("Join code")).ToHaveValueAsync("EDIT01");
 
-        await page.GetByLabel("Question").FillAsync("Right question?");
+        await page.GetByLabel("Question", new() { Exact = true }).FillAsync("Right question?");
         await page.GetByLabel("Answer 2", new() { Exact = true }).FillAsync("Navy blue");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add answer" }).ClickAsync();
         await page.GetByLabel("Answer 3", new() { Exact = true }).FillAsync("Green");
@@ -202,7 +202,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         await Expect(PollItem(page, "Right question?").Locator(".badge")).ToHaveTextAsync("Draft");
         await Expect(PollItem(page, "Wrong questoin")).ToHaveCountAsync(0);
         await Expect(page.Locator("#create-heading")).ToHaveTextAsync("New poll");
-        await Expect(page.GetByLabel("Question")).ToHaveValueAsync("");
+        await Expect(page.GetByLabel("Question", new() { Exact = true })).ToHaveValueAsync("");
 
         // Opened, the edited poll is what the public sees: the saved answer kept its id, the new one got its own.
         await OpenPollAsync(draft.Id);
@@ -224,7 +224,7 @@ public sealed class AdminPollManagementTests(BrowserFixture browser) : PageTestB
         await PollItem(page, "Opened elsewhere").GetByRole(AriaRole.Button, new() { Name = "Edit: Opened elsewhere" }).ClickAsync();
         await OpenPollAsync(draft.Id);
 
-        await page.GetByLabel("Question").FillAsync("Too late");
+        await page.GetByLabel("Question", new() { Exact = true }).FillAsync("Too late");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
 
         await Expect(page.Locator("#poll-form-error")).ToHaveTextAsync(
