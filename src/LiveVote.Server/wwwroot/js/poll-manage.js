@@ -35,8 +35,11 @@ export function visiblePolls(list) {
   return showArchived ? list : list.filter((poll) => !poll.archivedAt);
 }
 
+// data-needs-server: the console's connection state (connection-state.js) pauses these while the server is out of
+// reach. Edit only fills the form, so it stays usable.
 const button = (poll, action, text, onclick, kind = '') => h('button', {
-  type: 'button', class: `button small ${kind}`.trim(), dataset: { manage: action }, text, 'aria-label': `${text}: ${poll.title}`, onclick,
+  type: 'button', class: `button small ${kind}`.trim(), text, 'aria-label': `${text}: ${poll.title}`, onclick,
+  dataset: action === 'edit' ? { manage: action } : { manage: action, needsServer: '' },
 });
 
 /** The card's join code, vote link, hidden-results state and the place for a refusal. */
