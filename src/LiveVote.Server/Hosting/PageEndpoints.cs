@@ -16,7 +16,8 @@ public static class PageEndpoints
     {
         app.MapGet("/vote/{pollId}", (HttpContext context) => Page(context, "vote.html")).ExcludeFromDescription();
         app.MapGet("/v/{code}", (HttpContext context) => Page(context, "vote.html")).ExcludeFromDescription();
-        app.MapGet("/results/{pollId}", (HttpContext context) => Page(context, "results.html")).ExcludeFromDescription();
+        app.MapGet("/results/{pollId}", (HttpContext context) => Page(context, "results.html")).ExcludeFromDescription()
+            .WithMetadata(SelfFramedPage.Instance);
         app.MapGet("/verify", (HttpContext context) => Page(context, "verify.html")).ExcludeFromDescription();
         app.MapGet("/admin", (HttpContext context) => Page(context, "admin.html")).ExcludeFromDescription();
         return app;

@@ -84,12 +84,14 @@ internal sealed class SecurityHeadersMiddleware
     private static readonly StringValues NoReferrer = "no-referrer";
     private static readonly StringValues SameOrigin = "same-origin";
     private static readonly StringValues Deny = "DENY";
+    private static readonly StringValues SameOriginFrames = "SAMEORIGIN";
     private static readonly StringValues NoFeatures =
         "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()";
 
     private readonly RequestDelegate _next;
     private readonly StringValues _pagePolicy;
     private readonly StringValues _apiPolicy;
+    private readonly StringValues _selfFramedPagePolicy;
     private readonly bool _denyFraming;
     private readonly Func<object, Task> _addHeaders;
 
@@ -104,6 +106,11 @@ internal sealed class SecurityHeadersMiddleware
                       "worker-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
                       $"frame-ancestors {frameAncestors}";
         _apiPolicy = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+        // The on-air graphic may also be framed by its own origin: the console previews it in a frame. It has no action
+        // to click, so framing it by our own pages opens no clickjacking; other origins still need the setting.
+        var selfFramed = string.Join(' ', new[] { "'self'" }.Concat(options.Value.FrameAncestors.Where(a => a != "'self'")));
+        _selfFramedPagePolicy = _pagePolicy.ToString().Replace($"frame-ancestors {frameAncestors}", $"frame-ancestors {selfFramed}", StringComparison.Ordinal);
         _denyFraming = frameAncestors == "'none'";
         _addHeaders = state =>
         {
@@ -134,14 +141,21 @@ internal sealed class SecurityHeadersMiddleware
         }
 
         var isPage = IsPageOrScript(response.ContentType);
+        var metadata = response.HttpContext.GetEndpoint()?.Metadata;
+        var selfFramed = isPage && metadata?.GetMetadata<SelfFramedPage>() is not null;
         headers.ContentSecurityPolicy = !isPage ? _apiPolicy
-            : response.HttpContext.GetEndpoint()?.Metadata.GetMetadata<OpenApi.ContentSecurityPolicyOverride>() is { } relaxed ? relaxed.Policy
+            : metadata?.GetMetadata<OpenApi.ContentSecurityPolicyOverride>() is { } relaxed ? relaxed.Policy
+            : selfFramed ? _selfFramedPagePolicy
             : _pagePolicy;
 
-        // X-Frame-Options can only say "nobody" (or same origin): with configured ancestors, CSP alone speaks.
-        if (_denyFraming || !isPage)
+        // X-Frame-Options can only say "nobody" or "same origin": with configured ancestors, CSP alone speaks.
+        if (!isPage || (_denyFraming && !selfFramed))
         {
             headers.XFrameOptions = Deny;
+        }
+        else if (_denyFraming)
+        {
+            headers.XFrameOptions = SameOriginFrames;
         }
     }
 
@@ -154,4 +168,17 @@ internal sealed class SecurityHeadersMiddleware
         (contentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) ||
          contentType.StartsWith("text/javascript", StringComparison.OrdinalIgnoreCase) ||
          contentType.StartsWith("application/javascript", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// Endpoint metadata of a page that its own origin may frame (the on-air graphic, previewed in the console), besides
+/// the configured <c>LiveVote:Http:FrameAncestors</c>.
+/// </summary>
+internal sealed class SelfFramedPage
+{
+    public static readonly SelfFramedPage Instance = new();
+
+    private SelfFramedPage()
+    {
+    }
 }

@@ -8,7 +8,6 @@ public sealed class SecurityHeadersTests
 {
     [Theory]
     [InlineData("/vote/demo")]
-    [InlineData("/results/demo")]
     [InlineData("/admin")]
     [InlineData("/")]
     public async Task Pages_HaveAStrictContentSecurityPolicy_AndAreNeverFramed(string path)
@@ -29,6 +28,21 @@ public sealed class SecurityHeadersTests
         Assert.Equal("'none'", csp["object-src"]);
         Assert.DoesNotContain(csp.Values, v => v.Contains("unsafe", StringComparison.Ordinal));
         Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+        AssertCommonHeaders(response);
+    }
+
+    [Fact]
+    public async Task OnAirGraphic_MayBeFramedByItsOwnOrigin_OnlyByDefault()
+    {
+        await using var server = new LiveVoteServer();
+
+        var response = await server.Client().GetAsync("/results/demo");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var csp = Directives(response);
+        Assert.Equal("'self'", csp["frame-ancestors"]);
+        Assert.Equal("'self'", csp["script-src"]);
+        Assert.Equal("SAMEORIGIN", Header(response, "X-Frame-Options"));
         AssertCommonHeaders(response);
     }
 

@@ -5,15 +5,17 @@
 // Each open or closed poll shows its counts per answer (poll-bars.js: live, and on air beside it while frozen). Every
 // on-air action asks first (confirm-dialog.js) and has a key for the selected poll (shortcuts.js). When the server is
 // out of reach, a banner says so, the figures are marked stale and the actions pause (connection-state.js).
+// Poll management (the form, edit and delete of drafts, archive, join codes, hidden results, preview): poll-manage.js.
 
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
 import { LiveFigures } from './admin-stats.js';
-import { clearErrors, readForm, resetForm, showFormError } from './poll-form.js';
+import { resetForm } from './poll-form.js';
 import { confirmAction } from './confirm-dialog.js';
 import { ConnectionState } from './connection-state.js';
 import { PollBars } from './poll-bars.js';
 import { PollShortcuts } from './shortcuts.js';
+import { initPollManagement, manageActions, manageDetails, manageSignature, visiblePolls } from './poll-manage.js';
 
 const KEY_STORAGE = 'livevote.adminKey';
 const TOTALS_EVERY_MS = 2000;
@@ -149,25 +151,9 @@ byId('login-form').addEventListener('submit', async (event) => {
 byId('sign-out').addEventListener('click', () => signOut(null));
 byId('refresh').addEventListener('click', () => loadPolls(true));
 
-// ---- New poll form (poll-form.js) -----------------------------------------------------------------------------
+// ---- Poll form, edit, delete, archive, reveal, preview (poll-manage.js) ----------------------------------------
 
-byId('create-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  clearErrors();
-  const form = readForm();
-  if (form.error) {
-    showFormError(form);
-    return;
-  }
-  const button = byId('create-poll');
-  button.disabled = true;
-  const created = await asAdmin(() => adminApi.create(adminKey, form.title, form.options, form.showResultsToViewers), 'The poll was not created.');
-  button.disabled = false;
-  if (!created) return;
-  resetForm();
-  tell('ok', `Created “${created.title}”.`, 'It is a draft: nobody can see it until you open it.');
-  await loadPolls(true);
-});
+initPollManagement({ asAdmin, adminKey: () => adminKey, notice, reload: () => loadPolls(true) });
 
 // ---- Poll list -------------------------------------------------------------------------------------------------
 
@@ -221,6 +207,7 @@ function pollItem(poll) {
       h('a', { href: `/results/${id}`, target: '_blank', rel: 'noopener', text: 'Results' }),
       h('a', { href: `/results/${id}?transparent=1`, target: '_blank', rel: 'noopener', text: 'TV overlay' }));
   }
+  actions.append(...manageActions(poll));
   const viewerResults = h('input', {
     type: 'checkbox', id: `viewer-results-${poll.id}`, class: 'viewer-results', checked: poll.showResultsToViewers,
     dataset: { needsServer: '' }, onchange: (event) => setViewerResults(poll, event.target),
@@ -233,6 +220,7 @@ function pollItem(poll) {
         h('span', { class: `badge is-${poll.status}`, text: STATUS_NAMES[poll.status] ?? poll.status }))),
     h('p', { class: 'meta' }, h('code', { class: 'mono', text: poll.id }),
       ` · ${poll.options.length} answers · ${when}`),
+    manageDetails(poll),
     figuresElement,
     poll.status === 'closed' ? resultStatus(poll) : null,
     h('div', { class: 'checkbox-field' }, viewerResults,
@@ -303,8 +291,8 @@ async function loadPolls(force = false) {
   if (!result) return;
   // A failed load said so; this one worked.
   if (notice.dataset.cause === 'load') tell('info', null);
-  const list = sortPolls(result.polls);
-  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers, p.resultStatus, p.resultProblem]));
+  const list = visiblePolls(sortPolls(result.polls));
+  const signature = JSON.stringify(list.map((p) => [p.id, p.status, p.title, p.resultsFrozen, p.showResultsToViewers, p.resultStatus, p.resultProblem, ...manageSignature(p)]));
   if (signature === shownList && !force) return;
   shownList = signature;
   onScreen.clear();

@@ -1,5 +1,6 @@
-// The admin page's "New poll" form: 2 to 20 answers, each with a label and an id derived from it (editable), checked
-// against the server's rules before anything is sent.
+// The admin page's poll form (a new poll, or a draft being edited, poll-editor.js): 2 to 20 answers, each with a label
+// and an id derived from it (editable), an optional join code and whether the results stay hidden until a reveal,
+// checked against the server's rules before anything is sent.
 
 import { byId, h } from './dom.js';
 import { MAX_OPTION_ID_LENGTH, SLUG_PATTERN, uniqueSlug } from './slug.js';
@@ -8,12 +9,14 @@ const MIN_OPTIONS = 2;
 const MAX_OPTIONS = 20;
 const MAX_TITLE_LENGTH = 200;
 const MAX_LABEL_LENGTH = 80;
+/** A chosen join code: what the server accepts (it stores it upper-case; empty = generated). */
+const CODE_PATTERN = /^[A-Z0-9]{4,12}$/;
 
 let nextRowId = 1;
 
 const rows = () => [...byId('option-rows').children];
 
-function addOptionRow() {
+function addOptionRow(option = null) {
   const id = nextRowId++;
   const label = h('input', {
     type: 'text', id: `option-label-${id}`, class: 'option-label', maxlength: MAX_LABEL_LENGTH, autocomplete: 'off', required: true,
@@ -40,6 +43,12 @@ function addOptionRow() {
     refreshSlugs();
     next?.querySelector('.option-label')?.focus();
   });
+  if (option) {
+    // A saved answer keeps its id as it is: it was chosen (or derived) when the poll was made.
+    label.value = option.label;
+    slug.value = option.id;
+    row.dataset.autoSlug = 'false';
+  }
   byId('option-rows').append(row);
   renumberRows();
   return row;
@@ -74,8 +83,21 @@ function refreshSlugs() {
 export function resetForm() {
   byId('poll-title').value = '';
   byId('show-results').checked = false;
+  byId('poll-code').value = '';
+  byId('hide-results').checked = false;
   byId('option-rows').replaceChildren();
   for (let i = 0; i < MIN_OPTIONS; i++) addOptionRow();
+  clearErrors();
+}
+
+/** The form filled with a saved poll's definition, to edit it (a draft). */
+export function fillForm(poll) {
+  byId('poll-title').value = poll.title;
+  byId('show-results').checked = Boolean(poll.showResultsToViewers);
+  byId('poll-code').value = poll.code ?? '';
+  byId('hide-results').checked = Boolean(poll.resultsHidden);
+  byId('option-rows').replaceChildren();
+  poll.options.forEach((option) => addOptionRow(option));
   clearErrors();
 }
 
@@ -83,6 +105,8 @@ export function clearErrors() {
   byId('create-form').querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
   byId('poll-title-error').textContent = '';
   byId('options-error').textContent = '';
+  byId('poll-code-error').textContent = '';
+  byId('poll-form-error').textContent = '';
 }
 
 /** The poll as the API wants it, or the first problem (and the field to fix). */
@@ -108,7 +132,15 @@ export function readForm() {
     options.push({ id, label });
   }
   if (options.length < MIN_OPTIONS) return { error: `A poll needs at least ${MIN_OPTIONS} answers.`, field: byId('add-option'), where: 'options-error' };
-  return { title, options, showResultsToViewers: byId('show-results').checked };
+
+  const codeInput = byId('poll-code');
+  const code = codeInput.value.trim().toUpperCase();
+  if (code && !CODE_PATTERN.test(code)) {
+    return { error: 'The join code must be 4 to 12 letters or digits (no spaces or dashes), or empty for a generated one.', field: codeInput, where: 'poll-code-error' };
+  }
+  return {
+    title, options, showResultsToViewers: byId('show-results').checked, code, hideResultsUntilReveal: byId('hide-results').checked,
+  };
 }
 
 /** Shows the problem readForm() found, on its field. */
@@ -119,3 +151,10 @@ export function showFormError({ error, field, where }) {
 }
 
 byId('add-option').addEventListener('click', () => addOptionRow().querySelector('.option-label').focus());
+// Join codes are shown as they will be read out on air: upper-case, whatever was typed (the caret stays put).
+byId('poll-code').addEventListener('input', (event) => {
+  const input = event.target;
+  const { selectionStart, selectionEnd } = input;
+  input.value = input.value.toUpperCase();
+  input.setSelectionRange(selectionStart, selectionEnd);
+});
