@@ -34,11 +34,11 @@ internal sealed class PollPresentation(bool showResultsToViewers)
                 }
 
                 var totals = ParseTotals(data, definition, out var error);
-                FrozenData = data;
+                FrozenData = OperatorData.Snapshot(data);
                 Freezes.Add(new PollFreeze(entry, totals));
                 return totals is null ? $"results-frozen {error}" : null;
             case AuditEntryKinds.ResultsReleased:
-                if (data is not null)
+                if (!OperatorData.IsNoneOrOperatorOnly(data))
                 {
                     return "results-released entry carries data";
                 }
@@ -52,7 +52,7 @@ internal sealed class PollPresentation(bool showResultsToViewers)
                 return null;
             default:
                 var show = kind == AuditEntryKinds.ViewerResultsShown;
-                if (data is not null)
+                if (!OperatorData.IsNoneOrOperatorOnly(data))
                 {
                     return $"{kind} entry carries data";
                 }
