@@ -6,6 +6,7 @@
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
 import { LiveFigures } from './admin-stats.js';
+import { initOperatorSession } from './operator-session.js';
 import { clearErrors, readForm, resetForm, showFormError } from './poll-form.js';
 
 const KEY_STORAGE = 'livevote.adminKey';
@@ -308,6 +309,7 @@ async function change(poll, action) {
 // ---- Start -----------------------------------------------------------------------------------------------------
 
 resetForm();
+adminKey ??= await initOperatorSession(); // an operator signed in through the broadcaster's provider
 if (adminKey) {
   showDesk();
 } else {
