@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -51,6 +52,21 @@ public sealed class TestOidcProvider : IAsyncDisposable
     };
 
     public static async Task<TestOidcProvider> StartAsync()
+    {
+        var (app, started) = Build();
+        await app.StartAsync();
+        return started(app);
+    }
+
+    /// <summary>Started synchronously: for a test class that must pass the settings to its base constructor.</summary>
+    public static TestOidcProvider Start()
+    {
+        var (app, started) = Build();
+        app.Start();
+        return started(app);
+    }
+
+    private static (WebApplication App, Func<WebApplication, TestOidcProvider> Started) Build()
     {
         TestOidcProvider? provider = null;
         var builder = WebApplication.CreateSlimBuilder();
@@ -113,9 +129,12 @@ public sealed class TestOidcProvider : IAsyncDisposable
 
         var app = builder.Build();
         app.UseAuthentication();
-        await app.StartAsync();
-        provider = new TestOidcProvider(app, new Uri(app.Urls.Single().TrimEnd('/') + "/"));
-        return provider;
+        return (app, started =>
+        {
+            // The handlers above count into this instance; it exists once the port is known.
+            provider = new TestOidcProvider(started, new Uri(started.Urls.Single().TrimEnd('/') + "/"));
+            return provider;
+        });
     }
 
     public async ValueTask DisposeAsync()

@@ -27,6 +27,7 @@ public static class OperatorEndpoints
                     ContractsJsonContext.Default.AdminSessionDto);
             })
             .Produces<AdminSessionDto>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithTags("Admin");
 
         routes.MapGet("/admin/sign-in", (IOptions<OperatorOptions> options) => options.Value.Enabled

@@ -107,6 +107,12 @@ public static partial class OperatorSetup
                     return Task.CompletedTask;
                 };
             });
+
+        // Keys from the fleet's shared admin key rather than a per-machine key ring (SessionProtection).
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<ServerSecrets>((cookie, secrets) => cookie.DataProtectionProvider = new SessionProtection(secrets.AdminKeyBytes));
+        builder.Services.AddOptions<OpenIdConnectOptions>(OidcScheme)
+            .Configure<ServerSecrets>((oidc, secrets) => oidc.DataProtectionProvider = new SessionProtection(secrets.AdminKeyBytes));
         return builder;
     }
 
