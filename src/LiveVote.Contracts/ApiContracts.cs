@@ -208,6 +208,15 @@ public sealed record StoreStateDto(
     DateTimeOffset? ReadAt,
     int Partition = 0);
 
+/// <summary>
+/// Who the console is signed in as (<c>GET /v1/admin/session</c>).
+/// </summary>
+/// <param name="SignedIn">The request carried the admin key or a signed-in operator's session.</param>
+/// <param name="Operator">The operator's name from the broadcaster's OIDC provider; null with the admin key or signed out.</param>
+/// <param name="Method"><c>oidc</c> (operator session), <c>admin-key</c>, or null when signed out.</param>
+/// <param name="Oidc">Operators may sign in through the broadcaster's OIDC provider (<c>GET /admin/sign-in</c>).</param>
+public sealed record AdminSessionDto(bool SignedIn, string? Operator, string? Method, bool Oidc);
+
 /// <summary>Machine-readable error codes carried in the problem+json <c>code</c> member. They are part of the API.</summary>
 public static class ErrorCodes
 {
@@ -249,6 +258,10 @@ public static class ErrorCodes
     // score challenges is 428 CaptchaRequired, with a challenge; the client repeats it with header X-Captcha.
     public const string RateLimited = "rate-limited";
     public const string AdminLockedOut = "admin-locked-out";
+
+    // A change (POST, PUT, DELETE) made with an operator's session cookie from another site, or without saying where
+    // it came from (no Origin, no Sec-Fetch-Site): refused 403, so the console's cookie cannot be used for CSRF.
+    public const string CrossSiteRequest = "cross-site-request";
     public const string SuspectedBot = "suspected-bot";
 
     // A results stream over the node's or the client network's limit of open streams (429 with Retry-After).
@@ -296,4 +309,5 @@ public static class VoteStatuses
 [JsonSerializable(typeof(StoreStateDto))]
 [JsonSerializable(typeof(ErasureRequest))]
 [JsonSerializable(typeof(ErasureResponse))]
+[JsonSerializable(typeof(AdminSessionDto))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -126,7 +126,7 @@ internal sealed class PollHistory(ProblemLog problems)
 
     private void Transition(StoredEntry entry, string from, string to)
     {
-        if (entry.HasVoterKey || entry.OptionId is not null || entry.Data is not null)
+        if (entry.HasVoterKey || entry.OptionId is not null || !OperatorData.IsNoneOrOperatorOnly(entry.Data))
         {
             problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key, an option_id or data");
         }
@@ -223,7 +223,7 @@ internal sealed class PollHistory(ProblemLog problems)
     /// <summary>Crypto-shredding: valid once, after the poll closed; it changes nothing that is counted.</summary>
     private void KeysDestroyed(StoredEntry entry)
     {
-        if (entry.HasVoterKey || entry.OptionId is not null || entry.Data is not null)
+        if (entry.HasVoterKey || entry.OptionId is not null || !OperatorData.IsNoneOrOperatorOnly(entry.Data))
         {
             problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key, an option_id or data");
         }

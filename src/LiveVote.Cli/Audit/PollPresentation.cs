@@ -47,11 +47,11 @@ internal sealed class PollPresentation(bool showResultsToViewers, bool resultsHi
                 }
 
                 var totals = ParseTotals(data, definition, out var error);
-                FrozenData = data;
+                FrozenData = OperatorData.Snapshot(data);
                 Freezes.Add(new PollFreeze(entry, totals));
                 return totals is null ? $"results-frozen {error}" : null;
             case AuditEntryKinds.ResultsReleased:
-                if (data is not null)
+                if (!OperatorData.IsNoneOrOperatorOnly(data))
                 {
                     return "results-released entry carries data";
                 }
@@ -98,7 +98,7 @@ internal sealed class PollPresentation(bool showResultsToViewers, bool resultsHi
                 return null;
             default:
                 var show = kind == AuditEntryKinds.ViewerResultsShown;
-                if (data is not null)
+                if (!OperatorData.IsNoneOrOperatorOnly(data))
                 {
                     return $"{kind} entry carries data";
                 }

@@ -61,6 +61,30 @@ internal static class AuditNoteData
     /// <summary>The evidence detail of an admin lockout: <c>{"failures":n}</c>.</summary>
     public static string LockoutDetail(int failures) => Write(writer => writer.WriteNumber("failures", failures));
 
+    /// <summary>
+    /// A poll change's data with who pressed for it: <paramref name="data"/> (a compact JSON object, or null) with
+    /// <c>"operator":"name"</c> added as its last member (<c>{"operator":"name"}</c> alone when there was no data);
+    /// unchanged when nobody pressed (<paramref name="operatorName"/> null: background work, entries before operators).
+    /// </summary>
+    public static string? WithOperator(string? data, string? operatorName)
+    {
+        if (operatorName is null)
+        {
+            return data;
+        }
+
+        var member = Write(writer => writer.WriteString("operator", operatorName));
+        if (data is null)
+        {
+            return member;
+        }
+
+        // Both are objects written compactly by this server: {..} + {"operator":..} -> {..,"operator":..}.
+        return data is ['{', .., '}'] && data.Length > 2 ? string.Concat(data.AsSpan(0, data.Length - 1), ",", member.AsSpan(1))
+            : data == "{}" ? member
+            : throw new InvalidOperationException("Audit data is not a JSON object.");
+    }
+
     private static string Write(Action<Utf8JsonWriter> members)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

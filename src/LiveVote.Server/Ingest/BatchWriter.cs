@@ -239,7 +239,7 @@ internal sealed partial class BatchWriter(
     private void Stage(PollCommand command, Poll poll, string auditKind)
     {
         _pendingPolls[poll.Id] = poll;
-        _batch.AddPollChange(poll, auditKind);
+        _batch.AddPollChange(poll, auditKind, command.Operator);
         _pollCommands.Add(command);
     }
 

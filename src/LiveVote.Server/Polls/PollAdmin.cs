@@ -1,5 +1,6 @@
 using LiveVote.Server.Ingest;
 using LiveVote.Server.Results;
+using LiveVote.Server.Security.Operators;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Polls;
@@ -15,6 +16,8 @@ namespace LiveVote.Server.Polls;
 /// every cluster committed it; a cluster that could not (in failover) is retried in the background while the producer
 /// is answered 503, and pressing again is harmless (a cluster already in the target state counts as done).
 /// </para>
+/// Every change sent here is stamped with who pressed for it (<see cref="CurrentOperator"/>: the signed-in operator,
+/// <c>admin-key</c>, or nobody for background work), in this one place, so the audit records it for every kind of change.
 /// </summary>
 internal sealed partial class PollAdmin(
     IngestRouter router,
@@ -23,6 +26,7 @@ internal sealed partial class PollAdmin(
     PollFanOut fanOut,
     ResultsHub results,
     VoterSecretWrapping voterSecrets,
+    CurrentOperator currentOperator,
     TimeProvider time,
     ILogger<PollAdmin> logger)
 {
@@ -133,7 +137,7 @@ internal sealed partial class PollAdmin(
 
         if (router.PartitionCount == 1)
         {
-            var command = new PollCommand(kind, pollId, definition);
+            var command = new PollCommand(kind, pollId, definition) { Operator = currentOperator.Name };
             await router.EnqueuePollCommandAsync(0, command, cancellationToken);
 
             // Once queued, the change is the writer's: the caller leaving does not cancel it.
@@ -142,7 +146,7 @@ internal sealed partial class PollAdmin(
 
         // One time and one frozen count for every cluster, so they all record the same change.
         var frozen = kind == PollCommandKind.FreezeResults ? (results.TryGetLiveTotals(pollId, out var live) ? live : []) : null;
-        return await fanOut.SendAsync(new PollChange(kind, pollId, definition, time.GetUtcNow(), frozen), cancellationToken);
+        return await fanOut.SendAsync(new PollChange(kind, pollId, definition, time.GetUtcNow(), frozen, currentOperator.Name), cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Error,

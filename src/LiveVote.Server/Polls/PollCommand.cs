@@ -59,6 +59,12 @@ internal sealed class PollCommand(PollCommandKind kind, string pollId, Poll? def
     /// <summary>The totals a freeze holds; null: the writer reads the node's live totals. Set once for every partition.</summary>
     public long[]? FrozenTotals { get; } = frozenTotals;
 
+    /// <summary>
+    /// Who pressed for the change: an operator's name, <c>admin-key</c>, or null (background work). Recorded in the
+    /// audit entry's data. Set by <c>PollAdmin</c>, the one sender of producers' changes.
+    /// </summary>
+    public string? Operator { get; init; }
+
     public Task<PollCommandResult> Done => _done.Task;
 
     public void Complete(PollCommandResult result) => _done.TrySetResult(result);

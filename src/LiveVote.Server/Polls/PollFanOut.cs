@@ -3,10 +3,13 @@ using LiveVote.Server.Ingest;
 
 namespace LiveVote.Server.Polls;
 
-/// <summary>A producer's change as sent to every partition: one time and one frozen count for all of them.</summary>
-internal sealed record PollChange(PollCommandKind Kind, string PollId, Poll? Definition, DateTimeOffset At, long[]? FrozenTotals)
+/// <summary>
+/// A producer's change as sent to every partition: one time, one frozen count and one operator for all of them. A
+/// background catch-up step has no operator (nobody pressed for it).
+/// </summary>
+internal sealed record PollChange(PollCommandKind Kind, string PollId, Poll? Definition, DateTimeOffset At, long[]? FrozenTotals, string? Operator = null)
 {
-    public PollCommand Command() => new(Kind, PollId, Definition, At, FrozenTotals);
+    public PollCommand Command() => new(Kind, PollId, Definition, At, FrozenTotals) { Operator = Operator };
 }
 
 /// <summary>

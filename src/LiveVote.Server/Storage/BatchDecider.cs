@@ -69,7 +69,7 @@ internal sealed class BatchDecider
                 if (entry.Poll is { } poll)
                 {
                     _changedInBatch[poll.Id] = poll.Status == PollStatus.Open;
-                    chain.Append(entry.Kind, poll.Id, null, null, at, PollRows.AuditData(poll, entry.Kind));
+                    chain.Append(entry.Kind, poll.Id, null, null, at, PollRows.AuditData(poll, entry.Kind, entry.Operator));
                 }
                 else
                 {

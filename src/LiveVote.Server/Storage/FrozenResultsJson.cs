@@ -5,7 +5,8 @@ using LiveVote.Server.Polls;
 namespace LiveVote.Server.Storage;
 
 /// <summary>
-/// A frozen snapshot as the <c>polls.frozen_totals</c> column and the <c>results-frozen</c> audit entry both hold it:
+/// A frozen snapshot as the <c>polls.frozen_totals</c> column and the <c>results-frozen</c> audit entry both hold it (the
+/// entry with <c>"operator"</c> after it when someone pressed, <c>PollRows.AuditData</c>):
 /// <c>{"totals":{"optionId":count,...}}</c>, compact, options in the poll's order. The form is hashed: keep it stable.
 /// </summary>
 internal static class FrozenResultsJson

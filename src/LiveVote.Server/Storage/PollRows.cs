@@ -94,11 +94,14 @@ internal static class PollRows
         return (polls, tallies);
     }
 
-    /// <summary>The audit data of a poll change: the definition when created or edited, the snapshot when frozen, else none.</summary>
-    public static string? AuditData(Poll poll, string kind) => kind switch
+    /// <summary>
+    /// The audit data of a poll change: the definition when created or edited, the snapshot when frozen, else none;
+    /// with <c>"operator"</c> last when someone pressed for it (<see cref="Audit.AuditNoteData.WithOperator"/>).
+    /// </summary>
+    public static string? AuditData(Poll poll, string kind, string? operatorName = null) => Audit.AuditNoteData.WithOperator(kind switch
     {
         Audit.AuditKinds.PollCreated or Audit.AuditKinds.PollEdited => StorageJsonContext.DefinitionJson(poll),
         Audit.AuditKinds.ResultsFrozen => FrozenResultsJson.Write(poll),
         _ => null,
-    };
+    }, operatorName);
 }

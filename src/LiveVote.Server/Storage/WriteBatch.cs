@@ -22,9 +22,10 @@ public sealed record AuditNote(string Kind, string? PollId, VoterKey? VoterKey, 
 
 /// <summary>
 /// An entry of the batch that is only an audit entry (no vote row): a poll change (<see cref="Poll"/> set) or a note
-/// (<see cref="Note"/> set), with the vote position it comes before.
+/// (<see cref="Note"/> set), with the vote position it comes before. <see cref="Operator"/>: who made the poll change
+/// (an operator's name, <c>admin-key</c>), null for changes nobody pressed for (background work) and for notes.
 /// </summary>
-public readonly record struct AuditOnlyEntry(int Position, string Kind, Poll? Poll, AuditNote? Note);
+public readonly record struct AuditOnlyEntry(int Position, string Kind, Poll? Poll, AuditNote? Note, string? Operator = null);
 
 /// <summary>
 /// One group commit: an ordered list of votes, poll changes and audit notes, and the store's answer to each vote.
@@ -66,7 +67,9 @@ public sealed class WriteBatch(int capacity)
     }
 
     /// <param name="kind">The <see cref="Audit.AuditKinds"/> value of the change (created, opened, closed, frozen, ...).</param>
-    public void AddPollChange(Poll poll, string kind) => _auditOnly.Add(new AuditOnlyEntry(VoteCount, kind, poll, null));
+    /// <param name="operatorName">Who pressed (recorded in the entry's data), or null.</param>
+    public void AddPollChange(Poll poll, string kind, string? operatorName = null) =>
+        _auditOnly.Add(new AuditOnlyEntry(VoteCount, kind, poll, null, operatorName));
 
     public void AddNote(AuditNote note)
     {

@@ -53,6 +53,20 @@ public sealed class AuditVerifyPresentationTests(AuditVerifyPresentationTests.Pr
         Assert.Contains("results-released while its results were not frozen", problem.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"operator\":\"admin-key\",\"totals\":{}}")]
+    [InlineData("{\"operator\":42}")]
+    [InlineData("{\"note\":\"x\"}")]
+    public void Verify_ReleaseCarryingMoreThanWhoPressed_FailsNamingIt(string data)
+    {
+        var path = database.Copy();
+        var seq = DatabaseTampering.AppendForgedEntry(path, "results-released", database.OpenPollId, null, null, data);
+
+        var report = AuditVerifier.Verify(path);
+
+        Assert.Contains(report.Problems, p => p.Seq == seq && p.Message.Contains("results-released entry carries data", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Verify_PollsTableNoLongerFrozen_FailsNamingThePoll()
     {

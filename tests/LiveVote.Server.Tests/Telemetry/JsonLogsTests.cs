@@ -47,6 +47,7 @@ public sealed class JsonLogsTests
                 Assert.Matches("^[0-9a-f]{32}$", ids.GetProperty("TraceId").GetString());
                 Assert.Matches("^[0-9a-f]{16}$", ids.GetProperty("SpanId").GetString());
                 Assert.Equal("127.0.0.0/24", line.GetProperty("State").GetProperty("ClientNetwork").GetString());
+                Assert.Equal("admin-key", line.GetProperty("State").GetProperty("Operator").GetString());
             }
 
             Assert.DoesNotContain("/votes", output, StringComparison.Ordinal);

@@ -10,6 +10,7 @@
 import { ApiError, adminApi, polls } from './api.js';
 import { byId, formatTime, formatVotes, h, readStored, setNotice, writeStored } from './dom.js';
 import { LiveFigures } from './admin-stats.js';
+import { initOperatorSession } from './operator-session.js';
 import { resetForm } from './poll-form.js';
 import { confirmAction } from './confirm-dialog.js';
 import { ConnectionState } from './connection-state.js';
@@ -429,6 +430,7 @@ function runShortcut(card, action) {
 // ---- Start -----------------------------------------------------------------------------------------------------
 
 resetForm();
+adminKey ??= await initOperatorSession(); // an operator signed in through the broadcaster's provider
 if (adminKey) {
   showDesk();
 } else {

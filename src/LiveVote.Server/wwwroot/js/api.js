@@ -69,7 +69,8 @@ export async function request(path, { method = 'GET', body, headers = {}, cache 
 }
 
 const pollPath = (pollId) => `/v1/polls/${encodeURIComponent(pollId)}`;
-const admin = (adminKey) => ({ 'X-Admin-Key': adminKey });
+// A signed-in operator's calls carry no key (operator-session.js): the session cookie goes by itself.
+const admin = (adminKey) => (typeof adminKey === 'string' ? { 'X-Admin-Key': adminKey } : {});
 
 /** Public reads. */
 export const polls = {

@@ -201,6 +201,7 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(400, client, "GET", Poll + "/audit/proof/consistency", open.Id, query: "?log=0.0&from=0&to=3");
         await answers.ExpectAsync(200, admin, "GET", "/v1/admin/stats");
         await answers.ExpectAsync(401, client, "GET", "/v1/admin/stats");
+        await answers.ExpectAsync(200, client, "GET", "/v1/admin/session");
         await answers.ExpectAsync(200, admin, "GET", "/v1/admin/evidence");
         await answers.ExpectAsync(400, admin, "GET", "/v1/admin/evidence", query: "?ref=not-hex");
         await answers.ExpectAsync(400, admin, "GET", "/v1/admin/evidence", query: "?limit=0");

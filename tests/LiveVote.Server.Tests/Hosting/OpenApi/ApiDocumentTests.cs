@@ -26,6 +26,8 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         [("GET", "/results/{pollId}")] = "a page (HTML), not API",
         [("GET", "/admin")] = "a page (HTML), not API",
         [("GET", "/verify")] = "a page (HTML), not API",
+        [("GET", "/admin/sign-in")] = "the console's browser navigation to the operators' OIDC provider, not API",
+        [("POST", "/admin/sign-out")] = "ends the console's cookie session (browser), not API",
         [("*", "/metrics")] = "Prometheus text exposition for the scraper, on the management port; not JSON API",
         [("GET", "/openapi/v1.json")] = "the document itself",
         [("GET", "/scalar/{documentName?}")] = "the reference UI (Development only)",
