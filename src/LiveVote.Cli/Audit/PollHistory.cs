@@ -201,7 +201,7 @@ internal sealed class PollHistory(ProblemLog problems)
     /// <summary>A draft's deletion: valid once, while the poll is a draft; no entry of the poll may follow.</summary>
     private void DeletedDraft(StoredEntry entry)
     {
-        if (entry.HasVoterKey || entry.OptionId is not null || entry.Data is not null)
+        if (entry.HasVoterKey || entry.OptionId is not null || !OperatorData.IsNoneOrOperatorOnly(entry.Data))
         {
             problems.At(entry.Ref, $"{entry.Kind} entry carries a voter_key, an option_id or data");
         }

@@ -65,7 +65,7 @@ internal sealed class PollPresentation(bool showResultsToViewers, bool resultsHi
                 return null;
             case AuditEntryKinds.ResultsHidden or AuditEntryKinds.ResultsRevealed:
                 var hide = kind == AuditEntryKinds.ResultsHidden;
-                if (data is not null)
+                if (!OperatorData.IsNoneOrOperatorOnly(data))
                 {
                     return $"{kind} entry carries data";
                 }
@@ -79,7 +79,7 @@ internal sealed class PollPresentation(bool showResultsToViewers, bool resultsHi
                 return null;
             case AuditEntryKinds.PollArchived or AuditEntryKinds.PollUnarchived:
                 var archive = kind == AuditEntryKinds.PollArchived;
-                if (data is not null)
+                if (!OperatorData.IsNoneOrOperatorOnly(data))
                 {
                     return $"{kind} entry carries data";
                 }

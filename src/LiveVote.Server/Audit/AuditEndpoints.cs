@@ -24,10 +24,12 @@ public static class AuditEndpoints
     /// Pages a poll's audit entries in seq order. Public: entries carry voter keys (pseudonyms), never viewer ids, so
     /// anyone can check a receipt and recount. Entries of one poll are a subsequence of the store's chains. A poll
     /// spread over several partitions has a trail in each (<paramref name="partition"/>, default 0): together they are
-    /// the whole trail, and a vote id "p.chain-seq" names the partition whose trail holds the vote.
+    /// the whole trail, and a vote id "p.chain-seq" names the partition whose trail holds the vote. While the poll's
+    /// results are hidden until a reveal, the public gets 404 <c>results-hidden</c> (the entries would give the counts).
     /// </summary>
     private static async Task<Results<Ok<AuditPageDto>, ProblemHttpResult>> GetPageAsync(
-        string pollId, long? after, int? limit, int? partition, PollRegistry polls, StoreClusters stores, CancellationToken cancellationToken)
+        string pollId, long? after, int? limit, int? partition, HttpContext context, PollRegistry polls, StoreClusters stores,
+        CancellationToken cancellationToken)
     {
         if (after is < 0 || limit is < 1 or > MaxPageSize)
         {
@@ -37,6 +39,13 @@ public static class AuditEndpoints
         if (!polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
         {
             return Problems.PollNotFound(pollId);
+        }
+
+        // Vote entries name their option: counted, they are the counts the producer hides until the reveal. The
+        // producer's own desk (admin) still reads them; everyone else does once revealed, and nothing is lost meanwhile.
+        if (poll.ResultsHidden && !Security.Admin.AdminKey.IsVerified(context))
+        {
+            return Problems.ResultsHidden(context, pollId);
         }
 
         var part = partition ?? 0;

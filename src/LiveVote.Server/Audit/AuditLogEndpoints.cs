@@ -93,6 +93,13 @@ public static class AuditLogEndpoints
             return Problems.PollNotFound(pollId);
         }
 
+        // Leaf by leaf, proofs would list the hidden poll's votes and their options: they wait for the reveal too
+        // (a receipt is checked then). The admin's desk is not refused.
+        if (poll.ResultsHidden && !Security.Admin.AdminKey.IsVerified(context))
+        {
+            return Problems.ResultsHidden(context, pollId);
+        }
+
         var (store, logId, logSize) = await FindLogAsync(poll, stores, partition, chain, cancellationToken);
         if (store is null)
         {

@@ -21,6 +21,17 @@ public static class Problems
     public static ProblemHttpResult PollNotFound(string pollId) =>
         Create(StatusCodes.Status404NotFound, ErrorCodes.PollNotFound, "No such poll.", $"Poll '{pollId}' does not exist.");
 
+    /// <summary>
+    /// 404 <c>results-hidden</c>: what would show a hidden poll's counts (its signed result, its vote entries) waits for
+    /// the producer's reveal; <c>no-store</c>, so no cache keeps the refusal past it.
+    /// </summary>
+    public static ProblemHttpResult ResultsHidden(HttpContext context, string pollId)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return Create(StatusCodes.Status404NotFound, ErrorCodes.ResultsHidden, "The results are hidden.",
+            $"The results of poll '{pollId}' are hidden until the producer reveals them.");
+    }
+
     public static ProblemHttpResult InvalidPollId() =>
         BadRequest(ErrorCodes.InvalidPollId, "A poll id is a slug: a-z, 0-9 and '-', at most 40 characters.");
 

@@ -109,7 +109,7 @@ internal sealed class SecurityHeadersMiddleware
 
         // The on-air graphic may also be framed by its own origin: the console previews it in a frame. It has no action
         // to click, so framing it by our own pages opens no clickjacking; other origins still need the setting.
-        var selfFramed = string.Join(' ', new[] { "'self'" }.Concat(options.Value.FrameAncestors.Where(a => a != "'self'")));
+        var selfFramed = string.Join(' ', options.Value.FrameAncestors.Where(a => a != "'self'").Prepend("'self'"));
         _selfFramedPagePolicy = _pagePolicy.ToString().Replace($"frame-ancestors {frameAncestors}", $"frame-ancestors {selfFramed}", StringComparison.Ordinal);
         _denyFraming = frameAncestors == "'none'";
         _addHeaders = state =>

@@ -35,7 +35,7 @@ public sealed partial class PollQrCodeTests : IAsyncLifetime
     {
         var admin = _server.AdminClient();
         var created = await Api.CreatePollAsync(admin);
-        var expected = $"{PublicBase}/vote/{created.Id}";
+        var expected = $"{PublicBase}/v/{created.Code}";
         var opened = await (await admin.PostAsync($"/v1/polls/{created.Id}/open", null)).Content.ReadFromJsonAsync(ContractsJsonContext.Default.PollDto);
         var read = await _server.Client().GetFromJsonAsync($"/v1/polls/{created.Id}", ContractsJsonContext.Default.PollDto);
         var listed = (await _server.Client().GetFromJsonAsync("/v1/polls", ContractsJsonContext.Default.PollListDto))!.Polls.Single(p => p.Id == created.Id);
@@ -58,11 +58,11 @@ public sealed partial class PollQrCodeTests : IAsyncLifetime
         Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType);
         Assert.True(response.Headers.CacheControl is { Public: true, MaxAge.TotalSeconds: 300 }, $"Cache-Control: {response.Headers.CacheControl}");
         var modules = Modules(svg);
-        Assert.Equal($"{PublicBase}/vote/{poll.Id}", Decode(modules));
+        Assert.Equal($"{PublicBase}/v/{poll.Code}", Decode(modules));
         AssertFinderPatterns(modules);
 
         // The very modules QRCoder draws for that URL: the code holds the configured URL and nothing else.
-        Assert.Equal(Expected($"{PublicBase}/vote/{poll.Id}"), modules);
+        Assert.Equal(Expected($"{PublicBase}/v/{poll.Code}"), modules);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed partial class PollQrCodeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, viaOtherHost.StatusCode);
         Assert.Equal(direct, await viaOtherHost.Content.ReadAsStringAsync());
-        Assert.Equal($"{PublicBase}/vote/{poll.Id}", Decode(Modules(direct)));
+        Assert.Equal($"{PublicBase}/v/{poll.Code}", Decode(Modules(direct)));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed partial class PollQrCodeTests : IAsyncLifetime
         await ProblemAssert.IsAsync(forPublic, HttpStatusCode.NotFound, ErrorCodes.PollNotFound);
         Assert.Equal(HttpStatusCode.OK, forAdmin.StatusCode);
         Assert.True(forAdmin.Headers.CacheControl is { NoStore: true, Private: true, Public: false }, $"Cache-Control: {forAdmin.Headers.CacheControl}");
-        Assert.Equal($"{PublicBase}/vote/{draft.Id}", Decode(Modules(await forAdmin.Content.ReadAsStringAsync())));
+        Assert.Equal($"{PublicBase}/v/{draft.Code}", Decode(Modules(await forAdmin.Content.ReadAsStringAsync())));
     }
 
     [Fact]

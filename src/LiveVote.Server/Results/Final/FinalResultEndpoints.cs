@@ -36,9 +36,7 @@ public static class FinalResultEndpoints
         // Hidden until the producer reveals: the signed figures are counts like any other.
         if (poll.ResultsHidden)
         {
-            context.Response.Headers.CacheControl = "no-store";
-            return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.ResultsHidden, "The results are hidden.",
-                $"The results of poll '{pollId}' are hidden until the producer reveals them.");
+            return Problems.ResultsHidden(context, pollId);
         }
 
         var state = results.StateOf(pollId);
