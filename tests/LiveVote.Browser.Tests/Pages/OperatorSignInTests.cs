@@ -52,6 +52,7 @@ public sealed class OperatorSignInTests : PageTestBase
         var poll = await CreatePollAsync("Best snack?", ("crisps", "Crisps"), ("popcorn", "Popcorn"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Open voting: Best snack?" }).ClickAsync();
+        await ConsoleTestKit.ConfirmAsync(page, "Open voting");
         await Expect(PollItem(page, "Best snack?").Locator(".badge")).ToHaveTextAsync("Open");
         var opened = Assert.Single(await Api.AuditAsync(Public, poll.Id), e => e.Kind == "poll-opened");
         Assert.Equal($"{{\"operator\":\"{TestOidcProvider.OperatorName}\"}}", opened.Data);

@@ -37,7 +37,7 @@ public sealed class ErrorResponseTests(PopulatedServer fixture) : IClassFixture<
 
     [Theory]
     [InlineData("DELETE", "/v1/polls")]
-    [InlineData("PUT", "/v1/polls/{0}")]
+    [InlineData("PATCH", "/v1/polls/{0}")]
     [InlineData("GET", "/v1/polls/{0}/votes")]
     [InlineData("DELETE", "/v1/polls/{0}/votes")]
     [InlineData("PATCH", "/v1/viewers")]

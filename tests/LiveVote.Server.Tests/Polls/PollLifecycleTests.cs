@@ -36,7 +36,7 @@ public sealed class PollLifecycleTests : IDisposable
         Assert.Equal(new[] { "poll-created", "poll-opened", "poll-closed" }, entries.Select(e => e.Kind));
         Assert.All(entries, e => Assert.Equal(created.Id, e.PollId));
         Assert.All(entries, e => Assert.Null(e.VoterKey));
-        Assert.Equal("{\"title\":\"Who stays?\",\"options\":[{\"id\":\"aria\",\"label\":\"Option aria\"},{\"id\":\"bruno\",\"label\":\"Option bruno\"}]}", entries[0].Data);
+        Assert.Equal("{\"title\":\"Who stays?\",\"options\":[{\"id\":\"aria\",\"label\":\"Option aria\"},{\"id\":\"bruno\",\"label\":\"Option bruno\"}],\"operator\":\"admin-key\"}", entries[0].Data);
         IndependentAudit.AssertPollEntriesVerify(entries);
         IndependentAudit.AssertChainVerifies(StoreFile.ReadAudit(_server.DatabasePath));
 

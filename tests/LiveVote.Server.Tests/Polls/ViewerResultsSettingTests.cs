@@ -41,7 +41,7 @@ public sealed class ViewerResultsSettingTests : IDisposable
         Assert.True(poll.ShowResultsToViewers);
         Assert.True((await Api.PollAsync(_server.AdminClient(), poll.Id)).ShowResultsToViewers);
         var created = Assert.Single(StoreFile.ReadAudit(_server.DatabasePath), e => e.PollId == poll.Id);
-        Assert.Equal("{\"title\":\"Who wins?\",\"options\":[{\"id\":\"a\",\"label\":\"A\"},{\"id\":\"b\",\"label\":\"B\"}],\"showResultsToViewers\":true}", created.Data);
+        Assert.Equal("{\"title\":\"Who wins?\",\"options\":[{\"id\":\"a\",\"label\":\"A\"},{\"id\":\"b\",\"label\":\"B\"}],\"showResultsToViewers\":true,\"operator\":\"admin-key\"}", created.Data);
     }
 
     [Fact]

@@ -79,10 +79,10 @@ public sealed class ResultsFreezeTests : IDisposable
 
         Assert.Equal(["poll-created", "poll-opened", "vote", "results-frozen", "vote", "results-released"], entries.Select(e => e.Kind));
         var frozen = entries[3];
-        Assert.Equal("{\"totals\":{\"a\":0,\"b\":1}}", frozen.Data);
+        Assert.Equal("{\"totals\":{\"a\":0,\"b\":1},\"operator\":\"admin-key\"}", frozen.Data);
         Assert.Null(frozen.VoterKey);
         Assert.Null(frozen.OptionId);
-        Assert.Null(entries[5].Data);
+        Assert.Equal("{\"operator\":\"admin-key\"}", entries[5].Data);
         IndependentAudit.AssertPollEntriesVerify(entries);
         IndependentAudit.AssertChainVerifies(StoreFile.ReadAudit(_server.DatabasePath));
     }
