@@ -28,8 +28,13 @@ public static class AccessibilityCheck
             await page.EvaluateAsync($"() => {{ {AxeSource.Value}\n }}");
         }
 
+        // Contrast is judged on the settled frame: a fade-in still running (the graphic's figures take 700 ms) would be
+        // measured half transparent. Endless animations (the live dot's pulse) never settle and are left running.
         var violations = await page.EvaluateAsync<JsonElement>("""
             async () => {
+              await Promise.all(document.getAnimations()
+                .filter(a => a.effect?.getComputedTiming().iterations !== Infinity)
+                .map(a => a.finished.catch(() => null)));
               const results = await window.axe.run(document, { resultTypes: ['violations'] });
               return results.violations
                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
