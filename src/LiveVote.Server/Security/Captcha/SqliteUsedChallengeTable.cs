@@ -17,15 +17,7 @@ internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options) 
     /// <summary>How long a statement waits for the write lock before the batch fails (and is refused with 503).</summary>
     private const int BusyTimeoutSeconds = 5;
 
-    private readonly string _connectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set.")),
-
-        // Never create the file: the vote store owns it. Without it there is nothing to protect and nothing to answer.
-        Mode = SqliteOpenMode.ReadWrite,
-        Pooling = false,
-        DefaultTimeout = BusyTimeoutSeconds,
-    }.ToString();
+    private readonly string _connectionString = Storage.Sqlite.SqliteSideConnection.ConnectionString(options.Value, BusyTimeoutSeconds);
 
     public async Task<bool[]> InsertNewAsync(IReadOnlyList<UsedChallenge> challenges, CancellationToken cancellationToken)
     {

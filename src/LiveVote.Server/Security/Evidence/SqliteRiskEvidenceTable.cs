@@ -16,13 +16,7 @@ internal sealed class SqliteRiskEvidenceTable(IOptions<SqliteOptions> options) :
 
     private const string Columns = "seq, ref, kind, action, poll_id, voter_key, network, detail, at";
 
-    private readonly string _connectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set.")),
-        Mode = SqliteOpenMode.ReadWrite,
-        Pooling = false,
-        DefaultTimeout = BusyTimeoutSeconds,
-    }.ToString();
+    private readonly string _connectionString = Storage.Sqlite.SqliteSideConnection.ConnectionString(options.Value, BusyTimeoutSeconds);
 
     public async Task InsertAsync(IReadOnlyList<RiskEvidence> rows, CancellationToken cancellationToken)
     {

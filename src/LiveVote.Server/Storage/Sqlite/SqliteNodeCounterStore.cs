@@ -14,13 +14,7 @@ internal sealed class SqliteNodeCounterStore(IOptions<SqliteOptions> options) : 
 
     private const string Columns = "node, accepted, repeated, throttled, flagged, votes_per_second, updated_at";
 
-    private readonly string _connectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set.")),
-        Mode = SqliteOpenMode.ReadWrite,
-        Pooling = false,
-        DefaultTimeout = BusyTimeoutSeconds,
-    }.ToString();
+    private readonly string _connectionString = SqliteSideConnection.ConnectionString(options.Value, BusyTimeoutSeconds);
 
     public async Task<NodeCounters?> ReadAsync(string node, CancellationToken cancellationToken)
     {

@@ -8,6 +8,19 @@ namespace LiveVote.Server.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSideConnection
 {
+    /// <summary>
+    /// The connection string of a side table's calls: the file at <c>LiveVote:Sqlite:Path</c>, never created (the vote
+    /// store owns it: without it there is nothing to protect and nothing to answer), not pooled (short-lived), waiting
+    /// <paramref name="busyTimeoutSeconds"/> for the writer's lock.
+    /// </summary>
+    public static string ConnectionString(SqliteOptions options, int busyTimeoutSeconds) => new SqliteConnectionStringBuilder
+    {
+        DataSource = Path.GetFullPath(options.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set.")),
+        Mode = SqliteOpenMode.ReadWrite,
+        Pooling = false,
+        DefaultTimeout = busyTimeoutSeconds,
+    }.ToString();
+
     public static async Task<SqliteConnection> OpenAsync(string connectionString, int busyTimeoutSeconds, string extraPragmas, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
