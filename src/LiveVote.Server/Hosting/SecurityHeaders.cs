@@ -100,17 +100,11 @@ internal sealed class SecurityHeadersMiddleware
         _next = next;
         var frameAncestors = options.Value.FrameAncestorsDirective();
 
-        // No inline script or style anywhere (the pages load theirs from /js and /css); fetch and EventSource go to
-        // our own origin only; images are ours or data: URIs (the favicon, inline SVG icons).
-        _pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-                      "worker-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
-                      $"frame-ancestors {frameAncestors}";
-        _apiPolicy = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
         // The on-air graphic may also be framed by its own origin: the console previews it in a frame. It has no action
         // to click, so framing it by our own pages opens no clickjacking; other origins still need the setting.
-        var selfFramed = string.Join(' ', options.Value.FrameAncestors.Where(a => a != "'self'").Prepend("'self'"));
-        _selfFramedPagePolicy = _pagePolicy.ToString().Replace($"frame-ancestors {frameAncestors}", $"frame-ancestors {selfFramed}", StringComparison.Ordinal);
+        _pagePolicy = PagePolicy(frameAncestors);
+        _selfFramedPagePolicy = PagePolicy(string.Join(' ', options.Value.FrameAncestors.Where(a => a != "'self'").Prepend("'self'")));
+        _apiPolicy = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         _denyFraming = frameAncestors == "'none'";
         _addHeaders = state =>
         {
@@ -118,6 +112,15 @@ internal sealed class SecurityHeadersMiddleware
             return Task.CompletedTask;
         };
     }
+
+    /// <summary>
+    /// No inline script or style anywhere (the pages load theirs from /js and /css); fetch and EventSource go to our own
+    /// origin only; images are ours or data: URIs (the favicon, inline SVG icons).
+    /// </summary>
+    private static string PagePolicy(string frameAncestors) =>
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "worker-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+        $"frame-ancestors {frameAncestors}";
 
     public Task InvokeAsync(HttpContext context)
     {

@@ -54,7 +54,7 @@ public static class PollEndpoints
         var admin = AdminKey.IsVerified(context);
         // The public list leaves out drafts (the producer's secret) and archived polls (the producer's tidying up).
         return TypedResults.Ok(new PollListDto([.. polls.All().Where(p => admin || (p.Status != PollStatus.Draft && p.ArchivedAt is null))
-            .Select(p => links.Describe(admin ? results.Describe(p.ToDto()) : p.ToDto()))]));
+            .Select(p => View(p, admin, results, links))]));
     }
 
     private static Results<Ok<PollDto>, ProblemHttpResult> GetPoll(string pollId, HttpContext context, PollRegistry polls, FinalResults results, PollLinks links)
@@ -65,8 +65,12 @@ public static class PollEndpoints
             return Problems.PollNotFound(pollId);
         }
 
-        return TypedResults.Ok(links.Describe(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto()));
+        return TypedResults.Ok(View(poll, AdminKey.IsVerified(context), results, links));
     }
+
+    /// <summary>A poll as its reader may see it: the admin also gets the final result's state; everyone the vote URL.</summary>
+    private static PollDto View(Poll poll, bool admin, FinalResults results, PollLinks links) =>
+        links.Describe(admin ? results.Describe(poll.ToDto()) : poll.ToDto());
 
     /// <summary>The poll a join code names (any case): public for a poll past its draft, the admin sees drafts too.</summary>
     private static Results<Ok<PollDto>, ProblemHttpResult> GetByCode(string code, HttpContext context, PollRegistry polls, FinalResults results, PollLinks links)
@@ -77,7 +81,7 @@ public static class PollEndpoints
             return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.PollNotFound, "No such poll.", "No poll has this join code.");
         }
 
-        return TypedResults.Ok(links.Describe(AdminKey.IsVerified(context) ? results.Describe(poll.ToDto()) : poll.ToDto()));
+        return TypedResults.Ok(View(poll, AdminKey.IsVerified(context), results, links));
     }
 
     /// <summary>

@@ -4,7 +4,7 @@
 // every bar has its figures in text next to it (the bar itself is decoration, hidden from assistive technology).
 
 import { formatVotes, h } from './dom.js';
-import { wholePercentages } from './results-board.js';
+import { roundedPercents } from './percent.js';
 
 const PALETTE_SIZE = 8;
 const SERIES = [{ name: 'on-air' }, { name: 'live' }];
@@ -54,7 +54,7 @@ export class PollBars {
   fill(series, snapshot) {
     const counts = this.options.map((option) => Number(snapshot.totals?.[option.id] ?? 0));
     const total = counts.reduce((sum, count) => sum + count, 0);
-    const percents = wholePercentages(counts);
+    const percents = roundedPercents(counts);
     this.rows.forEach((row, index) => {
       const { count, percent, fill } = row.cells[series];
       const countText = formatVotes(counts[index]);

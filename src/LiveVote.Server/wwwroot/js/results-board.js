@@ -5,9 +5,6 @@ import { leaders, roundedPercents } from './percent.js';
 
 const PALETTE_SIZE = 8;
 
-/** The rounding the board uses (percent.js); kept under its old name for callers that still import it from here. */
-export const wholePercentages = roundedPercents;
-
 export class ResultsBoard {
   /**
    * @param {HTMLElement} container emptied and filled with the bars
