@@ -20,8 +20,20 @@ internal sealed record PollChange(PollCommandKind Kind, string PollId, Poll? Def
 /// answered 503 and may press again; no cluster accepts a vote after its own close, whatever the others do.
 /// </summary>
 internal sealed partial class PollFanOut(
-    IngestRouter router, PollRegistry polls, PartitionPolls views, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<PollFanOut> logger)
+    IngestRouter router, PollRegistry polls, PartitionPolls views, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<PollFanOut> logger,
+    Storage.StoreClusters? stores = null)
 {
+    /// <summary>
+    /// With a shared store, how long a change waits for this node's views to learn of a poll another node created or
+    /// changed moments ago (the refresh reads every cluster every 200 ms by default): without it, a delete pressed on
+    /// node B just after the create on node A found the draft in one cluster's view and not yet in the other's, and the
+    /// producer got 503 for a change that only had to wait one refresh. 1 s covers a few refreshes; a cluster really
+    /// failing is then handled as before (503 and catch-up).
+    /// </summary>
+    private static readonly TimeSpan ArrivalWait = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan ArrivalCheck = TimeSpan.FromMilliseconds(20);
+
     /// <summary>
     /// Pause between catch-up tries: a Patroni failover ends within about 30 s (docs/design.md, 10.2), so a try every
     /// second catches the new primary soon after and costs nothing meanwhile (a failed batch is answered at once).
@@ -45,6 +57,11 @@ internal sealed partial class PollFanOut(
 
     public async Task<PollCommandResult> SendAsync(PollChange change, CancellationToken cancellationToken)
     {
+        if (change.Kind != PollCommandKind.Create && stores is { Shared.Count: > 0 })
+        {
+            await AwaitArrivalAsync(change.PollId, cancellationToken);
+        }
+
         // A poll lives in the partitions it is spread over; one the node does not know goes to all (they say if they have it).
         var spread = change.Definition?.PartitionCount ?? (polls.TryGet(change.PollId, out var known) ? known.PartitionCount : router.PartitionCount);
         var commands = new PollCommand[Math.Min(spread, router.PartitionCount)];
@@ -69,6 +86,35 @@ internal sealed partial class PollFanOut(
 
         var answers = await Task.WhenAll(commands.Select(c => c.Done));
         return Settle(change, answers);
+    }
+
+    /// <summary>
+    /// Waits (at most <see cref="ArrivalWait"/>) until every partition the poll is spread over holds it in this node's
+    /// views; a poll no partition holds is waited for too (it may have been created elsewhere a moment ago).
+    /// </summary>
+    private async Task AwaitArrivalAsync(string pollId, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < ArrivalWait)
+        {
+            var spread = 0;
+            var holders = 0;
+            for (var p = 0; p < views.Count; p++)
+            {
+                if (views.View(p).TryGetHeld(pollId, out var held))
+                {
+                    holders++;
+                    spread = Math.Max(spread, Math.Min(held.PartitionCount, views.Count));
+                }
+            }
+
+            if (holders > 0 && holders >= spread)
+            {
+                return;
+            }
+
+            await Task.Delay(ArrivalCheck, time, cancellationToken);
+        }
     }
 
     /// <summary>One answer for the producer from every partition's answer.</summary>

@@ -1,9 +1,10 @@
 using LiveVote.Server.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 
 namespace LiveVote.Cli.Tests.Infrastructure;
 
 /// <summary>
-/// Throwaway copies of a SQLite database the server wrote (the database and its WAL files, if any are left), one per
+/// Throwaway copies of a SQLite database the server wrote (one consistent snapshot of every committed page), one per
 /// test that tampers with it; deleted with the original's folder. Not the server's lock file: it is no part of the
 /// data, and copying it means taking a lock on it.
 /// </summary>
@@ -20,16 +21,19 @@ internal sealed class DatabaseCopies(string directory, string prefix)
             _copies.Add(target);
         }
 
-        foreach (var name in new[] { "livevote.db", "livevote.db-wal", "livevote.db-shm" })
+        // Through SQLite's online backup, not a file copy: copying the database file and then its WAL is not one
+        // snapshot, and a connection closed in between (the last one checkpoints and deletes the WAL) left a copy
+        // without the newest entries.
+        var copy = Path.Combine(target, "livevote.db");
+        using (var source = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "livevote.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
+        using (var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = copy, Pooling = false }.ToString()))
         {
-            var file = Path.Combine(directory, name);
-            if (File.Exists(file))
-            {
-                File.Copy(file, Path.Combine(target, name));
-            }
+            source.Open();
+            destination.Open();
+            source.BackupDatabase(destination);
         }
 
-        return Path.Combine(target, "livevote.db");
+        return copy;
     }
 
     /// <summary>Deletes every copy and the original's folder.</summary>
