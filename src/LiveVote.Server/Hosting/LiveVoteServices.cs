@@ -119,6 +119,7 @@ public static partial class LiveVoteServices
         builder.Services.AddSingleton(services => new VoterKeyDeriver(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
         builder.Services.AddSingleton(services => new VoterSecretWrapping(services.GetRequiredService<ServerSecrets>().VoterKeySecret));
         builder.Services.AddSingleton<PollVoterKeys>();
+        builder.Services.AddSingleton<VoteAnswers>();
         builder.Services.AddSingleton<VoteIngress>();
         return builder;
     }

@@ -1,4 +1,5 @@
 using LiveVote.Contracts;
+using LiveVote.Server.Security.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using ProblemDetails = Microsoft.AspNetCore.Mvc.ProblemDetails;
@@ -72,9 +73,18 @@ public static class ProblemDetailsSetup
             // each one as an error with its stack trace would let anyone grow the log without bound.
             SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || IsMalformedChunk(context.Exception),
         });
-        app.UseStatusCodePages();
+
+        // The status code pages give a body to an error answered without one (404 of an unknown route, 405, ...). The
+        // vote route writes a body with every answer (its own problems, the limits' 429, the guards' 4xx): it skips the
+        // middleware, which otherwise costs each vote an async state machine and a feature object. Not on a management
+        // listener, though, whose refusal of a public route is a bodyless 404 (UseManagementPort).
+        var listeners = app.Services.GetRequiredService<ManagementListeners>();
+        app.UseWhen(context => !AnswersWithItsOwnBody(context, listeners), pages => pages.UseStatusCodePages());
         return app;
     }
+
+    private static bool AnswersWithItsOwnBody(HttpContext context, ManagementListeners listeners) =>
+        RequestKinds.Of(context) == RequestKind.Vote && (!listeners.Enabled || ManagementListeners.Allows(context));
 
     /// <summary>
     /// Kestrel reports a chunk size that overflows (more hex digits than fit an int) as a plain IOException("Bad chunk

@@ -18,21 +18,28 @@ internal static partial class AdminActionLog
     {
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("LiveVote.Server.Admin");
         var refusedLines = app.ApplicationServices.GetRequiredService<RefusedAdminLogQuota>();
-        return app.Use(async (context, next) =>
+        return app.Use(next => context =>
         {
-            await next(context);
-            var request = context.Request;
-            if ((request.Headers.ContainsKey(AdminKey.Header) || OperatorSession.IsSignedIn(context)) && IsChange(request.Method) && !IsViewerTraffic(context)
-                && logger.IsEnabled(LogLevel.Information) && (AdminKey.IsVerified(context) || refusedLines.TryTake()))
-            {
-                // Untraced requests have no Activity (hosting's per-request one is off, see TelemetrySetup): the line
-                // gets a trace id of its own, so every producer action can still be quoted and found by its id.
-                using var own = Activity.Current is null ? new Activity("livevote.admin.action").Start() : null;
-                var network = ClientNetwork.Of(context).NetworkText();
-                var pressedBy = OperatorSession.NameOf(context) ?? "wrong-admin-key";
-                LogAction(logger, request.Method, request.Path.Value ?? "", context.Response.StatusCode, pressedBy, network);
-            }
+            // A read or viewer traffic (votes above all) is never logged: handed on as it is, with no await to pay for.
+            // The method and the matched endpoint are known here and do not change while the request runs.
+            return IsChange(context.Request.Method) && !IsViewerTraffic(context) ? LogAfterAsync(context, next, logger, refusedLines) : next(context);
         });
+    }
+
+    private static async Task LogAfterAsync(HttpContext context, RequestDelegate next, ILogger logger, RefusedAdminLogQuota refusedLines)
+    {
+        await next(context);
+        var request = context.Request;
+        if ((request.Headers.ContainsKey(AdminKey.Header) || OperatorSession.IsSignedIn(context))
+            && logger.IsEnabled(LogLevel.Information) && (AdminKey.IsVerified(context) || refusedLines.TryTake()))
+        {
+            // Untraced requests have no Activity (hosting's per-request one is off, see TelemetrySetup): the line
+            // gets a trace id of its own, so every producer action can still be quoted and found by its id.
+            using var own = Activity.Current is null ? new Activity("livevote.admin.action").Start() : null;
+            var network = ClientNetwork.Of(context).NetworkText();
+            var pressedBy = OperatorSession.NameOf(context) ?? "wrong-admin-key";
+            LogAction(logger, request.Method, request.Path.Value ?? "", context.Response.StatusCode, pressedBy, network);
+        }
     }
 
     private static bool IsChange(string method) => !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);

@@ -10,11 +10,14 @@ namespace LiveVote.Server.Security.Risk;
 /// </summary>
 internal sealed class RegistrationSignals(RequestDelegate next, RiskScorer scorer)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // Any other request (votes above all) is handed on without an await: the matched endpoint does not change.
+    public Task InvokeAsync(HttpContext context) =>
+        RequestKinds.Of(context) == RequestKind.Register ? RecordAfterAsync(context) : next(context);
+
+    private async Task RecordAfterAsync(HttpContext context)
     {
         await next(context);
-        if (context.Response.StatusCode == StatusCodes.Status201Created && RequestKinds.Of(context) == RequestKind.Register &&
-            !AdminKey.IsVerified(context))
+        if (context.Response.StatusCode == StatusCodes.Status201Created && !AdminKey.IsVerified(context))
         {
             scorer.RecordRegistration(ClientNetwork.Of(context));
         }
