@@ -21,7 +21,13 @@ public static class VoteEndpoints
     public static RouteGroupBuilder MapVotes(this RouteGroupBuilder poll)
     {
         var group = poll.MapGroup("/votes").WithTags("Votes");
-        group.MapPost("/", CastAsync).Accepts<CastVoteRequest>("application/json").WithRequestKind(RequestKind.Vote)
+
+        // The ingress is taken from the root provider once, not from each vote's RequestServices: nothing else on the
+        // vote path asks for a service, so a vote creates no service scope (nor disposes one).
+        var services = ((IEndpointRouteBuilder)poll).ServiceProvider;
+        VoteIngress? ingress = null;
+        group.MapPost("/", (string pollId, HttpContext context) => CastAsync(pollId, context, ingress ??= services.GetRequiredService<VoteIngress>()))
+            .Accepts<CastVoteRequest>("application/json").WithRequestKind(RequestKind.Vote)
             .Produces<VoteResponse>(StatusCodes.Status201Created)
             .Produces<VoteResponse>(StatusCodes.Status200OK)
             .ProducesBodyProblems()
@@ -153,8 +159,10 @@ public static class VoteEndpoints
         LiveVoteTelemetry.VoteAnswered(result.Outcome, Stopwatch.GetElapsedTime(started));
         if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Duplicate)
         {
-            ingress.Answers.Write(context, result.Outcome == VoteOutcome.Accepted ? StatusCodes.Status201Created : StatusCodes.Status200OK,
-                Response(result.Outcome == VoteOutcome.Accepted ? VoteStatuses.Accepted : VoteStatuses.Duplicate, result, poll, voterKey));
+            var accepted = result.Outcome == VoteOutcome.Accepted;
+            var partition = poll.PartitionCount > 1 ? VoterPartitioner.PartitionOf(voterKey, poll.PartitionCount) : 0;
+            ingress.Answers.Write(context, accepted ? StatusCodes.Status201Created : StatusCodes.Status200OK,
+                accepted ? VoteStatuses.Accepted : VoteStatuses.Duplicate, result, partition, partitioned: poll.PartitionCount > 1);
             return;
         }
 
@@ -168,18 +176,6 @@ public static class VoteEndpoints
                 ingress.RetryAfterSeconds),
         };
         await refusal.ExecuteAsync(context);
-    }
-
-    /// <summary>
-    /// The vote id names the vote's audit entry (in a poll spread over several partitions, prefixed by the partition whose
-    /// trail holds it: "1.3-17"); the receipt is that entry's hash, checkable in the public trail; the log and leaf name
-    /// the entry in the poll's Merkle log, for an inclusion proof against a signed head (docs/design.md, 7.6).
-    /// </summary>
-    private static VoteResponse Response(string status, in VoteResult result, Poll poll, in VoterKey voterKey)
-    {
-        var partition = poll.PartitionCount > 1 ? VoterPartitioner.PartitionOf(voterKey, poll.PartitionCount) : 0;
-        return new(status, poll.PartitionCount > 1 ? result.VoteIdIn(partition) : result.VoteId, result.Receipt.ToString(),
-            AuditLogIds.Format(partition, result.Chain), result.Leaf);
     }
 
     private static ProblemHttpResult PollNotOpen(string pollId) =>
