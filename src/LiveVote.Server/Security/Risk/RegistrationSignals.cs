@@ -10,7 +10,15 @@ namespace LiveVote.Server.Security.Risk;
 /// </summary>
 internal sealed class RegistrationSignals(RequestDelegate next, RiskScorer scorer)
 {
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>
+    /// Any other request (every vote) is handed on as is: awaiting it here would cost each request that completes
+    /// later an async state machine on the heap, only to look at a response that cannot count. The endpoint is known
+    /// already (routing runs first), so its kind says which requests to watch.
+    /// </summary>
+    public Task InvokeAsync(HttpContext context) =>
+        RequestKinds.Of(context) == RequestKind.Register ? WatchRegistrationAsync(context) : next(context);
+
+    private async Task WatchRegistrationAsync(HttpContext context)
     {
         await next(context);
         if (context.Response.StatusCode == StatusCodes.Status201Created && RequestKinds.Of(context) == RequestKind.Register &&
