@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
+using LiveVote.Server.Security.Tokens;
 
 namespace LiveVote.Server.Votes;
 
@@ -37,12 +37,15 @@ public readonly record struct VoterKey(ulong High, ulong Low)
     }
 }
 
-/// <summary>Derives voter keys with the fleet's shared secret, so one viewer has the same key on every node.</summary>
+/// <summary>
+/// Derives voter keys with the fleet's shared secret, so one viewer has the same key on every node. The secret's keyed
+/// HMAC contexts are reused (<see cref="KeyedHmac"/>): a key is derived on every vote of a poll from before per-poll secrets.
+/// </summary>
 public sealed class VoterKeyDeriver(byte[] secret)
 {
-    private readonly byte[] _secret = secret.Length >= 32
+    private readonly KeyedHmac _mac = new(secret.Length >= 32
         ? secret
-        : throw new ArgumentException("The voter-key secret must be at least 32 bytes.", nameof(secret));
+        : throw new ArgumentException("The voter-key secret must be at least 32 bytes.", nameof(secret)));
 
     public VoterKey Derive(string viewerId)
     {
@@ -51,8 +54,14 @@ public sealed class VoterKeyDeriver(byte[] secret)
         var maxBytes = Encoding.UTF8.GetMaxByteCount(viewerId.Length);
         Span<byte> input = maxBytes <= 256 ? stackalloc byte[256] : new byte[maxBytes];
         var length = Encoding.UTF8.GetBytes(viewerId, input);
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_secret, input[..length], mac);
+        return Derive(input[..length]);
+    }
+
+    /// <summary>The key of the viewer whose id is <paramref name="viewerIdUtf8"/> (its UTF-8 bytes): as <see cref="Derive(string)"/>.</summary>
+    public VoterKey Derive(ReadOnlySpan<byte> viewerIdUtf8)
+    {
+        Span<byte> mac = stackalloc byte[KeyedHmac.MacSize];
+        _mac.Compute(viewerIdUtf8, mac);
         return VoterKey.Read(mac);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using LiveVote.Server.Polls;
+using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Tests.Infrastructure;
 using LiveVote.Server.Votes;
 
@@ -107,5 +108,48 @@ public sealed class PollVoterKeysTests
         Assert.DoesNotContain(Convert.ToBase64String(wrapped), poll.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToBase64String(wrapped), System.Text.Json.JsonSerializer.Serialize(poll.ToDto(), Contracts.ContractsJsonContext.Default.PollDto), StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToBase64String(wrapped), LiveVote.Server.Storage.StorageJsonContext.DefinitionJson(poll), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("viewer-1")]
+    [InlineData("issuer|viewer-ü")]
+    public void TokenViewer_GetsTheKeyOfItsText_InEveryPollAndAgain(string viewerId)
+    {
+        // The vote path derives from the token's UTF-8 bytes with reused HMAC contexts: the same key as the documented
+        // derivation of the id's text, for a per-poll secret (twice: the cached contexts start over) and the fleet's.
+        var node = Node();
+        var poll = NewPoll("poll-one");
+        var legacy = NewPoll("old-poll") with { VoterSecret = null };
+        Assert.True(TokenViewerId.TryFromUtf8(Encoding.UTF8.GetBytes(viewerId), out var fromToken));
+        var expected = TestVoterKeys.FromWrapped(poll.Id, poll.VoterSecret!.ToArray()).Hex(viewerId);
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(node.TryDerive(poll, fromToken, out var key));
+            Assert.Equal(expected, key.ToString());
+            Assert.True(node.TryDerive(poll, new TokenViewerId(viewerId), out var fromText));
+            Assert.Equal(expected, fromText.ToString());
+            Assert.True(node.TryDerive(legacy, fromToken, out var legacyKey));
+            Assert.Equal(new VoterKeyDeriver(FleetSecret).Derive(viewerId), legacyKey);
+        }
+    }
+
+    [Fact]
+    public void TwoPolls_OnOneNode_KeepTheirOwnKeys_WhenDerivedInTurn()
+    {
+        // Each poll secret has its own contexts and its own poll-id prefix: alternating polls must not mix them.
+        var node = Node();
+        var one = NewPoll("poll-one");
+        var two = NewPoll("poll-two");
+        var expectedOne = PollVoterKeys.Derive(new VoterSecretWrapping(FleetSecret).Unwrap(one.Id, one.VoterSecret!), one.Id, "viewer-1");
+        var expectedTwo = PollVoterKeys.Derive(new VoterSecretWrapping(FleetSecret).Unwrap(two.Id, two.VoterSecret!), two.Id, "viewer-1");
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(node.TryDerive(one, "viewer-1", out var keyOne));
+            Assert.True(node.TryDerive(two, "viewer-1", out var keyTwo));
+            Assert.Equal(expectedOne, keyOne);
+            Assert.Equal(expectedTwo, keyTwo);
+        }
     }
 }

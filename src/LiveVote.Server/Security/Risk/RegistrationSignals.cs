@@ -10,11 +10,15 @@ namespace LiveVote.Server.Security.Risk;
 /// </summary>
 internal sealed class RegistrationSignals(RequestDelegate next, RiskScorer scorer)
 {
-    // Any other request (votes above all) is handed on without an await: the matched endpoint does not change.
+    /// <summary>
+    /// Any other request (every vote) is handed on as is: awaiting it here would cost each request that completes
+    /// later an async state machine on the heap, only to look at a response that cannot count. The endpoint is known
+    /// already (routing runs first), so its kind says which requests to watch.
+    /// </summary>
     public Task InvokeAsync(HttpContext context) =>
-        RequestKinds.Of(context) == RequestKind.Register ? RecordAfterAsync(context) : next(context);
+        RequestKinds.Of(context) == RequestKind.Register ? WatchRegistrationAsync(context) : next(context);
 
-    private async Task RecordAfterAsync(HttpContext context)
+    private async Task WatchRegistrationAsync(HttpContext context)
     {
         await next(context);
         if (context.Response.StatusCode == StatusCodes.Status201Created && !AdminKey.IsVerified(context))

@@ -6,7 +6,7 @@ namespace LiveVote.Server.Security.Risk;
 /// <summary>
 /// Keeps the velocity counters and scores each vote from them (see <see cref="RiskOptions"/>). Every vote that reaches
 /// the check is counted, whatever it is answered, so retrying a refused vote raises the score instead of resetting it.
-/// Cost per vote: six counter updates (a hash and a striped lock each), no allocation. Memory: six fixed tables.
+/// Cost per vote: one clock reading and six counter updates (a hash and a striped lock each), no allocation. Memory: six fixed tables.
 /// </summary>
 public sealed class RiskScorer
 {
@@ -54,12 +54,14 @@ public sealed class RiskScorer
         var networkPoll = KeyHasher.Combine(network, KeyHasher.Hash(pollId, PollPurpose));
         var networkOption = KeyHasher.Combine(networkPoll, (ulong)optionIndex + 1);
 
-        var ipVotes = _ipVotes.Add(KeyHasher.Hash(client.Host, HostPurpose));
-        var networkVotes = _networkVotes.Add(network);
-        var registrations = _networkRegistrations.Count(network);
-        var deviceVotes = _deviceVotes.Add(device);
-        var pollVotes = _networkPollVotes.Add(networkPoll);
-        var optionVotes = _networkOptionVotes.Add(networkOption);
+        // One clock reading for the six counters: the vote happens at one moment.
+        var now = _time.GetUtcNow();
+        var ipVotes = _ipVotes.AddAt(KeyHasher.Hash(client.Host, HostPurpose), now);
+        var networkVotes = _networkVotes.AddAt(network, now);
+        var registrations = _networkRegistrations.CountAt(network, now);
+        var deviceVotes = _deviceVotes.AddAt(device, now);
+        var pollVotes = _networkPollVotes.AddAt(networkPoll, now);
+        var optionVotes = _networkOptionVotes.AddAt(networkOption, now);
 
         var burst = _options.OptionBurst;
         var optionPoints = pollVotes >= burst.MinVotes

@@ -10,7 +10,8 @@ namespace LiveVote.Server.Security.Tokens;
 /// Viewer bearer tokens: compact JWS (JWT) with HS256, claims <c>iss</c>, <c>aud</c>, <c>sub</c> (viewer id),
 /// <c>iat</c>, <c>exp</c> and a <c>kid</c> header naming the signing key (<see cref="SigningKeyRing"/>: the current key
 /// or a rotated-out previous one). Verification runs on every vote, so it works on spans: one HMAC, one constant-time
-/// compare and a forward-only read of the payload, with no allocation but the viewer id; the answer, a
+/// compare and a forward-only read of the payload, with no allocation (the viewer id stays the token's UTF-8 bytes,
+/// <see cref="TokenViewerId"/>; the HMAC contexts are reused, <see cref="KeyedHmac"/>); the answer, a
 /// <see cref="ValidatedToken"/> with the token's <c>iat</c>, is ready at once (a completed <see cref="ValueTask{T}"/>).
 /// Only HS256 with one of our key ids is accepted as ours: <c>alg: none</c> or any other algorithm is refused outright,
 /// except RS256/ES256 tokens of a configured external issuer (<see cref="ExternalTokens"/>), verified against its keys.
@@ -73,7 +74,8 @@ public sealed class ViewerTokens
 
         var payload = Encode(buffer.WrittenSpan);
         var signingInput = header + "." + payload;
-        var signature = HMACSHA256.HashData(_keys.Current, Encoding.ASCII.GetBytes(signingInput));
+        var signature = new byte[KeyedHmac.MacSize];
+        _keys.CurrentMac.Compute(Encoding.ASCII.GetBytes(signingInput), signature);
         return (signingInput + "." + Encode(signature), expires);
     }
 
@@ -150,8 +152,8 @@ public sealed class ViewerTokens
             return TokenError.BadSignature;
         }
 
-        Span<byte> expected = stackalloc byte[32];
-        HMACSHA256.HashData(key!, ascii[..lastDot], expected);
+        Span<byte> expected = stackalloc byte[KeyedHmac.MacSize];
+        key!.Compute(ascii[..lastDot], expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, signature[..32]))
         {
             return TokenError.BadSignature;
@@ -171,7 +173,7 @@ public sealed class ViewerTokens
     /// Reads <c>alg</c> and <c>kid</c>. Ours: HS256 and one of our key ids (<paramref name="key"/> is then that key).
     /// An asymmetric algorithm goes to the external issuer when one is configured; anything else is refused.
     /// </summary>
-    private TokenError CheckHeader(ReadOnlySpan<byte> json, out byte[]? key, out bool isExternal)
+    private TokenError CheckHeader(ReadOnlySpan<byte> json, out KeyedHmac? key, out bool isExternal)
     {
         key = null;
         isExternal = false;
@@ -225,6 +227,10 @@ public sealed class ViewerTokens
         validated = default;
         bool issOk = false, audOk = false;
         long exp = 0, iat = 0;
+
+        // The sub as UTF-8 in place when it fits (every one of ours does), else as text: no string per vote.
+        Span<byte> subUtf8 = stackalloc byte[TokenViewerId.InlineBytes];
+        var subLength = -1;
         string? sub = null;
         try
         {
@@ -249,7 +255,7 @@ public sealed class ViewerTokens
                 else if (reader.ValueTextEquals("sub"u8))
                 {
                     reader.Read();
-                    sub = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    sub = ReadSubject(ref reader, subUtf8, out subLength);
                 }
                 else if (reader.ValueTextEquals("exp"u8))
                 {
@@ -291,7 +297,8 @@ public sealed class ViewerTokens
             return TokenError.WrongAudience;
         }
 
-        if (string.IsNullOrEmpty(sub) || sub.Length > 64 || exp == 0)
+        // At most 64 characters: UTF-8 in place (at most 64 bytes) has at most as many UTF-16 characters as bytes.
+        if ((sub is null ? subLength <= 0 : sub.Length is 0 or > 64) || exp == 0)
         {
             return TokenError.Malformed;
         }
@@ -301,8 +308,39 @@ public sealed class ViewerTokens
             return TokenError.Expired;
         }
 
-        validated = new ValidatedToken(sub, iat > 0 ? DateTimeOffset.FromUnixTimeSeconds(iat) : null);
+        var issuedAt = iat > 0 ? DateTimeOffset.FromUnixTimeSeconds(iat) : (DateTimeOffset?)null;
+        validated = sub is null
+            ? new ValidatedToken(TokenViewerId.TryFromUtf8(subUtf8[..subLength], out var viewer) ? viewer : default, issuedAt)
+            : new ValidatedToken(sub, issuedAt);
         return TokenError.None;
+    }
+
+    /// <summary>
+    /// The <c>sub</c>: its bytes into <paramref name="utf8"/> when it is written without escapes and fits
+    /// (<paramref name="length"/> their count; null returned), else its text. Not a string: null and length -1 (a
+    /// malformed token). Bytes that are not UTF-8 throw as <see cref="Utf8JsonReader.GetString"/> does.
+    /// </summary>
+    private static string? ReadSubject(ref Utf8JsonReader reader, scoped Span<byte> utf8, out int length)
+    {
+        length = -1;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return null;
+        }
+
+        if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > utf8.Length)
+        {
+            return reader.GetString();
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            throw new InvalidOperationException("The token's sub is not UTF-8.");
+        }
+
+        reader.ValueSpan.CopyTo(utf8);
+        length = reader.ValueSpan.Length;
+        return null;
     }
 
     private static string Encode(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);

@@ -21,6 +21,21 @@ public sealed class SlidingWindowCounterTests
     }
 
     [Fact]
+    public void AddAt_CountsAtTheGivenMoment_AsAddDoesAtTheClocksMoment()
+    {
+        // The risk score reads the clock once per vote and passes that moment to its six counters.
+        var counter = new SlidingWindowCounter(1024, TimeSpan.FromSeconds(60), _time);
+        var start = _time.GetUtcNow();
+
+        Assert.Equal(1, counter.AddAt(7, start));
+        Assert.Equal(2, counter.Add(7));
+        Assert.Equal(3, counter.AddAt(7, start.AddSeconds(59)));
+        Assert.Equal(3, counter.CountAt(7, start.AddSeconds(59)));
+        Assert.Equal(1, counter.CountAt(7, start.AddSeconds(61)));
+        Assert.Equal(0, counter.CountAt(8, start));
+    }
+
+    [Fact]
     public void Counts_LeaveTheWindowAsTimePasses()
     {
         var counter = new SlidingWindowCounter(1024, TimeSpan.FromSeconds(60), _time);

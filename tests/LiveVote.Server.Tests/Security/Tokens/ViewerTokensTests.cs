@@ -1,3 +1,6 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Tokens;
 using LiveVote.Server.Tests.Infrastructure;
@@ -274,6 +277,79 @@ public sealed class ViewerTokensTests
         var viewerIdSize = 24 + (2 * "viewer-previous-key-1".Length) + 8;
         Assert.True(perCheck <= viewerIdSize, $"{perCheck} bytes allocated per check; the viewer id alone is about {viewerIdSize}");
     }
+
+    [Fact]
+    public async Task Validate_OwnToken_AllocatesNothing_TheViewerIdStaysTheTokensBytes()
+    {
+        // The viewer id is held as the sub's UTF-8 bytes (TokenViewerId): keying the viewer needs no string.
+        var tokens = Tokens();
+        var header = "Bearer " + TestTokens.Create("viewer-current-key-01", _clock.GetUtcNow().AddHours(1));
+        Assert.Equal("viewer-current-key-01", (await tokens.ValidateHeaderAsync(header)).Token.ViewerId);
+
+        const int checks = 1000;
+        var valid = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < checks; i++)
+        {
+            var pending = tokens.ValidateHeaderAsync(header);
+            Assert.True(pending.IsCompletedSuccessfully);
+            valid += (await pending).IsValid ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(checks, valid);
+    }
+
+    [Theory]
+    [InlineData("""{"iss":"livevote","aud":"livevote-viewers","sub":"viewer-1","exp":EXP}""", "viewer-1")]
+    [InlineData("""{"iss":"livevote","aud":"livevote-viewers","sub":"viewer\u002D1","exp":EXP}""", "viewer-1")]
+    [InlineData("""{"iss":"livevote","aud":"livevote-viewers","sub":"vi\u00e9wer","exp":EXP}""", "viéwer")]
+    [InlineData("""{"iss":"livevote","aud":"livevote-viewers","sub":"viéwer","exp":EXP}""", "viéwer")]
+    [InlineData("""{"iss":"livevote","aud":"livevote-viewers","sub":"first","sub":"second","exp":EXP}""", "second")]
+    public async Task Validate_SubjectEscapedOrNot_IsTheSameViewer(string payload, string viewerId)
+    {
+        var check = await Validate(Tokens(), Raw(payload));
+
+        Assert.Equal(TokenError.None, check.Error);
+        Assert.Equal(viewerId, check.Token.ViewerId);
+        Assert.Equal(new TokenViewerId(viewerId), check.Token.ViewerId);
+        Assert.Equal(Encoding.UTF8.GetBytes(viewerId), check.Token.ViewerId.Utf8(stackalloc byte[64]).ToArray());
+    }
+
+    [Fact]
+    public async Task Validate_SubjectLengths_CountCharactersAsBefore()
+    {
+        // Up to 64 characters, whether their UTF-8 fits in place (64 ASCII bytes) or not (40 two-byte characters).
+        var longest = new string('v', 64);
+        var accented = new string('é', 40);
+
+        Assert.Equal(longest, (await Validate(Tokens(), Raw(Payload(longest)))).Token.ViewerId);
+        Assert.Equal(accented, (await Validate(Tokens(), Raw(Payload(accented)))).Token.ViewerId);
+        Assert.Equal(TokenError.Malformed, (await Validate(Tokens(), Raw(Payload(longest + "v")))).Error);
+        Assert.Equal(TokenError.Malformed, (await Validate(Tokens(), Raw(Payload("")))).Error);
+        Assert.Equal(TokenError.Malformed, (await Validate(Tokens(), Raw(Payload("first").Replace("\"first\"", "7", StringComparison.Ordinal)))).Error);
+    }
+
+    [Fact]
+    public async Task Validate_SubjectNotUtf8_IsMalformed()
+    {
+        var payload = Encoding.UTF8.GetBytes(Payload("viewer-X"));
+        payload[Array.IndexOf(payload, (byte)'X')] = 0xFF;
+
+        var check = await Validate(Tokens(), TestTokens.Sign(TestTokens.Encode(Header()) + "." + Base64Url.EncodeToString(payload)));
+
+        Assert.Equal(TokenError.Malformed, check.Error);
+    }
+
+    private static string Payload(string sub) =>
+        "{\"iss\":\"livevote\",\"aud\":\"livevote-viewers\",\"sub\":\"" + sub + "\",\"exp\":EXP}";
+
+    private static string Header() => "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"" + TestTokens.KeyId() + "\"}";
+
+    /// <summary>A token signed with our key whose payload is exactly <paramref name="payload"/> (EXP: an hour from now).</summary>
+    private string Raw(string payload) =>
+        TestTokens.Sign(TestTokens.Encode(Header()) + "." + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            payload.Replace("EXP", _clock.GetUtcNow().AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))));
 
     private static ValueTask<TokenCheck> Validate(ViewerTokens tokens, string token) => tokens.ValidateHeaderAsync("Bearer " + token);
 
