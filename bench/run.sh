@@ -10,8 +10,8 @@
 #      saw (plus at most the votes still in flight when wrk stopped, whose answers it never read).
 # Prints a table and writes bench/results/<date>.json + .md + .svg (latency and throughput over time).
 #
-#   bench/run.sh           full run (about 2-3 minutes)
-#   bench/run.sh --quick   smoke test (< 1 minute): short runs, results in a temp dir, exit 1 if a check fails
+#   bench/run.sh           full run (about 5 minutes: the wrk vote runs register their viewers first)
+#   bench/run.sh --quick   smoke test (about a minute): short runs, results in a temp dir, exit 1 if a check fails
 #
 # Environment: BENCH_CONNECTIONS (256), BENCH_SECONDS, BENCH_WRK_SECONDS (10; 1 with --quick), BENCH_ARTIFACTS
 # (build output, outside the tree).
