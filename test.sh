@@ -19,6 +19,8 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 for tool in jq curl python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done  # bench/run.sh
+# bench/run.sh's wrk comparison (bench/wrk/*.lua): wrk 4.x, Debian's package.
+[ -x /usr/bin/wrk ] || missing+=(wrk)
 # deploy/kubernetes/check.sh renders the manifests with kubectl's kustomize and reads the render with PyYAML.
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
@@ -61,8 +63,9 @@ docs/check-mermaid.sh || status=$?
 # there is no Kubernetes API here.
 deploy/kubernetes/check.sh || status=$?
 
-# The benchmark's smoke run (bench/run.sh --quick, under a minute): baseline, closed and open loop against real
-# servers; it fails on any end-of-run check (lost or double-counted vote, 5xx), never on a speed.
+# The benchmark's smoke run (bench/run.sh --quick, about a minute): baseline, closed and open loop against real
+# servers, and a short wrk pass at both; it fails on any end-of-run check (lost or double-counted vote, 5xx, a wrk vote
+# answered other than 201), never on a speed.
 bench/run.sh --quick || status=$?
 
 # The playbooks: lint, syntax, systemd units, then the whole fleet on this machine for real (site.yml, a vote,

@@ -3,13 +3,18 @@
 # and the same connection count for both servers:
 #   1. bare Kestrel baseline (bench/LiveVote.Baseline: parse the vote JSON, answer 202): the machine's HTTP limit;
 #   2. the real server, SQLite with synchronous=FULL (fsync on, as in production), data in a temp dir, closed-loop;
-#   3. the real server open-loop at 70% of the throughput measured in 2.
+#   3. the real server open-loop at 70% of the throughput measured in 2;
+#   4. wrk -t2 (bench/wrk/*.lua) against both at 64 and 256 connections, back to back: the baseline with the same
+#      request, the vote path with a fresh pre-registered viewer token per request (livevote loadgen --export-tokens),
+#      each vote run on its own poll, then checked: every answer 201, and the poll's results total equals the 201s wrk
+#      saw (plus at most the votes still in flight when wrk stopped, whose answers it never read).
 # Prints a table and writes bench/results/<date>.json + .md + .svg (latency and throughput over time).
 #
-#   bench/run.sh           full run (about 2-3 minutes)
-#   bench/run.sh --quick   smoke test (< 1 minute): short runs, results in a temp dir, exit 1 if a check fails
+#   bench/run.sh           full run (about 5 minutes: the wrk vote runs register their viewers first)
+#   bench/run.sh --quick   smoke test (about a minute): short runs, results in a temp dir, exit 1 if a check fails
 #
-# Environment: BENCH_CONNECTIONS (256), BENCH_SECONDS, BENCH_ARTIFACTS (build output, outside the tree).
+# Environment: BENCH_CONNECTIONS (256), BENCH_SECONDS, BENCH_WRK_SECONDS (10; 1 with --quick), BENCH_ARTIFACTS
+# (build output, outside the tree).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +27,12 @@ if [[ ${1:-} == --quick ]]; then QUICK=1; elif [[ $# -gt 0 ]]; then echo "usage:
 CONNECTIONS=${BENCH_CONNECTIONS:-256}
 ARTIFACTS=${BENCH_ARTIFACTS:-/tmp/livevote-bench-artifacts}
 if [[ $QUICK == 1 ]]; then
-  SECONDS_PER_RUN=${BENCH_SECONDS:-2}; WARMUP=1; CLOSED_VIEWERS=15000
+  SECONDS_PER_RUN=${BENCH_SECONDS:-2}; WARMUP=1; CLOSED_VIEWERS=15000; WRK_SECONDS=${BENCH_WRK_SECONDS:-1}
 else
-  SECONDS_PER_RUN=${BENCH_SECONDS:-15}; WARMUP=3; CLOSED_VIEWERS=200000
+  SECONDS_PER_RUN=${BENCH_SECONDS:-15}; WARMUP=3; CLOSED_VIEWERS=200000; WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 fi
+WRK_CONNECTIONS=(64 256)
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 STAMP=$(date -u +%Y-%m-%dT%H-%M-%SZ)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-bench.XXXXXX")
 RESULTS=$([[ $QUICK == 1 ]] && echo "$WORK/results" || echo "$ROOT/bench/results")
@@ -73,6 +80,11 @@ timeout 900 dotnet "$BASELINE_DLL" --urls "http://127.0.0.1:$PORT" &
 PIDS+=($!)
 wait_ready "http://127.0.0.1:$PORT/healthz"
 loadgen baseline --baseline --url "http://127.0.0.1:$PORT" --connections "$CONNECTIONS" --duration "$SECONDS_PER_RUN" --warmup "$WARMUP"
+for c in "${WRK_CONNECTIONS[@]}"; do
+  log "wrk baseline, $c connections, ${WRK_SECONDS} s"
+  WRK_REPORT="$WORK/wrk-baseline-$c.json" wrk -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/baseline.lua" \
+    "http://127.0.0.1:$PORT" >"$WORK/wrk-baseline-$c.out" 2>&1 || true
+done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
 # 2 + 3. The real server: SQLite, synchronous=FULL (the default, never changed here), data in a temp dir. All load
@@ -100,17 +112,67 @@ OPEN_VIEWERS=$(python3 -c "print(int($RATE * ($OPEN_SECONDS + $WARMUP * 2) * 1.2
 loadgen open --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --connections "$CONNECTIONS" \
   --duration "$OPEN_SECONDS" --viewers "$OPEN_VIEWERS" --warmup "$WARMUP"
 
+# 4. wrk at the vote path: each run on a poll of its own, with tokens registered for it alone (never reused: a viewer
+# who already voted answers 200, not 201). Enough tokens for 2.5x the load generator's closed-loop rate; a wrk thread
+# that still runs out stops and the report says so ("exhausted").
+admin() { curl -fsS -H "X-Admin-Key: $ADMIN_KEY" -H 'Content-Type: application/json' "$@"; }
+WRK_TOKENS=$(python3 -c "print(int(2.5 * $MAX * $WRK_SECONDS) + 2000)")
+for c in "${WRK_CONNECTIONS[@]}"; do
+  log "wrk vote path, $c connections, ${WRK_SECONDS} s: registering $WRK_TOKENS viewers"
+  dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --viewers "$WRK_TOKENS" --export-tokens "$WORK/tokens-$c.txt" >"$WORK/tokens-$c.out" 2>&1
+  POLL=$(admin -d '{"title":"wrk","options":[{"id":"o1","label":"1"},{"id":"o2","label":"2"},{"id":"o3","label":"3"},{"id":"o4","label":"4"}]}' \
+    "$URL/v1/polls" | jq -r .id)
+  admin -X POST "$URL/v1/polls/$POLL/open" -o /dev/null
+  WRK_REPORT="$WORK/wrk-vote-$c.json" wrk -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/vote.lua" \
+    "$URL" -- "$WORK/tokens-$c.txt" "$POLL" 2 4 >"$WORK/wrk-vote-$c.out" 2>&1 || true
+  # The results total once it stops moving (snapshots are published every 250 ms), then the poll is closed.
+  TOTAL=-1
+  for _ in $(seq 1 50); do
+    sleep 0.3
+    NOW=$(curl -fsS "$URL/v1/polls/$POLL/results" | jq -r .total)
+    [[ $NOW == "$TOTAL" ]] && break
+    TOTAL=$NOW
+  done
+  admin -X POST "$URL/v1/polls/$POLL/close" -o /dev/null || true
+  echo "{\"pollId\": \"$POLL\", \"resultsTotal\": $TOTAL, \"tokens\": $WRK_TOKENS}" >"$WORK/wrk-vote-$c-poll.json"
+done
+
 # `timeout` runs the server as its child: the peak memory is the child's (dotnet hosts the app in its own process).
 SERVER_PROCESS=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null | awk '{print $1}')
 PEAK_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/${SERVER_PROCESS:-$SERVER_PID}/status" 2>/dev/null || echo 0)
 DISK_BYTES=$(find "$WORK/data" -name 'livevote.db*' ! -name '*-shm' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 
+# The wrk runs, judged: the baseline answered 202 only; the vote path 201 only (no 200 = no reused token, no 5xx),
+# and the poll's total lies between the 201s wrk read and those plus the votes it sent but never read the answer of
+# (in flight when the duration ended: they may be stored). A missing report (wrk failed) fails the check.
+for c in "${WRK_CONNECTIONS[@]}"; do
+  for f in "wrk-baseline-$c" "wrk-vote-$c" "wrk-vote-$c-poll"; do
+    [[ -s $WORK/$f.json ]] || echo '{"missing": true}' >"$WORK/$f.json"
+  done
+done
+jq -n --argjson seconds "$WRK_SECONDS" \
+  --slurpfile b64 "$WORK/wrk-baseline-64.json" --slurpfile v64 "$WORK/wrk-vote-64.json" --slurpfile p64 "$WORK/wrk-vote-64-poll.json" \
+  --slurpfile b256 "$WORK/wrk-baseline-256.json" --slurpfile v256 "$WORK/wrk-vote-256.json" --slurpfile p256 "$WORK/wrk-vote-256-poll.json" '
+  def run(c; b; v; p):
+    ((v.statuses // {})["201"] // 0) as $created |
+    ([(v.statuses // {}) | to_entries[] | select(.key != "201") | .value] | add // 0) as $other |
+    (((v.sent // 0) - (v.answered // 0))) as $unanswered |
+    {connections: c, baseline: b, vote: v, poll: p,
+     ratio: (if (b.requestsPerSecond // 0) > 0 and v.requestsPerSecond != null then (v.requestsPerSecond / b.requestsPerSecond * 1000 | round / 1000) else null end),
+     created: $created, otherStatuses: $other, unansweredAtStop: $unanswered, resultsTotal: p.resultsTotal,
+     baselinePassed: ((b.missing | not) and (b.requests // 0) > 0 and ([(b.statuses // {}) | to_entries[] | select(.key != "202") | .value] | add // 0) == 0),
+     votePassed: ((v.missing | not) and (p.missing | not) and $created > 0 and $other == 0
+                  and p.resultsTotal >= $created and p.resultsTotal <= $created + $unanswered)};
+  {threads: 2, seconds: $seconds,
+   runs: [run(64; $b64[0]; $v64[0]; $p64[0]), run(256; $b256[0]; $v256[0]; $p256[0])]}
+  | .passed = all(.runs[]; .baselinePassed and .votePassed)' >"$WORK/wrk.json"
+
 # Summary: one JSON with the three reports, the table, the chart.
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 jq -n --slurpfile baseline "$WORK/baseline.json" --slurpfile closed "$WORK/closed.json" --slurpfile open "$WORK/open.json" \
   --arg date "$STAMP" --arg load "$LOAD" --argjson cores "$(nproc)" --argjson connections "$CONNECTIONS" \
-  --argjson peakKb "${PEAK_KB:-0}" --argjson diskBytes "$DISK_BYTES" --argjson quick "$QUICK" '
+  --argjson peakKb "${PEAK_KB:-0}" --argjson diskBytes "$DISK_BYTES" --argjson quick "$QUICK" --slurpfile wrk "$WORK/wrk.json" '
   ($baseline[0]) as $b | ($closed[0]) as $c | ($open[0]) as $o |
   {
     date: $date, quick: ($quick == 1), machine: {cores: $cores, loadAverage: $load}, connections: $connections,
@@ -125,6 +187,7 @@ jq -n --slurpfile baseline "$WORK/baseline.json" --slurpfile closed "$WORK/close
     diskBytes: $diskBytes, storedVotes: ($c.accepted + $o.accepted),
     diskBytesPerVote: (if ($c.accepted + $o.accepted) > 0 then ($diskBytes / ($c.accepted + $o.accepted) | round) else null end),
     checksPassed: ($b.passed and $c.passed and $o.passed),
+    wrk: $wrk[0],
     runs: {baseline: $b, closed: $c, open: $o}
   }' >"$RESULTS/$STAMP.json"
 
@@ -150,15 +213,28 @@ jq -r '
   "",
   "Server peak memory (VmHWM): \(.serverPeakMemoryBytes / 1048576 | f) MiB. Disk: \(.diskBytes) bytes (database + WAL) for \(.storedVotes) stored votes = \(.diskBytesPerVote) bytes per vote.",
   "",
-  "End-of-run checks (accepted == results total == audit vote entries, injected retries 200 and second votes 409, no 5xx): \(if .checksPassed then "all passed" else "**FAILED** (see runs in the JSON)" end)."
+  "End-of-run checks (accepted == results total == audit vote entries, injected retries 200 and second votes 409, no 5xx): \(if .checksPassed then "all passed" else "**FAILED** (see runs in the JSON)" end).",
+  "",
+  "wrk -t2, \(.wrk.seconds) s per run, back to back: the baseline with the same request (bench/wrk/baseline.lua), the vote path with a fresh pre-registered viewer token per request (bench/wrk/vote.lua), a poll per run.",
+  "",
+  "| connections | baseline requests/s | vote path requests/s | ratio | vote p50 / p99 ms | 201s | results total | unanswered at stop | other statuses | tokens exhausted | checks |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  (.wrk.runs[] | "| \(.connections) | \(.baseline.requestsPerSecond // 0 | round) | \(.vote.requestsPerSecond // 0 | round) | \(.ratio | f) | \(.vote.latencyMs.p50 | f) / \(.vote.latencyMs.p99 | f) | \(.created) | \(.resultsTotal) | \(.unansweredAtStop) | \(.otherStatuses) | \(.vote.exhausted // "-") | \(if .baselinePassed and .votePassed then "passed" else "**FAILED**" end) |"),
+  "",
+  "wrk checks (baseline all 202; vote path all 201, none 200 or 5xx; 201s <= results total <= 201s + answers unread at stop): \(if .wrk.passed then "all passed" else "**FAILED**" end)."
 ' "$RESULTS/$STAMP.json" >"$RESULTS/$STAMP.md"
 for run in baseline closed open; do cat "$WORK/$run.md" >>"$RESULTS/$STAMP.md" 2>/dev/null || true; done
 cp "$WORK/open.svg" "$RESULTS/$STAMP.svg" 2>/dev/null || true
 cp "$WORK/closed.svg" "$RESULTS/$STAMP-closed.svg" 2>/dev/null || true
 
-cat "$RESULTS/$STAMP.md" | sed -n '1,/^End-of-run/p'
+cat "$RESULTS/$STAMP.md" | sed -n '1,/^wrk checks/p'
 echo
 echo "Results: $RESULTS/$STAMP.json, .md, .svg"
+if [[ $(jq -r .passed "$WORK/wrk.json") != true ]]; then
+  echo "wrk checks failed:" >&2
+  cat "$WORK"/wrk-*.out "$WORK"/tokens-*.out >&2 2>/dev/null || true
+  WRK_FAILED=1
+fi
 for run in baseline closed open; do
   if [[ $(cat "$WORK/$run.exit") != 0 ]]; then
     echo "loadgen $run failed (exit $(cat "$WORK/$run.exit")):" >&2
@@ -166,3 +242,4 @@ for run in baseline closed open; do
     exit 1
   fi
 done
+[[ -z ${WRK_FAILED:-} ]] || exit 1

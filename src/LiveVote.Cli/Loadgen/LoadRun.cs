@@ -1,5 +1,6 @@
 using System.Net;
 using LiveVote.Cli.CommandLine;
+using LiveVote.Cli.Loadgen.RawHttp;
 
 namespace LiveVote.Cli.Loadgen;
 
@@ -12,7 +13,7 @@ internal sealed class LoadRun(LoadgenSettings settings, TextWriter progress, Tim
 {
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
-        using var votes = Client(settings.Connections);
+        await using var votes = new VoteConnectionPool(settings.Url, settings.Connections);
         using var admin = Client(64);
         if (settings.AdminKey is not null)
         {
@@ -40,7 +41,7 @@ internal sealed class LoadRun(LoadgenSettings settings, TextWriter progress, Tim
             var writes = new LatencyRecorder();
             var reads = new LatencyRecorder();
             var visible = new LatencyRecorder();
-            var sender = new VoteSender(votes, book, tally, time, pollId ?? "baseline");
+            var sender = new VoteSender(votes, settings.Url, book, tally, time, pollId ?? "baseline");
             using var readerClient = Client(1);
             using var streamClient = Client(1, streaming: true);
             var reader = pollId is null ? null : new ResultsReader(readerClient, pollId, reads, time);

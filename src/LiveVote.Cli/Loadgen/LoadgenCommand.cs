@@ -14,7 +14,7 @@ internal sealed class LoadgenCommand(TextWriter? progress = null, TimeProvider? 
     public IReadOnlyList<string> Words { get; } = ["loadgen"];
 
     public string Arguments =>
-        "--url <url> [--admin-key-file <path> | --admin-key <key>] [--mode closed|open] [--connections n] [--rate r] [--duration s] [--out path] [--keep-open]";
+        "--url <url> [--admin-key-file <path> | --admin-key <key>] [--mode closed|open] [--connections n] [--rate r] [--duration s] [--out path] [--keep-open] [--export-tokens path]";
 
     public string Summary => "Load-test a server's vote path and check that every acknowledged vote is counted exactly once.";
 
@@ -25,6 +25,20 @@ internal sealed class LoadgenCommand(TextWriter? progress = null, TimeProvider? 
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         var settings = LoadgenSettings.From(options);
+        if (settings.ExportTokensPath is { } tokensPath)
+        {
+            try
+            {
+                await TokenExport.RunAsync(settings, tokensPath, progress ?? Console.Error, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is LoadSetupException or HttpRequestException)
+            {
+                await output.WriteLineAsync($"FAIL: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Failed;
+            }
+        }
+
         LoadReport report;
         try
         {

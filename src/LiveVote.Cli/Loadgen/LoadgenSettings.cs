@@ -30,6 +30,9 @@ internal sealed record LoadgenSettings(
     TimeSpan Warmup,
     bool KeepOpen)
 {
+    /// <summary>Set: the command only registers the viewers and writes their tokens to this file (<see cref="TokenExport"/>).</summary>
+    public string? ExportTokensPath { get; init; }
+
     public static IReadOnlyList<OptionSpec> Specs { get; } =
     [
         new("url", "url", "server base address, e.g. http://127.0.0.1:5000 (required)"),
@@ -46,6 +49,7 @@ internal sealed record LoadgenSettings(
         new("out", "path", "write the JSON result there, and a Markdown summary and an SVG chart beside it"),
         new("seed", "n", "random seed of the vote mix (default 1)"),
         new("warmup", "seconds", "votes sent first, in the same mode, and left out of the figures (JIT, connections); still checked (default 0)"),
+        new("export-tokens", "path", "only register --viewers viewers and write their tokens there, one a line (for wrk's bench/wrk/vote.lua); no poll, no votes"),
         new("keep-open", null, "leave the poll the run opened open at the end (default: it is closed, so no stray open poll is left behind)"),
     ];
 
@@ -79,7 +83,10 @@ internal sealed record LoadgenSettings(
             options.Value("out"),
             Int(options, "seed", 1, int.MinValue, int.MaxValue),
             TimeSpan.FromSeconds(Number(options, "warmup", 0, 0, 600)),
-            options.Has("keep-open"));
+            options.Has("keep-open"))
+        {
+            ExportTokensPath = options.Value("export-tokens"),
+        };
         if (double.IsNaN(settings.Rate))
         {
             throw new UsageException("--rate is required with --mode open.");
