@@ -8,17 +8,18 @@
 #              this window (solving is the viewer's cost; a challenge lives 5 minutes), so only verification counts.
 # Per phase: registrations/s, server CPU us per request (/proc/<pid>/stat), server bytes allocated per request (the
 # runtime's allocation counter on /metrics), p50/p99, and fsync/fdatasync calls per request (perf stat tracepoints):
-# whether a registration is written durably, and how many share a commit. Then a perf profile of each kind at 64
-# connections (bench/perf-summary.py, as bench/profile.sh) and the rows of used_challenges in the database.
+# whether a registration is written durably, and how many share a commit. The timed windows of the first connection
+# level are sampled with perf (bench/perf-summary.py, as bench/profile.sh does); at the end the rows of
+# used_challenges in the database are counted.
 # Prints a Markdown summary and writes it to bench/results/registration-<UTC stamp>.md.
 #
 #   bench/registration.sh
 #
 # Environment: BENCH_ARTIFACTS (build output, default /tmp/registration-artifacts), REG_CONNECTIONS ("64 256"),
-# REG_COUNT (registrations per timed window, 20000), REG_WARMUP (2000), REG_MAXNUMBER (ALTCHA difficulty, 1000: the
-# server verifies with one hash whatever it is, the client's solving time grows with it), REG_PROFILE_SECONDS (perf
-# samples per kind, 5; 0 skips the profile), REG_SERVER_ROOT (build the server from another tree, e.g. a "before"
-# checkout, with this tree's client), REG_SERVER_ENV (extra VAR=value settings for the server).
+# REG_COUNT (requests per timed window, 30000), REG_WARMUP (requests before each window, 10000: tiered JIT must be
+# done, or the window measures the compiler), REG_MAXNUMBER (ALTCHA difficulty, 300: the server verifies with one hash
+# whatever it is, only the client's solving time grows with it), REG_SERVER_ROOT (build the server from another tree,
+# e.g. a "before" checkout, with this tree's client), REG_SERVER_ENV (extra VAR=value settings for the server).
 # Needs `perf` (Debian: linux-perf) and root or perf_event_paranoid <= 1 for the fsync counts and the profile.
 set -euo pipefail
 
@@ -26,10 +27,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SERVER_ROOT=${REG_SERVER_ROOT:-$ROOT}
 ARTIFACTS=${BENCH_ARTIFACTS:-/tmp/registration-artifacts}
 CONNECTION_LEVELS=${REG_CONNECTIONS:-64 256}
-COUNT=${REG_COUNT:-20000}
-WARMUP=${REG_WARMUP:-2000}
-MAXNUMBER=${REG_MAXNUMBER:-1000}
-PROFILE_SECONDS=${REG_PROFILE_SECONDS:-5}
+COUNT=${REG_COUNT:-30000}
+WARMUP=${REG_WARMUP:-10000}
+MAXNUMBER=${REG_MAXNUMBER:-300}
 STAMP=$(date -u +%Y-%m-%dT%H-%M-%SZ)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-registration.XXXXXX")
 RESULTS="$ROOT/bench/results"
@@ -77,57 +77,54 @@ wait_for() { # file, text: wait until the client printed the line
   return 1
 }
 
-# fsync + fdatasync calls of the server during each timed window, counted by kernel tracepoints.
-count_syncs() { # label, phase
-  local err="$WORK/$1.err"
+# During each timed window: the server's fsync + fdatasync calls, counted by kernel tracepoints, and (the first
+# connection level only) perf samples of the whole machine, as bench/profile.sh takes them.
+measure_window() { # label, phase, profile(0|1)
+  local err="$WORK/$1.err" record_pid=""
   wait_for "$err" "Timed window started: $2" || return 0
   perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync -p "$SERVER_PID" -o "$WORK/$1-$2.syncs" &
-  local perf_pid=$!
+  local stat_pid=$!
+  if [[ $3 == 1 ]]; then
+    perf record -F 499 -g -a -o "$WORK/$1.data" >"$WORK/$1.perf.log" 2>&1 &
+    record_pid=$!
+  fi
   wait_for "$err" "Timed window done: $2" || true
-  kill -INT "$perf_pid" 2>/dev/null || true
-  wait "$perf_pid" 2>/dev/null || true
+  kill -INT "$stat_pid" ${record_pid:+"$record_pid"} 2>/dev/null || true
+  wait "$stat_pid" ${record_pid:+"$record_pid"} 2>/dev/null || true
+  if [[ -n $record_pid ]]; then
+    python3 "$ROOT/bench/perf-summary.py" "$WORK/$1.data" server "$SERVER_PID" client "$CLIENT_PID" >"$WORK/$1.summary" 2>/dev/null || true
+  fi
 }
 
-run_client() { # label, kind, connections, count, extra args...
-  local label=$1 kind=$2 connections=$3 count=$4; shift 4
-  log "registration $label: $kind, $connections connections, $count requests"
-  dotnet "$CLI_DLL" loadgen registration --url "$URL" --kind "$kind" --admin-key "$ADMIN_KEY" --connections "$connections" \
-    --count "$count" --warmup "$WARMUP" --server-pid "$SERVER_PID" --json "$WORK/$label.json" "$@" >"$WORK/$label.out" 2>"$WORK/$label.err" &
+run_client() { # label, kind, connections
+  local label=$1 kind=$2 connections=$3
+  log "registration $label: $kind, $connections connections, $COUNT requests after $WARMUP"
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 dotnet "$CLI_DLL" loadgen registration --url "$URL" --kind "$kind" \
+    --admin-key "$ADMIN_KEY" --connections "$connections" --count "$COUNT" --warmup "$WARMUP" --server-pid "$SERVER_PID" \
+    --json "$WORK/$label.json" >"$WORK/$label.out" 2>"$WORK/$label.err" &
   CLIENT_PID=$!
   PIDS+=("$CLIENT_PID")
 }
 
 STATUS=0
+PROFILE=1
 for connections in $CONNECTION_LEVELS; do
   for kind in backend public; do
     label="$kind-$connections"
-    run_client "$label" "$kind" "$connections" "$COUNT"
-    if [[ $kind == public ]]; then count_syncs "$label" challenge; fi
-    count_syncs "$label" "$kind"
+    run_client "$label" "$kind" "$connections"
+    if [[ $kind == public ]]; then measure_window "$label" challenge 0; fi
+    measure_window "$label" "$kind" "$PROFILE"
     wait "$CLIENT_PID" || { STATUS=1; cat "$WORK/$label.out" "$WORK/$label.err" >&2; }
   done
+  PROFILE=0
 done
-
-# Where the time goes: perf samples of both processes while each kind flows at 64 connections (a longer window).
-if [[ $PROFILE_SECONDS -gt 0 ]]; then
-  for kind in backend public; do
-    label="profile-$kind"
-    run_client "$label" "$kind" 64 $((COUNT * 3))
-    if wait_for "$WORK/$label.err" "Timed window started: $kind"; then
-      sleep 0.5
-      perf record -F 499 -g -a -o "$WORK/$label.data" -- sleep "$PROFILE_SECONDS" >"$WORK/$label.perf.log" 2>&1
-      python3 "$ROOT/bench/perf-summary.py" "$WORK/$label.data" server "$SERVER_PID" client "$CLIENT_PID" >"$WORK/$label.summary"
-    fi
-    wait "$CLIENT_PID" || { STATUS=1; cat "$WORK/$label.out" "$WORK/$label.err" >&2; }
-  done
-fi
 
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 
 python3 - "$WORK" "$STAMP" "$CONNECTION_LEVELS" "$MAXNUMBER" "$(cd "$SERVER_ROOT" && git rev-parse --short HEAD)$(cd "$SERVER_ROOT" && git diff --quiet HEAD -- src || echo '+changes')" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)" "$PROFILE_SECONDS" >"$WORK/summary.md" <<'PY'
+  "$(cut -d' ' -f1-3 /proc/loadavg)" "$WARMUP" >"$WORK/summary.md" <<'PY'
 import json, os, sqlite3, sys
-work, stamp, levels, maxnumber, commit, load, profile = sys.argv[1:]
+work, stamp, levels, maxnumber, commit, load, warmup = sys.argv[1:]
 levels = levels.split()
 
 def syncs(label, phase):
@@ -157,7 +154,7 @@ for c in levels:
             per[(p["phase"], c)] = p
             rows.append(f"| {p['phase']} | {c} | {p['count']:,} | {p['perSecond']:,.0f} | {fig(p['serverCpuUsPerRequest'])} | "
                         f"{fig(p['serverAllocatedBytesPerRequest'])} | {p['p50Ms']:.1f} | {p['p99Ms']:.1f} | "
-                        f"{'n/a' if n is None else f'{n / p['count']:.3f}'} | {p['unexpected']} |")
+                        f"{'n/a' if n is None else format(n / p['count'], '.3f')} | {p['unexpected']} |")
 
 print(f"# Registration burst, {stamp}\n")
 print(f"Server commit {commit}; SQLite, synchronous=FULL; ALTCHA MaxNumber {maxnumber} (the client solves before the timed "
@@ -181,20 +178,19 @@ for c in levels:
               f"{1e6 / be['serverCpuUsPerRequest'] * (os.cpu_count() or 1):,.0f}/s on these cores alone.")
 db = os.path.join(work, "data", "livevote.db")
 if os.path.exists(db):
-    rows_used = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT count(*) FROM used_challenges").fetchone()[0]
-    public_total = sum(json.load(open(os.path.join(work, f))).get("phases", [{}])[-1].get("count", 0)
-                       for f in os.listdir(work) if f.startswith(("public-", "profile-public")) and f.endswith(".json"))
-    print(f"- used_challenges holds {rows_used:,} rows after {public_total:,} timed public registrations (plus warm-ups "
-          "and replays refused): each public registration is one durable row, written by the group commit.")
+    used = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT count(*) FROM used_challenges").fetchone()[0]
+    registered = sum(p["count"] + int(warmup) for (phase, _), p in per.items() if phase == "public")
+    print(f"- used_challenges holds {used:,} rows after {registered:,} public registrations (timed + warm-up; the replays "
+          "sent at the end were refused): one durable row per public registration, written by the group commit.")
 print()
 print("\n".join(checks))
+first = levels[0]
 for kind in ("backend", "public"):
-    path = os.path.join(work, f"profile-{kind}.summary")
+    path = os.path.join(work, f"{kind}-{first}.summary")
     if os.path.exists(path):
-        print(f"\n## Profile: {kind} registration, 64 connections, {profile} s of perf samples\n")
-        lines = open(path).read().strip().splitlines()
+        print(f"\n## Profile: the {kind} window at {first} connections (perf, whole window)\n")
         print("```")
-        print("\n".join(lines))
+        print(open(path).read().strip())
         print("```")
 PY
 cp "$WORK/summary.md" "$RESULTS/registration-$STAMP.md"
