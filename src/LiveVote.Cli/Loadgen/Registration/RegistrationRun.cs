@@ -127,7 +127,7 @@ internal sealed class RegistrationRun(RegistrationSettings settings, TextWriter 
         var unreadable = 0;
         foreach (var body in bodies)
         {
-            var viewer = body is null ? null : JsonSerializer.Deserialize(body, ContractsJsonContext.Default.RegisterViewerResponse);
+            var viewer = body is null ? null : Read(body);
             if (viewer is null || string.IsNullOrEmpty(viewer.Token) || string.IsNullOrEmpty(viewer.ViewerId))
             {
                 unreadable++;
@@ -141,6 +141,18 @@ internal sealed class RegistrationRun(RegistrationSettings settings, TextWriter 
         var passed = unreadable == 0 && viewers.Count == bodies.Length && tokens.Count == bodies.Length;
         return new CheckResult("distinct viewers", passed,
             $"{viewers.Count} distinct viewer ids and {tokens.Count} distinct tokens in the first {bodies.Length} registrations, {unreadable} unreadable");
+    }
+
+    private static RegisterViewerResponse? Read(byte[] body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, ContractsJsonContext.Default.RegisterViewerResponse);
+        }
+        catch (JsonException)
+        {
+            return null; // Counted as unreadable.
+        }
     }
 
     /// <summary>The single-use rule under load: the first solutions, each already registered once, sent again.</summary>
