@@ -3,6 +3,7 @@ using LiveVote.Cli.Audit;
 using LiveVote.Cli.Audit.Logs;
 using LiveVote.Cli.Backup;
 using LiveVote.Cli.Loadgen;
+using LiveVote.Cli.Loadgen.Registration;
 
 namespace LiveVote.Cli.CommandLine;
 
@@ -19,6 +20,7 @@ internal static class CliApp
         new AuditVerifyCommand(),
         new AuditHeadsCommand(),
         new LoadgenCommand(),
+        new RegistrationCommand(),
         new BackupCommand(),
         new RestoreCommand(),
     ];

@@ -23,7 +23,7 @@ public sealed record AltchaSolution(string Algorithm, string Challenge, long Num
             return false;
         }
 
-        Span<byte> json = stackalloc byte[MaxEncodedLength];
+        Span<byte> json = stackalloc byte[(encoded.Length + 3) / 4 * 3];
         if (!Convert.TryFromBase64String(encoded, json, out var length))
         {
             return false;
@@ -41,23 +41,30 @@ public sealed record AltchaSolution(string Algorithm, string Challenge, long Num
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
+                // Names compared in place (escapes undone, as GetString would): no string per property.
+                var property = reader.ValueTextEquals("algorithm"u8) ? 1 : reader.ValueTextEquals("challenge"u8) ? 2 :
+                    reader.ValueTextEquals("salt"u8) ? 3 : reader.ValueTextEquals("signature"u8) ? 4 : reader.ValueTextEquals("number"u8) ? 5 : 0;
+                if (property == 0)
                 {
-                    case "algorithm":
+                    _ = reader.GetString(); // Another name (the widget's "took"): still refused when it is not valid UTF-8.
+                }
+
+                reader.Read();
+                switch (property)
+                {
+                    case 1:
                         algorithm = StringOrNull(ref reader);
                         break;
-                    case "challenge":
+                    case 2:
                         challenge = StringOrNull(ref reader);
                         break;
-                    case "salt":
+                    case 3:
                         salt = StringOrNull(ref reader);
                         break;
-                    case "signature":
+                    case 4:
                         signature = StringOrNull(ref reader);
                         break;
-                    case "number":
+                    case 5:
                         // An integer in JSON: "42", 42.0 or 4.2e1 would each hash differently from the 42 the widget hashed.
                         number = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n >= 0 &&
                                  !reader.ValueSpan.ContainsAny((byte)'.', (byte)'e', (byte)'E') ? n : null;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 
 namespace LiveVote.Server.Security.Captcha;
 
@@ -25,13 +24,19 @@ public sealed class AltchaVerifier(ServerSecrets secrets, IUsedChallenges used, 
             return CaptchaOutcome.Malformed;
         }
 
-        var expected = Altcha.SignatureFor(secrets.CaptchaHmacKey, parsed!.Challenge);
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(parsed.Signature)))
+        // Parsing let through only 64 lower-case hex characters, so comparing the decoded bytes is comparing the hex.
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Span<byte> sent = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Altcha.Sign(secrets.CaptchaHmacKey, parsed!.Challenge, expected);
+        Convert.FromHexString(parsed.Signature, sent, out _, out _);
+        if (!CryptographicOperations.FixedTimeEquals(expected, sent))
         {
             return CaptchaOutcome.BadSignature;
         }
 
-        if (Altcha.ChallengeFor(parsed.Salt, parsed.Number) != parsed.Challenge)
+        Altcha.HashSolution(parsed.Salt, parsed.Number, expected);
+        Convert.FromHexString(parsed.Challenge, sent, out _, out _);
+        if (!expected.SequenceEqual(sent))
         {
             return CaptchaOutcome.WrongNumber;
         }

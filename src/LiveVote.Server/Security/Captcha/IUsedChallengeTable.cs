@@ -18,6 +18,17 @@ internal interface IUsedChallengeTable
     /// </summary>
     Task<bool[]> InsertNewAsync(IReadOnlyList<UsedChallenge> challenges, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="InsertNewAsync"/> for a writer with more batches coming: the table may keep what it opened (SQLite:
+    /// its connection, with the page cache and the prepared insert) for the next call, until <see cref="ReleaseAsync"/>.
+    /// One caller at a time. A table with a pool of its own (PostgreSQL) keeps nothing.
+    /// </summary>
+    Task<bool[]> InsertNewKeepingOpenAsync(IReadOnlyList<UsedChallenge> challenges, CancellationToken cancellationToken) =>
+        InsertNewAsync(challenges, cancellationToken);
+
+    /// <summary>Lets go of what <see cref="InsertNewKeepingOpenAsync"/> kept.</summary>
+    ValueTask ReleaseAsync() => ValueTask.CompletedTask;
+
     /// <summary>Deletes the challenges that expired before <paramref name="cutoff"/>; returns how many.</summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

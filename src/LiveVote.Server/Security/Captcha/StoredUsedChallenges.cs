@@ -6,7 +6,8 @@ namespace LiveVote.Server.Security.Captcha;
 /// The server's used-challenge set: a table in its store (<see cref="IUsedChallengeTable"/>), so a solution counts once
 /// for the whole fleet and stays used across restarts. One loop writes the marks that queued meanwhile in one
 /// transaction (group commit, as for votes): a burst of registrations costs one commit per batch, not one fsync per
-/// viewer, and holds one database connection, never one per request (the vote path shares the pool). When the table
+/// viewer, and holds one database connection, never one per request (the vote path shares the pool); while marks keep
+/// queuing, the table keeps that connection from batch to batch, and lets it go when the queue runs dry. When the table
 /// cannot answer, or marks queue faster than it takes them, the answer is <see cref="UsedChallengeMark.Unavailable"/>:
 /// registration answers 503 <c>captcha-unavailable</c> rather than risk a second use.
 /// </summary>
@@ -24,6 +25,10 @@ internal sealed partial class StoredUsedChallenges : IUsedChallenges, IAsyncDisp
         Channel.CreateBounded<PendingMark>(new BoundedChannelOptions(MaxQueued) { SingleReader = true });
 
     private readonly CancellationTokenSource _stop = new();
+
+    // The writer's working sets, reused from batch to batch (only the writer loop touches them).
+    private readonly Dictionary<string, int> _firstOf = new(MaxBatch, StringComparer.Ordinal);
+    private readonly List<UsedChallenge> _distinct = new(MaxBatch);
     private readonly Task _writer;
 
     public StoredUsedChallenges(IUsedChallengeTable table, ILogger<StoredUsedChallenges> logger)
@@ -71,11 +76,19 @@ internal sealed partial class StoredUsedChallenges : IUsedChallenges, IAsyncDisp
                 }
 
                 await WriteBatchAsync(batch).ConfigureAwait(false);
+                if (_queue.Reader.Count == 0)
+                {
+                    await _table.ReleaseAsync().ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // Stopping: what is still queued is refused below.
+        }
+        finally
+        {
+            await _table.ReleaseAsync().ConfigureAwait(false);
         }
 
         // Nothing is left waiting once the server stops: a refused mark is retried by the client, never lost silently.
@@ -91,8 +104,10 @@ internal sealed partial class StoredUsedChallenges : IUsedChallenges, IAsyncDisp
         {
             // One solution sent twice at once lands in one batch twice: only its first sending is written (and counts
             // if the table did not have it); every later one is a replay.
-            var firstOf = new Dictionary<string, int>(batch.Count, StringComparer.Ordinal);
-            var distinct = new List<UsedChallenge>(batch.Count);
+            var firstOf = _firstOf;
+            var distinct = _distinct;
+            firstOf.Clear();
+            distinct.Clear();
             foreach (var mark in batch)
             {
                 if (firstOf.TryAdd(mark.Challenge, distinct.Count))
@@ -104,7 +119,7 @@ internal sealed partial class StoredUsedChallenges : IUsedChallenges, IAsyncDisp
             bool[] inserted;
             try
             {
-                inserted = await _table.InsertNewAsync(distinct, _stop.Token).ConfigureAwait(false);
+                inserted = await _table.InsertNewKeepingOpenAsync(distinct, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (!_stop.IsCancellationRequested)
             {
@@ -113,11 +128,11 @@ internal sealed partial class StoredUsedChallenges : IUsedChallenges, IAsyncDisp
                 return;
             }
 
-            var answered = new HashSet<string>(batch.Count, StringComparer.Ordinal);
+            // firstOf now says which sending of each challenge is answered first: remove it as it is answered.
             foreach (var mark in batch)
             {
-                var first = answered.Add(mark.Challenge);
-                mark.Outcome.TrySetResult(first && inserted[firstOf[mark.Challenge]] ? UsedChallengeMark.Marked : UsedChallengeMark.AlreadyUsed);
+                var first = firstOf.Remove(mark.Challenge, out var index);
+                mark.Outcome.TrySetResult(first && inserted[index] ? UsedChallengeMark.Marked : UsedChallengeMark.AlreadyUsed);
             }
         }
         finally

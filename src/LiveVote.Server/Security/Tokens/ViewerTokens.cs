@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -23,6 +24,9 @@ public sealed class ViewerTokens
 
     // 9999-12-31T23:59:59Z, the last second a DateTimeOffset holds.
     private const long MaxUnixSeconds = 253_402_300_799;
+
+    private static readonly SearchValues<char> PlainIdCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
     private readonly SigningKeyRing _keys;
     private readonly ExternalTokens? _external;
     private readonly byte[] _issuer;
@@ -31,6 +35,9 @@ public sealed class ViewerTokens
     private readonly string _audienceText;
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
+
+    // Issue's encoded header and the claims before sub: the same for every token of this instance.
+    private IssueParts? _issueParts;
 
     public ViewerTokens(ServerSecrets secrets, IOptions<TokenOptions> options, TimeProvider time, ExternalTokens? external = null)
     {
@@ -51,32 +58,52 @@ public sealed class ViewerTokens
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(string viewerId)
     {
+        ArgumentNullException.ThrowIfNull(viewerId);
         var now = _time.GetUtcNow();
         var expires = now + _lifetime;
-        var header = Encode(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
-        {
-            ["alg"] = "HS256",
-            ["typ"] = "JWT",
-            ["kid"] = KeyId,
-        }, TokenJsonContext.Default.DictionaryStringString));
 
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Registration issues one token per viewer, so the token is built in one buffer and becomes one string. What
+        // never changes for this instance is encoded once: the header {"alg":"HS256","typ":"JWT","kid":...} and the
+        // claims before sub, escaped as Utf8JsonWriter escapes them, so the bytes are those the writer would produce.
+        var (header, claimsBeforeSub) = _issueParts ??= new IssueParts(
+            System.Buffers.Text.Base64Url.EncodeToUtf8(Encoding.UTF8.GetBytes($$"""{"alg":"HS256","typ":"JWT","kid":"{{KeyId}}"}""")),
+            [.. "{\"iss\":\""u8, .. JsonEncodedText.Encode(_issuerText).EncodedUtf8Bytes, .. "\",\"aud\":\""u8,
+                .. JsonEncodedText.Encode(_audienceText).EncodedUtf8Bytes, .. "\",\"sub\":\""u8]);
+
+        // Our viewer ids are base64url, which JSON never escapes; any other id is escaped as the writer would.
+        var sub = viewerId.AsSpan().ContainsAnyExcept(PlainIdCharacters) ? JsonEncodedText.Encode(viewerId).EncodedUtf8Bytes : default;
+        var subLength = sub.IsEmpty ? viewerId.Length : sub.Length;
+        var claimsLength = claimsBeforeSub.Length + subLength + 64; // "iat", "exp" and two 20-digit numbers at most
+        var claims = claimsLength <= 1024 ? stackalloc byte[claimsLength] : new byte[claimsLength];
+        claimsBeforeSub.CopyTo(claims);
+        var at = claimsBeforeSub.Length;
+        at += sub.IsEmpty ? Encoding.ASCII.GetBytes(viewerId, claims[at..]) : Copy(sub, claims[at..]);
+        at += Copy("\",\"iat\":"u8, claims[at..]);
+        now.ToUnixTimeSeconds().TryFormat(claims[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        at += Copy(",\"exp\":"u8, claims[at..]);
+        expires.ToUnixTimeSeconds().TryFormat(claims[at..], out written, default, CultureInfo.InvariantCulture);
+        at += written;
+        claims[at++] = (byte)'}';
+
+        // header.payload.signature, ASCII: HMAC over the first two parts, then one string.
+        var signingLength = header.Length + 1 + System.Buffers.Text.Base64Url.GetEncodedLength(at);
+        var tokenLength = signingLength + 1 + System.Buffers.Text.Base64Url.GetEncodedLength(HMACSHA256.HashSizeInBytes);
+        var token = tokenLength <= 2048 ? stackalloc byte[tokenLength] : new byte[tokenLength];
+        header.CopyTo(token);
+        token[header.Length] = (byte)'.';
+        System.Buffers.Text.Base64Url.EncodeToUtf8(claims[..at], token[(header.Length + 1)..]);
+        Span<byte> signature = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_keys.Current, token[..signingLength], signature);
+        token[signingLength] = (byte)'.';
+        System.Buffers.Text.Base64Url.EncodeToUtf8(signature, token[(signingLength + 1)..]);
+        return (Encoding.ASCII.GetString(token), expires);
+
+        static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
         {
-            writer.WriteStartObject();
-            writer.WriteString("iss", _issuerText);
-            writer.WriteString("aud", _audienceText);
-            writer.WriteString("sub", viewerId);
-            writer.WriteNumber("iat", now.ToUnixTimeSeconds());
-            writer.WriteNumber("exp", expires.ToUnixTimeSeconds());
-            writer.WriteEndObject();
+            source.CopyTo(destination);
+            return source.Length;
         }
-
-        var payload = Encode(buffer.WrittenSpan);
-        var signingInput = header + "." + payload;
-        var signature = new byte[KeyedHmac.MacSize];
-        _keys.CurrentMac.Compute(Encoding.ASCII.GetBytes(signingInput), signature);
-        return (signingInput + "." + Encode(signature), expires);
     }
 
     /// <summary>
@@ -343,8 +370,6 @@ public sealed class ViewerTokens
         return null;
     }
 
-    private static string Encode(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
-}
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class TokenJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+    private sealed record IssueParts(byte[] Header, byte[] ClaimsBeforeSub);
+}
