@@ -11,10 +11,16 @@ using Microsoft.Extensions.Options;
 // measure the embedded store alone, without HTTP. Usage: [batch size, default 1000] [votes, default 1000000].
 // STOREBENCH_KEEP=<dir> writes the database there and keeps it (e.g. to time proofs over 10M stored votes).
 // With --postgres CONNSTR [CONNSTR ...] it drives PostgresVoteStore instead, on one or several clusters (see
-// PostgresBench.cs; bench/pg-tuning.sh runs it).
+// PostgresBench.cs; bench/pg-tuning.sh runs it). With --growth it measures cost and memory as stored votes grow up to
+// 20M (see GrowthBench.cs; bench/growth.sh runs it).
 if (args.Length > 0 && args[0] == "--postgres")
 {
     return await PostgresBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "--growth")
+{
+    return await GrowthBench.RunAsync(args[1..]);
 }
 
 var batchSize = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
