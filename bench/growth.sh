@@ -10,8 +10,9 @@
 #   bench/growth.sh                 # 20M votes (~260 bytes of disk per vote: ~5 GB in $TMPDIR, deleted at the end)
 #   GROWTH_VOTES=2000000 bench/growth.sh
 #
-# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), BENCH_ARTIFACTS (build output),
-# TMPDIR (where the database is written).
+# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_MAX_SECONDS (0 = none:
+# stop writing after that long, at the next step, and measure the restart on what was written), BENCH_ARTIFACTS (build
+# output), TMPDIR (where the database is written).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +46,7 @@ done
 
 echo "Writing $VOTES votes (batch $BATCH, synchronous=FULL), a row per $STEP:"
 dotnet "$ARTIFACTS/bin/LiveVote.StoreBench/release/LiveVote.StoreBench.dll" --growth --db "$WORK/data" --out "$WORK/out" \
-  --votes "$VOTES" --step "$STEP" --batch "$BATCH" | tee "$WORK/storebench.log"
+  --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" | tee "$WORK/storebench.log"
 load_write=$(cut -d' ' -f1-3 /proc/loadavg)
 file_bytes=$(stat -c %s "$WORK/data/livevote.db")
 

@@ -18,10 +18,18 @@ namespace LiveVote.StoreBench;
 /// closes the store and times reopening it (the index rebuilt from the file). Writes growth.tsv and two SVG plots
 /// (throughput and memory against stored votes) into <c>--out</c>; the database stays in <c>--db</c> for the
 /// restart of the real server that growth.sh times.
-/// Usage: --growth --db DIR --out DIR [--votes 20000000] [--step 1000000] [--batch 1000]
+/// Usage: --growth --db DIR --out DIR [--votes 20000000] [--step 1000000] [--batch 1000] [--max-seconds 0] (stop
+/// writing after that long, at the next step; 0 = no limit). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
 /// </summary>
 internal static class GrowthBench
 {
+    public static async Task<int> PlotAsync(string tsv, string output, int batchSize)
+    {
+        var rows = File.ReadAllLines(tsv).Skip(1).Where(l => l.Length > 0).Select(GrowthRow.Parse).ToList();
+        await WritePlotsAsync(rows, output, batchSize);
+        return 0;
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var directory = Path.GetFullPath(Text(args, "--db") ?? throw new ArgumentException("--db DIR is required"));
@@ -29,6 +37,7 @@ internal static class GrowthBench
         var total = Number(args, "--votes", 20_000_000);
         var step = Number(args, "--step", 1_000_000);
         var batchSize = (int)Number(args, "--batch", 1000);
+        var maxSeconds = Number(args, "--max-seconds", 0);
         Directory.CreateDirectory(output);
         var path = Path.Combine(directory, SqliteOptions.FileName);
         var rows = new List<GrowthRow>();
@@ -50,7 +59,7 @@ internal static class GrowthBench
             var clock = Stopwatch.StartNew();
             var (lapTime, lapCpu) = (clock.Elapsed, process.TotalProcessorTime);
             long refused = 0;
-            for (long done = 0; done < total;)
+            for (long done = 0; done < total && (maxSeconds == 0 || clock.Elapsed.TotalSeconds < maxSeconds || done % step != 0);)
             {
                 for (var i = 0; i < batchSize; i++)
                 {
@@ -80,6 +89,7 @@ internal static class GrowthBench
                         fileBytes / (double)done);
                     rows.Add(row);
                     Console.WriteLine(row.Describe());
+                    await File.WriteAllTextAsync(Path.Combine(output, "growth.tsv"), GrowthRow.Tsv(rows));
                     (lapTime, lapCpu) = (time, cpu);
                 }
             }
@@ -102,7 +112,13 @@ internal static class GrowthBench
 
         var reopenSeconds = reopen.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"REOPEN votes={reopened} seconds={reopenSeconds:F2}"));
-        await File.WriteAllTextAsync(Path.Combine(output, "growth.tsv"), GrowthRow.Tsv(rows));
+        await WritePlotsAsync(rows, output, batchSize);
+        await File.WriteAllTextAsync(Path.Combine(output, "reopen.txt"), string.Create(CultureInfo.InvariantCulture, $"{reopened}\t{reopenSeconds:F2}\n"));
+        return reopened == rows[^1].Stored ? 0 : 1;
+    }
+
+    private static async Task WritePlotsAsync(List<GrowthRow> rows, string output, int batchSize)
+    {
         await File.WriteAllTextAsync(Path.Combine(output, "growth-throughput.svg"), GrowthChart.Render(
             "SQLite store: throughput as stored votes grow (synchronous=FULL, batch " + batchSize + ")",
             [new GrowthChart.Panel("votes / s", [("votes/s", "#1f77b4", rows.Select(r => (r.Stored, r.VotesPerSecond)).ToList())]),
@@ -114,8 +130,6 @@ internal static class GrowthBench
                 ("managed heap", "#9467bd", rows.Select(r => (r.Stored, r.HeapBytesPerVote)).ToList()),
                 ("process resident", "#ff7f0e", rows.Select(r => (r.Stored, r.ResidentBytesPerVote)).ToList()),
                 ("target 40", "#999999", rows.Select(r => (r.Stored, 40.0)).ToList())])]));
-        await File.WriteAllTextAsync(Path.Combine(output, "reopen.txt"), string.Create(CultureInfo.InvariantCulture, $"{reopened}\t{reopenSeconds:F2}\n"));
-        return reopened == total ? 0 : 1;
     }
 
     private static string? Text(string[] args, string name)
@@ -135,6 +149,12 @@ internal static class GrowthBench
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"{Stored,12:N0} stored: {VotesPerSecond,8:N0} votes/s, {CpuMicrosPerVote,6:F1} CPU us/vote, index {IndexBytesPerVote,5:F1} B/vote, " +
             $"resident {ResidentBytesPerVote,6:F1} B/vote, heap {HeapBytesPerVote,6:F1} B/vote, file {FileBytesPerVote,5:F0} B/vote");
+
+        public static GrowthRow Parse(string line)
+        {
+            var f = line.Split('\t').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            return new GrowthRow((long)f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+        }
 
         public static string Tsv(IEnumerable<GrowthRow> rows)
         {

@@ -5,6 +5,7 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
+using LiveVote.StoreBench;
 using Microsoft.Extensions.Options;
 
 // Commits random votes straight into SqliteVoteStore (WAL, synchronous=FULL: every commit is fsynced) in batches, to
@@ -21,6 +22,11 @@ if (args.Length > 0 && args[0] == "--postgres")
 if (args.Length > 0 && args[0] == "--growth")
 {
     return await GrowthBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 2 && args[0] == "--plot")
+{
+    return await GrowthBench.PlotAsync(args[1], args[2], batchSize: 1000);
 }
 
 var batchSize = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Storage.Sqlite;
@@ -60,6 +61,7 @@ internal sealed class PollVoteIndex
     /// The well-mixed, never-zero 64-bit hash of a voter key (zero marks an empty slot). Voter keys are HMAC output, but
     /// tests and imports may use plain ones (0, 1), (0, 2)...: mixing both halves keeps those spread too.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ulong HashOf(in VoterKey key)
     {
         var x = key.High ^ BitOperations.RotateLeft(key.Low * 0x9E3779B97F4A7C15UL, 32);
@@ -71,6 +73,7 @@ internal sealed class PollVoteIndex
         return x == 0 ? 1 : x;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(ulong hash, long seq)
     {
         ShardOf(hash).Add(hash, seq);
@@ -150,6 +153,7 @@ internal sealed class PollVoteIndex
         /// multiply-shift, so any capacity works and growing by half is possible).</summary>
         public int Home(ulong hash) => (int)Math.BigMul(hash << ShardBits, (ulong)Hashes.Length, out _);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(ulong hash, long seq)
         {
             if ((_count + 1) * 4L > Hashes.Length * 3L)
@@ -202,6 +206,7 @@ internal sealed class PollVoteIndex
 
         private int Next(int slot) => slot + 1 == Hashes.Length ? 0 : slot + 1;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Place(ulong hash, long seq)
         {
             var hashes = Hashes;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using LiveVote.Server.Audit;
 using LiveVote.Server.Votes;
@@ -69,6 +70,8 @@ internal sealed class SqliteVoteIndex : IDisposable
     /// needs, through SQLitePCL (no per-row objects), each poll's tables sized up front from its stored total
     /// (<paramref name="expectedVotes"/>, the tallies' sum). Returns the number of stored votes.
     /// </summary>
+    // Optimised at once: the scan runs once, for seconds, and a busy machine's tiering thread could leave it in tier-0 code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Load(SqliteConnection connection, IReadOnlyDictionary<string, long> expectedVotes)
     {
         Attach(connection);
