@@ -5,16 +5,28 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
+using LiveVote.StoreBench;
 using Microsoft.Extensions.Options;
 
 // Commits random votes straight into SqliteVoteStore (WAL, synchronous=FULL: every commit is fsynced) in batches, to
 // measure the embedded store alone, without HTTP. Usage: [batch size, default 1000] [votes, default 1000000].
 // STOREBENCH_KEEP=<dir> writes the database there and keeps it (e.g. to time proofs over 10M stored votes).
 // With --postgres CONNSTR [CONNSTR ...] it drives PostgresVoteStore instead, on one or several clusters (see
-// PostgresBench.cs; bench/pg-tuning.sh runs it).
+// PostgresBench.cs; bench/pg-tuning.sh runs it). With --growth it measures cost and memory as stored votes grow up to
+// 20M (see GrowthBench.cs; bench/growth.sh runs it).
 if (args.Length > 0 && args[0] == "--postgres")
 {
     return await PostgresBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "--growth")
+{
+    return await GrowthBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 2 && args[0] == "--plot")
+{
+    return await GrowthBench.PlotAsync(args[1], args[2], batchSize: 1000);
 }
 
 var batchSize = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;

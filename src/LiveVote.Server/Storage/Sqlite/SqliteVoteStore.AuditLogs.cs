@@ -183,7 +183,16 @@ public sealed partial class SqliteVoteStore
         var sizes = new List<(string PollId, long Size)>();
         using (var command = _connection!.CreateCommand())
         {
-            command.CommandText = "SELECT poll_id, max(leaf) + 1 FROM audit WHERE poll_id IS NOT NULL AND leaf IS NOT NULL GROUP BY poll_id";
+            // Each log's size by index seeks only: the distinct poll ids walked on audit_by_leaf (a skip scan), then
+            // max(leaf) of each, O(polls x log n). A GROUP BY read the whole index: ~20 s of a restart at 9M votes.
+            command.CommandText = """
+                WITH RECURSIVE ids(poll_id) AS (
+                    SELECT min(poll_id) FROM audit WHERE poll_id IS NOT NULL
+                    UNION ALL
+                    SELECT (SELECT min(poll_id) FROM audit WHERE poll_id > ids.poll_id) FROM ids WHERE ids.poll_id IS NOT NULL)
+                SELECT poll_id, size FROM (SELECT poll_id, (SELECT max(leaf) + 1 FROM audit WHERE audit.poll_id = ids.poll_id) AS size FROM ids)
+                WHERE poll_id IS NOT NULL AND size IS NOT NULL
+                """;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {

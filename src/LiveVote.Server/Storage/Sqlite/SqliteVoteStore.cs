@@ -16,11 +16,8 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     private readonly string _path;
     private readonly int _cacheSizeMiB;
     private readonly string _readConnectionString;
-    private readonly VoteIndex _index = new();
+    private readonly SqliteVoteIndex _index = new();
     private readonly BatchDecider _decider = new();
-
-    // The index entries this batch added, removed again if its transaction fails: the index always equals the file.
-    private readonly List<(Dictionary<VoterKey, IndexedVote> Poll, VoterKey Key)> _addedThisBatch = [];
 
     // Each poll's status as committed here: a vote is refused unless its poll is open in the store, whatever the poll
     // was when the vote was queued. Changed only after a commit succeeded.
@@ -48,6 +45,9 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     }
 
     public string Path => _path;
+
+    /// <summary>Stored votes in the writer's dedup index and the bytes it holds for them (bench/growth.sh plots both).</summary>
+    public (long Votes, long Bytes) IndexSize => (_index.Count, _index.Bytes);
 
     public async Task<StoreState> OpenAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +78,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     {
         var connection = _connection ?? throw new InvalidOperationException("The store is not open.");
         chain.Mark();
-        _addedThisBatch.Clear();
+        _index.BatchStarting();
         try
         {
             using (var transaction = connection.BeginTransaction())
@@ -92,11 +92,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         }
         catch
         {
-            foreach (var (poll, key) in _addedThisBatch)
-            {
-                poll.Remove(key);
-            }
-
+            _index.BatchFailed();
             chain.Rewind();
             throw;
         }
@@ -149,6 +145,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         _insertVote?.Dispose();
         _insertAudit?.Dispose();
         _insertNode?.Dispose();
+        _index.Dispose();
         await DisposeHeadWriterAsync();
         foreach (var command in new[] { _addTally, _upsertPoll })
         {
@@ -192,24 +189,9 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
 
     bool IBatchLookups.IsOpen(string pollId) => _pollStatus.TryGetValue(pollId, out var status) && status == PollStatus.Open;
 
-    bool IBatchLookups.TryGetStanding(string pollId, in VoterKey voterKey, out StandingVote vote)
-    {
-        if (_index.For(pollId).TryGetValue(voterKey, out var indexed))
-        {
-            vote = new StandingVote(indexed.OptionId, indexed.Seq, indexed.Receipt, Chain: 0, indexed.Leaf);
-            return true;
-        }
+    bool IBatchLookups.TryGetStanding(string pollId, in VoterKey voterKey, out StandingVote vote) => _index.TryGet(pollId, voterKey, out vote);
 
-        vote = default;
-        return false;
-    }
-
-    void IBatchLookups.AddStanding(string pollId, in VoterKey voterKey, in StandingVote vote)
-    {
-        var poll = _index.For(pollId);
-        poll.Add(voterKey, new IndexedVote(vote.OptionId, vote.Seq, vote.Receipt, vote.Leaf));
-        _addedThisBatch.Add((poll, voterKey));
-    }
+    void IBatchLookups.AddStanding(string pollId, in VoterKey voterKey, in StandingVote vote) => _index.Add(pollId, voterKey, vote);
 
     /// <summary>Writes what the decider decided: accepted votes, every new audit entry, the changed polls, the tallies.</summary>
     private void WriteRows(WriteBatch batch, AuditChain chain)
@@ -370,34 +352,17 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     private async Task<StoreState> LoadAsync(CancellationToken cancellationToken)
     {
         var (polls, tallies) = await PollRows.LoadAsync(_connection!, "SELECT poll_id, option_id, count FROM tallies", cancellationToken);
-        var byId = polls.ToDictionary(p => p.Id, StringComparer.Ordinal);
         foreach (var poll in polls)
         {
             _pollStatus[poll.Id] = poll.Status;
         }
 
-        long voteCount = 0;
-        using (var command = _connection!.CreateCommand())
-        {
-            // Rebuild the exact dedup index from the durable rows (ordered by rowid: a sequential scan).
-            command.CommandText = "SELECT v.poll_id, v.voter_key, v.option_id, v.seq, a.hash, a.leaf FROM votes v JOIN audit a ON a.seq = v.seq";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var pollId = reader.GetString(0);
-                byId.TryGetValue(pollId, out var poll);
-                var key = VoterKey.Read((byte[])reader.GetValue(1));
-                var optionId = reader.GetString(2);
-                var index = poll?.IndexOfOption(optionId) ?? -1;
-                var internedOption = index >= 0 ? poll!.Options[index].Id : optionId;
-                _index.For(poll?.Id ?? pollId).Add(key, new IndexedVote(internedOption, reader.GetInt64(3), Sha256Hash.Read((byte[])reader.GetValue(4)), reader.GetInt64(5)));
-                voteCount++;
-            }
-        }
+        // Rebuild the exact dedup index from the durable rows, each poll's part sized from its stored total up front.
+        var voteCount = _index.Load(_connection!, tallies.ToDictionary(t => t.Key, t => t.Value.Sum(), StringComparer.Ordinal));
 
         long lastSeq = 0;
         var lastHash = Sha256Hash.Zero;
-        using (var command = _connection.CreateCommand())
+        using (var command = _connection!.CreateCommand())
         {
             command.CommandText = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
             using var reader = command.ExecuteReader();
@@ -502,34 +467,4 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
                 $"Another LiveVote process holds {path}: one process owns a SQLite database (its writer's dedup index must be exact).", e);
         }
     }
-
-    /// <summary>The standing vote of each voter, per poll. Written by the single writer only.</summary>
-    private sealed class VoteIndex
-    {
-        private readonly Dictionary<string, Dictionary<VoterKey, IndexedVote>> _polls = new(StringComparer.Ordinal);
-
-        // A batch's votes are nearly all for one poll, whose id is the same string instance in each: looking a vote
-        // up and then adding it costs one search of the outer table, not two.
-        private string? _lastPollId;
-        private Dictionary<VoterKey, IndexedVote>? _lastPoll;
-
-        public Dictionary<VoterKey, IndexedVote> For(string pollId)
-        {
-            if (ReferenceEquals(pollId, _lastPollId))
-            {
-                return _lastPoll!;
-            }
-
-            if (!_polls.TryGetValue(pollId, out var poll))
-            {
-                poll = [];
-                _polls[pollId] = poll;
-            }
-
-            (_lastPollId, _lastPoll) = (pollId, poll);
-            return poll;
-        }
-    }
-
-    private readonly record struct IndexedVote(string OptionId, long Seq, Sha256Hash Receipt, long Leaf);
 }

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using LiveVote.Server.Audit;
+using LiveVote.Server.Polls;
+using LiveVote.Server.Storage;
+using LiveVote.Server.Storage.Sqlite;
+using LiveVote.Server.Votes;
+using Microsoft.Extensions.Options;
+
+namespace LiveVote.StoreBench;
+
+/// <summary>
+/// How the embedded store's cost changes as the show grows (bench/growth.sh): commits random votes into
+/// <see cref="SqliteVoteStore"/> (WAL, synchronous=FULL: every batch fsynced) up to <c>--votes</c>, and after each
+/// <c>--step</c> records the rate, the process CPU per vote (robust to a busy machine, unlike the rate), the dedup
+/// index's bytes per stored vote, the process's resident and managed memory and the file's bytes per vote. Then it
+/// closes the store and times reopening it (the index rebuilt from the file). Writes growth.tsv and two SVG plots
+/// (throughput and memory against stored votes) into <c>--out</c>; the database stays in <c>--db</c> for the
+/// restart of the real server that growth.sh times.
+/// Usage: --growth --db DIR --out DIR [--votes 20000000] [--step 1000000] [--batch 1000] [--max-seconds 0] (stop
+/// writing after that long, at the next step; 0 = no limit). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
+/// </summary>
+internal static class GrowthBench
+{
+    public static async Task<int> PlotAsync(string tsv, string output, int batchSize)
+    {
+        var rows = File.ReadAllLines(tsv).Skip(1).Where(l => l.Length > 0).Select(GrowthRow.Parse).ToList();
+        await WritePlotsAsync(rows, output, batchSize);
+        return 0;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var directory = Path.GetFullPath(Text(args, "--db") ?? throw new ArgumentException("--db DIR is required"));
+        var output = Path.GetFullPath(Text(args, "--out") ?? throw new ArgumentException("--out DIR is required"));
+        var total = Number(args, "--votes", 20_000_000);
+        var step = Number(args, "--step", 1_000_000);
+        var batchSize = (int)Number(args, "--batch", 1000);
+        var maxSeconds = Number(args, "--max-seconds", 0);
+        Directory.CreateDirectory(output);
+        var path = Path.Combine(directory, SqliteOptions.FileName);
+        var rows = new List<GrowthRow>();
+        var process = Process.GetCurrentProcess();
+
+        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
+        {
+            var state = await store.OpenAsync(CancellationToken.None);
+            var chain = new AuditChain(state.LastSeq, state.LastHash);
+            var now = DateTimeOffset.UtcNow;
+            var poll = PollRules.Create("p-growth", "Growth", [("a", "A"), ("b", "B"), ("c", "C")], now).MoveTo(PollStatus.Open, now);
+            var batch = new WriteBatch(batchSize);
+            batch.AddPollChange(poll, AuditKinds.PollCreated);
+            await store.CommitAsync(batch, chain);
+            batch.Clear();
+
+            var random = new Random(1);
+            var key = new byte[VoterKey.Size];
+            var clock = Stopwatch.StartNew();
+            var (lapTime, lapCpu) = (clock.Elapsed, process.TotalProcessorTime);
+            long refused = 0;
+            for (long done = 0; done < total && (maxSeconds == 0 || clock.Elapsed.TotalSeconds < maxSeconds || done % step != 0);)
+            {
+                for (var i = 0; i < batchSize; i++)
+                {
+                    random.NextBytes(key);
+                    batch.AddVote(new BatchVote(poll, i % 3, VoterKey.Read(key)));
+                }
+
+                batch.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                await store.CommitAsync(batch, chain);
+                foreach (var result in batch.Results)
+                {
+                    refused += result.Outcome == VoteOutcome.Accepted ? 0 : 1;
+                }
+
+                batch.Clear();
+                done += batchSize;
+                if (done % step == 0 || done >= total)
+                {
+                    process.Refresh();
+                    var (time, cpu) = (clock.Elapsed, process.TotalProcessorTime);
+                    var votes = done % step == 0 ? step : done % step;
+                    var (indexed, indexBytes) = store.IndexSize;
+                    var fileBytes = new DirectoryInfo(directory).GetFiles(SqliteOptions.FileName + "*")
+                        .Where(f => !f.Name.EndsWith(".lock", StringComparison.Ordinal)).Sum(f => f.Length);
+                    var row = new GrowthRow(done, votes / (time - lapTime).TotalSeconds, (cpu - lapCpu).TotalMicroseconds / votes,
+                        indexBytes / (double)indexed, process.WorkingSet64 / (double)done, GC.GetTotalMemory(false) / (double)done,
+                        fileBytes / (double)done);
+                    rows.Add(row);
+                    Console.WriteLine(row.Describe());
+                    await File.WriteAllTextAsync(Path.Combine(output, "growth.tsv"), GrowthRow.Tsv(rows));
+                    (lapTime, lapCpu) = (time, cpu);
+                }
+            }
+
+            if (refused != 0)
+            {
+                // Random 128-bit keys never repeat in practice: a refused vote means the index answered wrongly.
+                Console.Error.WriteLine($"{refused} random votes were not accepted");
+                return 1;
+            }
+        }
+
+        // The restart, in process: open = the index rebuilt from the file (the page cache is warm from the writes).
+        var reopen = Stopwatch.StartNew();
+        long reopened;
+        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
+        {
+            reopened = (await store.OpenAsync(CancellationToken.None)).VoteCount;
+        }
+
+        var reopenSeconds = reopen.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"REOPEN votes={reopened} seconds={reopenSeconds:F2}"));
+        await WritePlotsAsync(rows, output, batchSize);
+        await File.WriteAllTextAsync(Path.Combine(output, "reopen.txt"), string.Create(CultureInfo.InvariantCulture, $"{reopened}\t{reopenSeconds:F2}\n"));
+        return reopened == rows[^1].Stored ? 0 : 1;
+    }
+
+    private static async Task WritePlotsAsync(List<GrowthRow> rows, string output, int batchSize)
+    {
+        await File.WriteAllTextAsync(Path.Combine(output, "growth-throughput.svg"), GrowthChart.Render(
+            "SQLite store: throughput as stored votes grow (synchronous=FULL, batch " + batchSize + ")",
+            [new GrowthChart.Panel("votes / s", [("votes/s", "#1f77b4", rows.Select(r => (r.Stored, r.VotesPerSecond)).ToList())]),
+             new GrowthChart.Panel("CPU us / vote", [("process CPU per vote", "#d62728", rows.Select(r => (r.Stored, r.CpuMicrosPerVote)).ToList())])]));
+        await File.WriteAllTextAsync(Path.Combine(output, "growth-memory.svg"), GrowthChart.Render(
+            "SQLite store: memory per stored vote as stored votes grow",
+            [new GrowthChart.Panel("bytes / stored vote", [
+                ("dedup index", "#2ca02c", rows.Select(r => (r.Stored, r.IndexBytesPerVote)).ToList()),
+                ("managed heap", "#9467bd", rows.Select(r => (r.Stored, r.HeapBytesPerVote)).ToList()),
+                ("process resident", "#ff7f0e", rows.Select(r => (r.Stored, r.ResidentBytesPerVote)).ToList()),
+                ("target 40", "#999999", rows.Select(r => (r.Stored, 40.0)).ToList())])]));
+    }
+
+    private static string? Text(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static long Number(string[] args, string name, long fallback) =>
+        Text(args, name) is { } text ? long.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private sealed record GrowthRow(long Stored, double VotesPerSecond, double CpuMicrosPerVote, double IndexBytesPerVote,
+        double ResidentBytesPerVote, double HeapBytesPerVote, double FileBytesPerVote)
+    {
+        private const string Header = "stored\tvotes_per_s\tcpu_us_per_vote\tindex_bytes_per_vote\tresident_bytes_per_vote\theap_bytes_per_vote\tfile_bytes_per_vote";
+
+        public string Describe() => string.Create(CultureInfo.InvariantCulture,
+            $"{Stored,12:N0} stored: {VotesPerSecond,8:N0} votes/s, {CpuMicrosPerVote,6:F1} CPU us/vote, index {IndexBytesPerVote,5:F1} B/vote, " +
+            $"resident {ResidentBytesPerVote,6:F1} B/vote, heap {HeapBytesPerVote,6:F1} B/vote, file {FileBytesPerVote,5:F0} B/vote");
+
+        public static GrowthRow Parse(string line)
+        {
+            var f = line.Split('\t').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            return new GrowthRow((long)f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+        }
+
+        public static string Tsv(IEnumerable<GrowthRow> rows)
+        {
+            var text = new StringBuilder(Header).Append('\n');
+            foreach (var r in rows)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{r.Stored}\t{r.VotesPerSecond:F0}\t{r.CpuMicrosPerVote:F2}\t{r.IndexBytesPerVote:F2}\t")
+                    .Append(CultureInfo.InvariantCulture, $"{r.ResidentBytesPerVote:F2}\t{r.HeapBytesPerVote:F2}\t{r.FileBytesPerVote:F1}\n");
+            }
+
+            return text.ToString();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Flat cost as the show grows (issue 19, target 4): writes up to 20M votes into one SQLite file through the real store
+# (bench/LiveVote.StoreBench --growth: WAL, synchronous=FULL, every batch fsynced), recording after each million the
+# rate, the process CPU per vote, the dedup index's bytes per stored vote and the process's memory; then times the
+# real server's restart on that file, from process start to /readyz 200 (the index rebuilt from the file), with the
+# file in the page cache and again with only this file's pages dropped from it (posix_fadvise DONTNEED: no other
+# process's cache is touched). Prints a markdown summary and writes it to bench/results/growth-<UTC stamp>.md, with
+# two SVG plots beside it (throughput and memory against stored votes).
+#
+#   bench/growth.sh                 # 20M votes (~260 bytes of disk per vote: ~5 GB in $TMPDIR, deleted at the end)
+#   GROWTH_VOTES=2000000 bench/growth.sh
+#
+# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_MAX_SECONDS (0 = none:
+# stop writing after that long, at the next step, and measure the restart on what was written), BENCH_ARTIFACTS (build
+# output), TMPDIR (where the database is written).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ARTIFACTS=${BENCH_ARTIFACTS:-/tmp/livevote-bench-artifacts}
+VOTES=${GROWTH_VOTES:-20000000}
+STEP=${GROWTH_STEP:-1000000}
+BATCH=${GROWTH_BATCH:-1000}
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+RESULTS="$ROOT/bench/results"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-growth.XXXXXX")
+SERVER_PID=
+cleanup() {
+  [[ -n $SERVER_PID ]] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The file takes ~260 bytes per vote (vote row, audit row with its hashes, indexes); refuse to fill the disk.
+need_kb=$((VOTES * 300 / 1024 + 1048576))
+free_kb=$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')
+if ((free_kb < need_kb)); then
+  echo "growth.sh: $((need_kb / 1048576)) GiB needed in $WORK, $((free_kb / 1048576)) GiB free" >&2
+  exit 1
+fi
+
+for project in bench/LiveVote.StoreBench src/LiveVote.Server; do
+  dotnet build "$ROOT/$project" -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+done
+
+echo "Writing $VOTES votes (batch $BATCH, synchronous=FULL), a row per $STEP:"
+dotnet "$ARTIFACTS/bin/LiveVote.StoreBench/release/LiveVote.StoreBench.dll" --growth --db "$WORK/data" --out "$WORK/out" \
+  --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" | tee "$WORK/storebench.log"
+load_write=$(cut -d' ' -f1-3 /proc/loadavg)
+file_bytes=$(stat -c %s "$WORK/data/livevote.db")
+
+# Seconds from the server's process start to its first /readyz 200 on the grown file.
+restart() {
+  local port admin_key start ready
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  admin_key="growth-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  start=$(date +%s.%N)
+  LiveVote__DataDirectory="$WORK/data" LiveVote__AdminKey="$admin_key" LiveVote__Demo__Enabled=false \
+    dotnet "$ARTIFACTS/bin/LiveVote.Server/release/LiveVote.Server.dll" --urls "http://127.0.0.1:$port" \
+    --Logging:LogLevel:Default=Warning >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  ready=
+  for _ in $(seq 1 1200); do
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; then ready=$(date +%s.%N); break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+  [[ -n $ready ]] || { echo "the server did not become ready (see below)" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
+  python3 -c "print(f'{$ready - $start:.2f}')"
+}
+
+drop_file_cache() {  # only this database's pages: the other processes' cache stays
+  python3 - "$WORK/data" <<'PY'
+import os, sys
+for name in os.listdir(sys.argv[1]):
+    fd = os.open(os.path.join(sys.argv[1], name), os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+PY
+}
+
+echo "Restarting the real server on the file..."
+warm=$(restart)
+drop_file_cache
+cold=$(restart)
+load_restart=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r reopened reopen_seconds <"$WORK/out/reopen.txt"
+
+mkdir -p "$RESULTS"
+cp "$WORK/out/growth-throughput.svg" "$RESULTS/growth-$STAMP-throughput.svg"
+cp "$WORK/out/growth-memory.svg" "$RESULTS/growth-$STAMP-memory.svg"
+python3 - "$WORK/out/growth.tsv" "$RESULTS/growth-$STAMP.md" "$STAMP" "$VOTES" "$BATCH" "$file_bytes" "$reopened" "$reopen_seconds" \
+  "$warm" "$cold" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" <<'PY'
+import csv, sys
+tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, warm, cold, load_write, load_restart, commit = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+f = lambda r, k: float(r[k])
+first, last = rows[0], rows[-1]
+lines = [
+    f"# Growth: {int(votes):,} stored votes ({stamp} UTC, commit {commit})",
+    "",
+    f"`bench/growth.sh` (GROWTH_VOTES={votes}, batch {batch}, SQLite WAL synchronous=FULL). The machine's load average was "
+    f"{load_write} after the writes and {load_restart} after the restarts (2 cores, shared): votes/s is noise, CPU us/vote "
+    "and bytes are the figures to compare.",
+    "",
+    "| stored | votes/s | CPU us/vote | index B/vote | heap B/vote | resident B/vote | file B/vote |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+]
+for r in rows:
+    lines.append(f"| {int(r['stored']):,} | {f(r,'votes_per_s'):,.0f} | {f(r,'cpu_us_per_vote'):.1f} | {f(r,'index_bytes_per_vote'):.1f} | "
+                 f"{f(r,'heap_bytes_per_vote'):.1f} | {f(r,'resident_bytes_per_vote'):.1f} | {f(r,'file_bytes_per_vote'):.0f} |")
+lines += [
+    "",
+    f"- Last step vs first: {f(last,'votes_per_s') / f(first,'votes_per_s'):.2f} of the votes/s, "
+    f"{f(last,'cpu_us_per_vote') / f(first,'cpu_us_per_vote'):.2f} of the CPU per vote.",
+    f"- Dedup index at {int(last['stored']):,} stored votes: {f(last,'index_bytes_per_vote'):.1f} bytes per vote (target <= 40).",
+    f"- Database file: {int(file_bytes) / 2**30:.2f} GiB.",
+    f"- Restart, store alone (in-process reopen, index rebuilt, file in the page cache): {float(reopen_s):.2f} s for {int(reopened):,} votes.",
+    f"- Restart, real server, process start to /readyz 200: {float(warm):.2f} s with the file in the page cache, "
+    f"{float(cold):.2f} s with its pages dropped from the cache first (target < 10 s).",
+    "",
+    f"![throughput](growth-{stamp}-throughput.svg)",
+    f"![memory](growth-{stamp}-memory.svg)",
+]
+text = "\n".join(lines) + "\n"
+open(out, "w").write(text)
+print(text)
+PY
+echo "Written: bench/results/growth-$STAMP.md (+ -throughput.svg, -memory.svg)"
