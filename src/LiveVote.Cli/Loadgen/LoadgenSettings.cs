@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiveVote.Cli.CommandLine;
+using LiveVote.Cli.Loadgen.Subscribers;
 
 namespace LiveVote.Cli.Loadgen;
 
@@ -47,7 +48,11 @@ internal sealed record LoadgenSettings(
         new("seed", "n", "random seed of the vote mix (default 1)"),
         new("warmup", "seconds", "votes sent first, in the same mode, and left out of the figures (JIT, connections); still checked (default 0)"),
         new("keep-open", null, "leave the poll the run opened open at the end (default: it is closed, so no stray open poll is left behind)"),
+        .. SubscriberSettings.Specs,
     ];
+
+    /// <summary>Results streams held open on the run's poll while the votes flow (<see cref="SubscriberFleet"/>).</summary>
+    public SubscriberSettings? Subscribers { get; init; }
 
     public static LoadgenSettings From(ParsedOptions options)
     {
@@ -79,7 +84,10 @@ internal sealed record LoadgenSettings(
             options.Value("out"),
             Int(options, "seed", 1, int.MinValue, int.MaxValue),
             TimeSpan.FromSeconds(Number(options, "warmup", 0, 0, 600)),
-            options.Has("keep-open"));
+            options.Has("keep-open"))
+        {
+            Subscribers = SubscriberSettings.From(options, baseline),
+        };
         if (double.IsNaN(settings.Rate))
         {
             throw new UsageException("--rate is required with --mode open.");
