@@ -38,6 +38,7 @@ internal sealed class SseSubscriber : ISseSink, IDisposable
     private long _now;
     private Socket? _socket;
     private volatile bool _stopped;
+    private long _lastVersion = -1;
 
     public void Dispose() => Stop();
 
@@ -59,7 +60,10 @@ internal sealed class SseSubscriber : ISseSink, IDisposable
     /// <summary>Stopwatch timestamp of the end (drop or stop).</summary>
     public long EndedAt { get; private set; }
 
-    /// <summary>The version of each results event received, in order of receipt.</summary>
+    /// <summary>The version of the last results event received (-1 before the first); safe to read while streaming.</summary>
+    public long LastVersion => Volatile.Read(ref _lastVersion);
+
+    /// <summary>The version of each results event received, in order of receipt (read it once the stream is stopped).</summary>
     public IReadOnlyList<long> Versions => _versions;
 
     /// <summary>The Stopwatch timestamp of each event's receipt (the receive call that completed it).</summary>
@@ -167,6 +171,7 @@ internal sealed class SseSubscriber : ISseSink, IDisposable
 
         _versions.Add(version);
         _receivedAt.Add(_now);
+        Volatile.Write(ref _lastVersion, version);
         _publications.Observe(version, data, _now);
     }
 
