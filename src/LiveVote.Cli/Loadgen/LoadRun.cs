@@ -9,7 +9,7 @@ namespace LiveVote.Cli.Loadgen;
 /// the progress ticker, drive the votes, then read the server's totals and audit trail and check them, and close the
 /// poll it opened (unless told to keep it open): a load run must not leave a stray open poll on a production server.
 /// </summary>
-internal sealed class LoadRun(LoadgenSettings settings, TextWriter progress, TimeProvider time)
+internal sealed class LoadRun(LoadgenSettings settings, TextWriter progress, TimeProvider time, Func<string, CancellationToken, Task>? beforeVotes = null)
 {
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +35,11 @@ internal sealed class LoadRun(LoadgenSettings settings, TextWriter progress, Tim
                 await progress.WriteLineAsync($"Poll {pollId} open with {settings.Options} options; registering {settings.Viewers:N0} viewers...").ConfigureAwait(false);
                 var tokens = await LoadSetup.RegisterViewersAsync(admin, settings.Viewers, cancellationToken).ConfigureAwait(false);
                 book = new VoteBook(tokens, settings.Options, settings.DuplicateShare, settings.SecondVoteShare);
+                if (beforeVotes is not null)
+                {
+                    // E.g. the results streams of --subscribers, open before the first vote.
+                    await beforeVotes(pollId, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var tally = new VoteTally();

@@ -39,18 +39,22 @@ internal sealed class LoadgenCommand(TextWriter? progress = null, TimeProvider? 
             }
         }
 
+        var progressWriter = progress ?? Console.Error;
+        var subscribers = new Subscribers.SubscriberRun(settings, progressWriter);
         LoadReport report;
         try
         {
-            report = await new LoadRun(settings, progress ?? Console.Error, time ?? TimeProvider.System).RunAsync(cancellationToken).ConfigureAwait(false);
+            report = await new LoadRun(settings, progressWriter, time ?? TimeProvider.System, subscribers.BeforeVotes).RunAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is LoadSetupException or HttpRequestException)
         {
+            await subscribers.StopAsync().ConfigureAwait(false);
             await output.WriteLineAsync($"FAIL: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Failed;
         }
 
-        var markdown = MarkdownSummary.Render(report);
+        var streams = await subscribers.StopAsync().ConfigureAwait(false);
+        var markdown = MarkdownSummary.Render(report) + (streams is null ? "" : Environment.NewLine + streams.ToMarkdown());
         await output.WriteLineAsync(markdown).ConfigureAwait(false);
         if (settings.OutPath is { } path)
         {
@@ -59,6 +63,12 @@ internal sealed class LoadgenCommand(TextWriter? progress = null, TimeProvider? 
             await File.WriteAllTextAsync(Path.ChangeExtension(path, ".md"), markdown, cancellationToken).ConfigureAwait(false);
             var title = $"{(report.Baseline ? "baseline" : report.Mode + "-loop")}, {report.Connections} connections";
             await File.WriteAllTextAsync(Path.ChangeExtension(path, ".svg"), SvgChart.Render(title, report.Series), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.OutPath is { } streamsPath && streams is not null)
+        {
+            await File.WriteAllTextAsync(Path.ChangeExtension(streamsPath, ".subscribers.json"),
+                JsonSerializer.Serialize(streams, Subscribers.SubscribersJsonContext.Default.SubscriberReport), cancellationToken).ConfigureAwait(false);
         }
 
         return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;

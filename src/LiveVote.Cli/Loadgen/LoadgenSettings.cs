@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiveVote.Cli.CommandLine;
+using LiveVote.Cli.Loadgen.Subscribers;
 
 namespace LiveVote.Cli.Loadgen;
 
@@ -51,7 +52,11 @@ internal sealed record LoadgenSettings(
         new("warmup", "seconds", "votes sent first, in the same mode, and left out of the figures (JIT, connections); still checked (default 0)"),
         new("export-tokens", "path", "only register --viewers viewers and write their tokens there, one a line (for wrk's bench/wrk/vote.lua); no poll, no votes"),
         new("keep-open", null, "leave the poll the run opened open at the end (default: it is closed, so no stray open poll is left behind)"),
+        .. SubscriberSettings.Specs,
     ];
+
+    /// <summary>Results streams held open on the run's poll while the votes flow (<see cref="SubscriberFleet"/>).</summary>
+    public SubscriberSettings? Subscribers { get; init; }
 
     public static LoadgenSettings From(ParsedOptions options)
     {
@@ -86,6 +91,7 @@ internal sealed record LoadgenSettings(
             options.Has("keep-open"))
         {
             ExportTokensPath = options.Value("export-tokens"),
+            Subscribers = SubscriberSettings.From(options, baseline),
         };
         if (double.IsNaN(settings.Rate))
         {

@@ -23,7 +23,7 @@ internal static partial class FileDescriptorLimit
     public const string LimitsFile = "/proc/self/limits";
 
     /// <summary>Descriptors the server needs: public connections, management connections, <see cref="Reserve"/>.</summary>
-    public static long Needed(int maxPerNode, int managementConnections) => (long)maxPerNode + managementConnections + Reserve;
+    public static long Needed(int maxPerNode, int managementConnections, int reserve = Reserve) => (long)maxPerNode + managementConnections + reserve;
 
     /// <summary>The soft limit from <c>/proc/self/limits</c>'s "Max open files" line; null where there is none (not Linux).</summary>
     public static long? ReadSoftLimit(string path = LimitsFile)
@@ -58,12 +58,12 @@ internal static partial class FileDescriptorLimit
     }
 
     /// <summary>Why the server must not start with <paramref name="softLimit"/>, or null when it may.</summary>
-    public static string? Shortfall(long softLimit, int maxPerNode, int managementConnections) =>
-        softLimit >= Needed(maxPerNode, managementConnections)
+    public static string? Shortfall(long softLimit, int maxPerNode, int managementConnections, int reserve = Reserve) =>
+        softLimit >= Needed(maxPerNode, managementConnections, reserve)
             ? null
-            : $"The process may open {softLimit} files (soft RLIMIT_NOFILE) but needs {Needed(maxPerNode, managementConnections)}: " +
+            : $"The process may open {softLimit} files (soft RLIMIT_NOFILE) but needs {Needed(maxPerNode, managementConnections, reserve)}: " +
               $"{ConnectionLimitOptions.Section}:MaxPerNode ({maxPerNode}) connections, {managementConnections} management connections " +
-              $"and {Reserve} for the store, outgoing requests and the runtime. " +
+              $"and {reserve} for the store, outgoing requests and the runtime. " +
               "Raise the limit (systemd: LimitNOFILE=65536 in the unit; Docker: --ulimit nofile=65536; shell: ulimit -n 65536) " +
               $"or lower {ConnectionLimitOptions.Section}:MaxPerNode.";
 
@@ -91,7 +91,8 @@ internal static partial class FileDescriptorLimit
         {
             var maxPerNode = limits.Value.MaxPerNode;
             var managementConnections = management.Enabled ? ManagementListeners.MaxConnections : 0;
-            var needed = Needed(maxPerNode, managementConnections);
+            var reserve = limits.Value.ReservedDescriptors;
+            var needed = Needed(maxPerNode, managementConnections, reserve);
             if (ReadSoftLimit(LimitsPath) is not { } soft)
             {
                 LogNotChecked(logger, LimitsPath, needed);
@@ -99,7 +100,7 @@ internal static partial class FileDescriptorLimit
                 return;
             }
 
-            if (Shortfall(soft, maxPerNode, managementConnections) is { } shortfall)
+            if (Shortfall(soft, maxPerNode, managementConnections, reserve) is { } shortfall)
             {
                 throw new BadConfigurationException($"{ConnectionLimitOptions.Section}:MaxPerNode", shortfall);
             }

@@ -131,6 +131,7 @@ public static partial class LiveVoteServices
         builder.Services.AddOptions<StreamLimitOptions>().BindConfiguration(StreamLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StreamLimiter>();
         builder.Services.AddHostedService<ResultsPublisher>();
+        builder.Services.AddHostedService<StreamKeepAlive>();
         return builder;
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using LiveVote.Server.Polls;
 
 namespace LiveVote.Server.Results;
@@ -7,8 +6,10 @@ namespace LiveVote.Server.Results;
 /// <summary>
 /// Holds the latest committed totals of each poll and the published snapshot built from them, and fans snapshots out to
 /// SSE subscribers. The writer reports committed state (<see cref="Report"/>); <see cref="ResultsPublisher"/> turns it
-/// into a snapshot at most once per interval. Subscribers hold a one-slot channel that keeps only the newest snapshot:
-/// a slow client skips versions instead of building a backlog.
+/// into a snapshot at most once per interval. Fan-out is one shared broadcast per poll, not a queue per subscriber: the
+/// published snapshot plus a wake-up task that is completed and replaced on each publication. A subscriber is a cursor
+/// (the last snapshot it sent) over it, so 19,000 idle streams cost 19,000 awaits of one task, and a slow client skips
+/// versions (it always reads the newest) instead of building a backlog.
 /// <para>
 /// While the producer holds a poll's results frozen (<see cref="Poll.Frozen"/>), the published snapshot is the frozen
 /// one and stays as it is (same version, same bytes) while reports keep the live count for the admin view
@@ -166,20 +167,30 @@ public sealed class ResultsHub : IDisposable
         }
     }
 
+    /// <summary>A cursor over the poll's published snapshots: the current one first (if any), then each newer one.</summary>
     public Subscription Subscribe(string pollId)
     {
         var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
-        var subscription = new Subscription(this, pollId);
-        state.Subscribers.TryAdd(subscription, 0);
-        if (state.Published is { } published)
-        {
-            subscription.Offer(published);
-        }
-
-        return subscription;
+        Interlocked.Increment(ref state.SubscriberCount);
+        return new Subscription(state, pollId);
     }
 
-    public int SubscriberCount => _polls.Values.Sum(p => p.Subscribers.Count);
+    public int SubscriberCount => _polls.Values.Sum(p => Volatile.Read(ref p.SubscriberCount));
+
+    /// <summary>
+    /// Wakes every subscriber without a new snapshot: each stream that finds nothing new sends a keep-alive comment
+    /// (<see cref="StreamKeepAlive"/>), or sees that the server is stopping. One timer for all streams, not one each.
+    /// </summary>
+    internal void WakeAll()
+    {
+        foreach (var state in _polls.Values)
+        {
+            if (Volatile.Read(ref state.SubscriberCount) > 0)
+            {
+                state.Wake();
+            }
+        }
+    }
 
     /// <summary>
     /// How far published results trail committed votes (the <c>livevote.results.age</c> gauge): for a poll with newer
@@ -235,27 +246,16 @@ public sealed class ResultsHub : IDisposable
             }
 
             state.Published = snapshot;
-            foreach (var subscriber in state.Subscribers.Keys)
-            {
-                subscriber.Offer(snapshot);
-            }
-        }
-    }
-
-    private void Unsubscribe(Subscription subscription)
-    {
-        if (_polls.TryGetValue(subscription.PollId, out var state))
-        {
-            state.Subscribers.TryRemove(subscription, out _);
+            state.Wake();
         }
     }
 
     public void Dispose() => _changed.Dispose();
 
-    private sealed record PendingResults(
+    internal sealed record PendingResults(
         Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf, bool Frozen = false, IReadOnlyList<int>? Stale = null);
 
-    private sealed class PollResults
+    internal sealed class PollResults
     {
         public PendingResults? Pending;
         public volatile PendingResults? Live;
@@ -263,27 +263,83 @@ public sealed class ResultsHub : IDisposable
         public (long Revision, PollStatus Status)? PublishedHidden;
         public volatile ResultsSnapshot? Published;
         public volatile bool Final;
-        public readonly ConcurrentDictionary<Subscription, byte> Subscribers = new();
+        public int SubscriberCount;
+
+        // Completed (and replaced) when a snapshot is published or WakeAll is called. Continuations run on the thread
+        // pool, never inside Publish's lock: thousands of streams then write their frames in parallel.
+        private TaskCompletionSource _wake = NewWake();
+
+        /// <summary>What a subscriber awaits: it completes at the next publication (or keep-alive wake-up).</summary>
+        public Task NextWake => Volatile.Read(ref _wake).Task;
+
+        /// <summary>
+        /// Completes the current wake-up task and puts a new one in its place. Callers set <see cref="Published"/>
+        /// first: a subscriber that read <see cref="NextWake"/> before this and then found no new snapshot is woken;
+        /// one that reads it after this finds the new snapshot.
+        /// </summary>
+        public void Wake() => Interlocked.Exchange(ref _wake, NewWake()).TrySetResult();
+
+        private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>
+    /// One subscriber's place in a poll's broadcast: the snapshot it was last given. Reads always give the newest
+    /// snapshot, so a subscriber that falls behind skips versions instead of queueing them. One reader at a time.
+    /// </summary>
     public sealed class Subscription : IDisposable
     {
-        private readonly ResultsHub _hub;
-        private readonly Channel<ResultsSnapshot> _latest = Channel.CreateBounded<ResultsSnapshot>(
-            new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        private readonly PollResults _state;
+        private ResultsSnapshot? _delivered;
+        private int _disposed;
 
-        internal Subscription(ResultsHub hub, string pollId)
+        internal Subscription(PollResults state, string pollId)
         {
-            _hub = hub;
+            _state = state;
             PollId = pollId;
         }
 
         public string PollId { get; }
 
-        public ChannelReader<ResultsSnapshot> Snapshots => _latest.Reader;
+        /// <summary>Completes when there may be something new: a publication, a keep-alive wake-up or a stop.</summary>
+        public Task NextWake => _state.NextWake;
 
-        internal void Offer(ResultsSnapshot snapshot) => _latest.Writer.TryWrite(snapshot);
+        /// <summary>The newest published snapshot if this subscriber was not given it yet (none once it left).</summary>
+        public bool TryRead(out ResultsSnapshot snapshot)
+        {
+            var published = _state.Published;
+            if (published is not null && Volatile.Read(ref _disposed) == 0 && !ReferenceEquals(published, _delivered))
+            {
+                _delivered = published;
+                snapshot = published;
+                return true;
+            }
 
-        public void Dispose() => _hub.Unsubscribe(this);
+            snapshot = null!;
+            return false;
+        }
+
+        /// <summary>Waits for the next snapshot this subscriber was not given (keep-alive wake-ups are skipped).</summary>
+        public async Task<ResultsSnapshot> ReadAsync(CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                // The wake-up task first, then the check: a publication in between completes the task we hold.
+                var wake = NextWake;
+                if (TryRead(out var snapshot))
+                {
+                    return snapshot;
+                }
+
+                await wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref _state.SubscriberCount);
+            }
+        }
     }
 }

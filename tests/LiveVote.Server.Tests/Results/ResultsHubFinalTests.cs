@@ -25,12 +25,12 @@ public sealed class ResultsHubFinalTests : IDisposable
         _hub.Report(Open.MoveTo(PollStatus.Closed, T0.AddSeconds(1)), [2, 1], 6, T0.AddSeconds(1));
         _hub.PublishPending();
         using var subscription = _hub.Subscribe(PollId);
-        Assert.True(subscription.Snapshots.TryRead(out var before));
+        Assert.True(subscription.TryRead(out var before));
         Assert.False(before.Dto.Final);
 
         _hub.MarkFinal(PollId);
 
-        Assert.True(subscription.Snapshots.TryRead(out var after));
+        Assert.True(subscription.TryRead(out var after));
         Assert.True(after.Dto.Final);
         Assert.Equal(3, after.Dto.Total);
         Assert.Equal(before.Dto.Version, after.Dto.Version);

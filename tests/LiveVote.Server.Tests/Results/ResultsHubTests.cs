@@ -86,7 +86,7 @@ public sealed class ResultsHubTests : IDisposable
 
         using var subscription = _hub.Subscribe(PollId);
 
-        Assert.True(subscription.Snapshots.TryRead(out var onConnect));
+        Assert.True(subscription.TryRead(out var onConnect));
         Assert.Same(Published(_hub), onConnect);
     }
 
@@ -96,11 +96,11 @@ public sealed class ResultsHubTests : IDisposable
         using var subscription = _hub.Subscribe(PollId);
 
         Assert.False(_hub.TryGetSnapshot(PollId, out _));
-        Assert.False(subscription.Snapshots.TryRead(out _));
+        Assert.False(subscription.TryRead(out _));
 
         _hub.Report(Open, [1, 0], 1, T0);
 
-        Assert.True(subscription.Snapshots.TryRead(out var first));
+        Assert.True(subscription.TryRead(out var first));
         Assert.Equal(1, first.Dto.Version);
     }
 
@@ -115,9 +115,9 @@ public sealed class ResultsHubTests : IDisposable
             _hub.PublishPending();
         }
 
-        Assert.True(subscription.Snapshots.TryRead(out var newest));
+        Assert.True(subscription.TryRead(out var newest));
         Assert.Equal(5, newest.Dto.Version);
-        Assert.False(subscription.Snapshots.TryRead(out _));
+        Assert.False(subscription.TryRead(out _));
     }
 
     [Fact]
@@ -137,10 +137,10 @@ public sealed class ResultsHubTests : IDisposable
         _hub.PublishPending();
 
         Assert.Equal(2, _hub.SubscriberCount);
-        Assert.True(staying.Snapshots.TryRead(out var received));
+        Assert.True(staying.TryRead(out var received));
         Assert.Equal(2, received.Dto.Version);
-        Assert.False(leaving.Snapshots.TryRead(out _));
-        Assert.False(elsewhere.Snapshots.TryRead(out _));
+        Assert.False(leaving.TryRead(out _));
+        Assert.False(elsewhere.TryRead(out _));
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class ResultsHubTests : IDisposable
 
         Assert.Equal(0, _hub.PublishPending());
         Assert.Same(onAir, Published(_hub));
-        Assert.False(subscription.Snapshots.TryRead(out _));
+        Assert.False(subscription.TryRead(out _));
         Assert.True(_hub.TryGetLive(PollId, out var live));
         Assert.False(live.Dto.Frozen);
         Assert.Equal(17, live.Dto.Total);
@@ -198,7 +198,7 @@ public sealed class ResultsHubTests : IDisposable
         _hub.Report(frozen.ReleaseResults(), [9, 8], 20, T0.AddSeconds(9));
         Assert.Equal(1, _hub.PublishPending());
 
-        Assert.True(subscription.Snapshots.TryRead(out var released));
+        Assert.True(subscription.TryRead(out var released));
         Assert.False(released.Dto.Frozen);
         Assert.Equal(17, released.Dto.Total);
         Assert.True(released.Dto.Version > onAir.Dto.Version);
@@ -310,7 +310,7 @@ public sealed class ResultsHubTests : IDisposable
     {
         foreach (var subscription in subscriptions)
         {
-            while (subscription.Snapshots.TryRead(out _))
+            while (subscription.TryRead(out _))
             {
             }
         }

@@ -70,7 +70,7 @@ public sealed class ResultsPublisherTests : IAsyncLifetime
         _hub.Report(Open, [3, 4], 4, T0.AddMilliseconds(200));
         _clock.Advance(Interval - TimeSpan.FromMilliseconds(1));
 
-        Assert.False(subscription.Snapshots.TryRead(out var early), $"published before the interval ended: {early}");
+        Assert.False(subscription.TryRead(out var early), $"published before the interval ended: {early}");
         Assert.True(_hub.TryGetSnapshot(PollId, out var current));
         Assert.Same(published, current);
 
@@ -101,7 +101,7 @@ public sealed class ResultsPublisherTests : IAsyncLifetime
     private static async Task<ResultsSnapshot> NextAsync(ResultsHub.Subscription subscription)
     {
         using var guard = new CancellationTokenSource(Guard);
-        return await subscription.Snapshots.ReadAsync(guard.Token);
+        return await subscription.ReadAsync(guard.Token);
     }
 
     private static Poll OpenPoll(string id) =>

@@ -370,6 +370,5 @@ public sealed class ViewerTokens
         return null;
     }
 
-
     private sealed record IssueParts(byte[] Header, byte[] ClaimsBeforeSub);
 }
