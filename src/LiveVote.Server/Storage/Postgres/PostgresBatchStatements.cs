@@ -6,9 +6,14 @@ using Npgsql;
 namespace LiveVote.Server.Storage.Postgres;
 
 /// <summary>
-/// The SQL of one batch's transaction, in the order <see cref="PostgresVoteStore"/> runs it: what the batch reads under
-/// its poll locks, the reservation of its audit positions, and the rows it writes. The decision between the reads and
-/// the writes is <see cref="BatchDecider"/>'s.
+/// The SQL of one batch's transaction, in the order <see cref="PostgresVoteStore"/> runs it, in three round trips (each
+/// an <see cref="NpgsqlBatch"/>: its statements are sent together and answered together): BEGIN, what the batch reads
+/// under its poll locks and the reservation of its audit positions; the savepoint and the vote rows; the audit rows,
+/// Merkle nodes, tallies and COMMIT. The decision between the reads and the writes is <see cref="BatchDecider"/>'s.
+/// Round trips, not rows, were what a batch of ~100 votes paid most for on a busy machine: every one of the seven it
+/// took before waited for the node's writer and the primary's backend to be scheduled in turn (bench/README.md,
+/// "PostgreSQL path, one node"). The transaction is begun and ended in SQL, not with <see cref="NpgsqlTransaction"/>,
+/// so that COMMIT can travel with the last writes; a statement that fails skips the rest of its batch, COMMIT included.
 /// </summary>
 internal static class PostgresBatchStatements
 {
@@ -18,23 +23,28 @@ internal static class PostgresBatchStatements
     /// </summary>
     private const int PollLockClass = 0x4C56;
 
+    /// <summary>The savepoint before a batch's vote rows: a conflict with another writer's insert undoes only those.</summary>
+    private const string VotesSavepoint = "votes";
+
     /// <summary>Advisory lock key (session level, held for microseconds) that orders audit position reservations ("LVpos").</summary>
     private const long PositionLockKey = 0x4C56_706F_73;
 
     /// <summary>
-    /// One round trip: the batch's poll locks (exclusive for a poll it changes, shared for one it only votes in; taken in
-    /// poll id order, so no two batches wait on each other in a cycle), then under them the polls found open, the
-    /// standing votes of its voters, and the database's clock, which stamps every entry of the batch. PostgreSQL queues
-    /// lock requests fairly: a close waits only for the vote batches already holding the poll, and a vote batch that
-    /// comes after a waiting close waits behind it, then finds the poll closed. Stamping after the locks orders the
-    /// entries' times as the locks ordered the commits: no vote committed before a close carries a later time.
+    /// One round trip: BEGIN; the batch's poll locks (exclusive for a poll it changes, shared for one it only votes in;
+    /// taken in poll id order, so no two batches wait on each other in a cycle), then under them the polls found open,
+    /// the standing votes of its voters, and the database's clock, which stamps every entry of the batch; then the
+    /// reservation of <paramref name="positionCount"/> audit positions (<see cref="AddPositionReservation"/>).
+    /// PostgreSQL queues lock requests fairly: a close waits only for the vote batches already holding the poll, and a
+    /// vote batch that comes after a waiting close waits behind it, then finds the poll closed. Stamping after the locks
+    /// orders the entries' times as the locks ordered the commits: no vote committed before a close carries a later time.
     /// </summary>
-    public static async Task<long> ReadUnderLocksAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch,
+    public static async Task<(long AtUnixMs, long[] Positions)> BeginAndReadUnderLocksAsync(
+        NpgsqlConnection connection, WriteBatch batch, int positionCount,
         HashSet<string> openPolls, Dictionary<(string PollId, VoterKey Key), StandingVote> standing)
     {
         var (lockIds, exclusive) = PollLocks(batch);
-        await using var sql = new NpgsqlBatch(connection, transaction);
+        await using var sql = new NpgsqlBatch(connection);
+        sql.BatchCommands.Add(Command("BEGIN ISOLATION LEVEL READ COMMITTED"));
         sql.BatchCommands.Add(Command("""
             SELECT CASE WHEN x THEN pg_advisory_xact_lock($3, hashtext(id)) ELSE pg_advisory_xact_lock_shared($3, hashtext(id)) END IS NULL
             FROM unnest($1::text[], $2::bool[]) AS t (id, x) ORDER BY id
@@ -43,6 +53,9 @@ internal static class PostgresBatchStatements
         sql.BatchCommands.Add(Command("SELECT DISTINCT id FROM polls WHERE id = ANY($1) AND status = 'open'", pollIds));
         sql.BatchCommands.Add(StandingQuery(pollIds, keys));
         sql.BatchCommands.Add(Command("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"));
+        AddPositionReservation(sql, positionCount);
+
+        // The reader starts at the first statement that returns rows (BEGIN returns none): the locks.
         await using var reader = await sql.ExecuteReaderAsync();
         await reader.NextResultAsync();
         while (await reader.ReadAsync())
@@ -54,36 +67,53 @@ internal static class PostgresBatchStatements
         await ReadStandingAsync(reader, standing);
         await reader.NextResultAsync();
         await reader.ReadAsync();
-        return reader.GetInt64(0);
+        var atUnixMs = reader.GetInt64(0);
+        await reader.NextResultAsync();
+        return (atUnixMs, await ReadPositionsAsync(reader, positionCount));
     }
 
-    /// <summary>The standing votes of voters another writer inserted while this batch was deciding.</summary>
-    public static async Task ReadStandingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] pollIds, byte[][] keys,
-        Dictionary<(string PollId, VoterKey Key), StandingVote> standing)
+    /// <summary>
+    /// One round trip: undoes the vote rows inserted since the savepoint, and reads the standing votes of the voters
+    /// another writer inserted while this batch was deciding.
+    /// </summary>
+    public static async Task RollBackVotesAndReadStandingAsync(
+        NpgsqlConnection connection, string[] pollIds, byte[][] keys, Dictionary<(string PollId, VoterKey Key), StandingVote> standing)
     {
-        await using var sql = new NpgsqlBatch(connection, transaction);
+        await using var sql = new NpgsqlBatch(connection);
+        sql.BatchCommands.Add(Command($"ROLLBACK TO SAVEPOINT {VotesSavepoint}"));
         sql.BatchCommands.Add(StandingQuery(pollIds, keys));
+
+        // The reader starts at the first statement that returns rows: the standing votes.
         await using var reader = await sql.ExecuteReaderAsync();
         await ReadStandingAsync(reader, standing);
     }
 
+    /// <summary>Ends a transaction that will not commit (a poll change another node made first): nothing of it stays.</summary>
+    public static async Task RollbackAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("ROLLBACK", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>
-    /// The transaction's first write, in one round trip under a brief session lock: it takes its transaction id and
+    /// The transaction's first write, under a brief session lock: it takes its transaction id and
     /// <paramref name="count"/> audit positions together, so positions follow transaction ids across every writer. A
     /// reader that returns only entries of transactions older than every running one (<c>txid</c> below the snapshot's
     /// xmin) then never passes a position a later commit still fills. The id also makes even a batch of duplicates
     /// commit through the synchronous standby, so a vote read back from an earlier, unconfirmed commit is answered only
-    /// once the standby has it too.
+    /// once the standby has it too. Four statements whose results <see cref="ReadPositionsAsync"/> reads.
     /// </summary>
-    public static async Task<long[]> ReservePositionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int count)
+    private static void AddPositionReservation(NpgsqlBatch sql, int count)
     {
-        await using var sql = new NpgsqlBatch(connection, transaction);
         sql.BatchCommands.Add(Command("SELECT pg_advisory_lock($1)", PositionLockKey));
         sql.BatchCommands.Add(Command("SELECT pg_current_xact_id()"));
         sql.BatchCommands.Add(Command("SELECT nextval(pg_get_serial_sequence('audit', 'pos')) FROM generate_series(1, $1) ORDER BY 1", count));
         sql.BatchCommands.Add(Command("SELECT pg_advisory_unlock($1)", PositionLockKey));
-        await using var reader = await sql.ExecuteReaderAsync();
+    }
+
+    /// <summary>The reserved positions, from a reader standing at the first result of <see cref="AddPositionReservation"/>.</summary>
+    private static async Task<long[]> ReadPositionsAsync(NpgsqlDataReader reader, int count)
+    {
         await reader.NextResultAsync();
         await reader.NextResultAsync();
         var positions = new long[count];
@@ -96,11 +126,12 @@ internal static class PostgresBatchStatements
     }
 
     /// <summary>
-    /// Inserts the accepted votes in (poll, voter) order (two batches holding the same voters in opposite order would
+    /// One round trip: a savepoint (a conflict rolls back to it, <see cref="RollBackVotesAndReadStandingAsync"/>), then
+    /// the accepted votes inserted in (poll, voter) order (two batches holding the same voters in opposite order would
     /// otherwise wait on each other); returns the voters inserted: one missing was inserted by another writer meanwhile.
     /// </summary>
     public static async Task<HashSet<(string PollId, VoterKey Key)>> InsertVotesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, WriteBatch batch, IReadOnlyList<int> accepted, int writerId)
+        NpgsqlConnection connection, WriteBatch batch, IReadOnlyList<int> accepted, int writerId)
     {
         var n = accepted.Count;
         var pollIds = new string[n];
@@ -122,16 +153,18 @@ internal static class PostgresBatchStatements
             leaves[j] = results[i].Leaf;
         }
 
-        await using var command = new NpgsqlCommand("""
+        await using var sql = new NpgsqlBatch(connection);
+        sql.BatchCommands.Add(Command($"SAVEPOINT {VotesSavepoint}"));
+        sql.BatchCommands.Add(CommandWithValues("""
             INSERT INTO votes (poll_id, voter_key, option_id, writer_id, seq, receipt, leaf)
             SELECT p, k, o, $4, s, r, l FROM unnest($1::text[], $2::bytea[], $3::text[], $5::bigint[], $6::bytea[], $7::bigint[]) AS t (p, k, o, s, r, l)
             ORDER BY p, k
             ON CONFLICT (poll_id, voter_key) DO NOTHING
             RETURNING poll_id, voter_key
-            """, connection, transaction);
-        command.Bind(pollIds).Bind(keys).Bind(options).Bind(writerId).Bind(seqs).Bind(receipts).Bind(leaves);
+            """, (ReadOnlySpan<object?>)[pollIds, keys, options, writerId, seqs, receipts, leaves]));
         var inserted = new HashSet<(string, VoterKey)>(n);
-        await using var reader = await command.ExecuteReaderAsync();
+        // The reader starts at the first statement that returns rows: the insert's.
+        await using var reader = await sql.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
             inserted.Add((reader.GetString(0), VoterKey.Read(reader.GetFieldValue<byte[]>(1))));
@@ -141,10 +174,22 @@ internal static class PostgresBatchStatements
     }
 
     /// <summary>
-    /// The chain's new entries at the positions reserved for them, with this transaction's id and their leaves, and the
-    /// stored Merkle nodes they completed (every 256th leaf of a log): one round trip.
+    /// The last round trip: the chain's new entries at the positions reserved for them, with this transaction's id and
+    /// their leaves; the stored Merkle nodes they completed (every 256th leaf of a log); the batch's accepted votes added
+    /// to this writer's own tally rows (no two writers contend on a counter); and COMMIT, which runs only when every
+    /// statement before it succeeded.
     /// </summary>
-    public static async Task InsertAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditChain chain, long[] positions)
+    public static async Task WriteAndCommitAsync(
+        NpgsqlConnection connection, AuditChain chain, long[] positions, IReadOnlyDictionary<(string PollId, string OptionId), long> deltas)
+    {
+        await using var sql = new NpgsqlBatch(connection);
+        AddAudit(sql, chain, positions);
+        AddTallies(sql, deltas, chain.ChainId);
+        sql.BatchCommands.Add(Command("COMMIT"));
+        await sql.ExecuteNonQueryAsync();
+    }
+
+    private static void AddAudit(NpgsqlBatch sql, AuditChain chain, long[] positions)
     {
         var entries = chain.Appended;
         var n = entries.Count;
@@ -179,7 +224,6 @@ internal static class PostgresBatchStatements
             leaves[i] = e.Leaf < 0 ? null : e.Leaf;
         }
 
-        await using var sql = new NpgsqlBatch(connection, transaction);
         var command = new NpgsqlBatchCommand("""
             INSERT INTO audit (pos, txid, writer_id, seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, leaf)
             OVERRIDING SYSTEM VALUE
@@ -209,38 +253,31 @@ internal static class PostgresBatchStatements
 
             sql.BatchCommands.Add(nodeCommand);
         }
-
-        await sql.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Adds the batch's accepted votes to this writer's own tally rows: no two writers contend on a counter.</summary>
-    public static async Task AddTalliesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyDictionary<(string PollId, string OptionId), long> deltas, int writerId)
+    private static void AddTallies(NpgsqlBatch sql, IReadOnlyDictionary<(string PollId, string OptionId), long> deltas, int writerId)
     {
         if (deltas.Count == 0)
         {
             return;
         }
 
-        await using var command = new NpgsqlCommand("""
+        sql.BatchCommands.Add(CommandWithValues("""
             INSERT INTO tallies (poll_id, option_id, writer_id, count)
             SELECT p, o, $3, d FROM unnest($1::text[], $2::text[], $4::bigint[]) AS t (p, o, d)
             ON CONFLICT (poll_id, option_id, writer_id) DO UPDATE SET count = tallies.count + excluded.count
-            """, connection, transaction);
-        command.Bind(deltas.Keys.Select(k => k.PollId).ToArray()).Bind(deltas.Keys.Select(k => k.OptionId).ToArray()).Bind(writerId)
-            .Bind(deltas.Values.ToArray());
-        await command.ExecuteNonQueryAsync();
+            """, (ReadOnlySpan<object?>)[deltas.Keys.Select(k => k.PollId).ToArray(), deltas.Keys.Select(k => k.OptionId).ToArray(), writerId, deltas.Values.ToArray()]));
     }
 
     /// <summary>
     /// A producer's change of the shared <c>polls</c> row, guarded by the state it starts from: when another node changed
     /// the poll first it matches no row and nothing of the batch is written.
     /// </summary>
-    public static async Task ApplyPollChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Poll poll, string kind)
+    public static async Task ApplyPollChangeAsync(NpgsqlConnection connection, Poll poll, string kind)
     {
         if (PostgresPresentationChanges.Handles(kind))
         {
-            await PostgresPresentationChanges.ApplyAsync(connection, transaction, poll, kind);
+            await PostgresPresentationChanges.ApplyAsync(connection, poll, kind);
             return;
         }
 
@@ -266,7 +303,7 @@ internal static class PostgresBatchStatements
             AuditKinds.VoterKeysDestroyed => poll.VoterKeysDestroyedAt!.Value,
             _ => poll.ClosedAt!.Value,
         };
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Bind(poll.Id).Bind(poll.Title).Bind(StorageJsonContext.OptionsJson(poll)).Bind(at.ToUnixTimeMilliseconds());
         if (kind == AuditKinds.PollCreated)
         {
@@ -337,10 +374,17 @@ internal static class PostgresBatchStatements
     /// A statement with positional parameters $1, $2, ... in order. No <c>params object[]</c> on purpose: a lone
     /// <c>string[]</c> or <c>byte[][]</c> argument would be spread into several parameters.
     /// </summary>
-    private static NpgsqlBatchCommand Command(string sql, object first, object? second = null, object? third = null)
+    private static NpgsqlBatchCommand Command(string sql, object first, object? second = null, object? third = null) =>
+        CommandWithValues(sql, (ReadOnlySpan<object?>)[first, second, third]);
+
+    /// <summary>
+    /// A statement with one positional parameter per value. A name of its own, not an overload of <see cref="Command(string, object, object?, object?)"/>:
+    /// a lone array argument converts to a span implicitly and would be spread into several parameters.
+    /// </summary>
+    private static NpgsqlBatchCommand CommandWithValues(string sql, ReadOnlySpan<object?> values)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in (ReadOnlySpan<object?>)[first, second, third])
+        foreach (var value in values)
         {
             if (value is not null)
             {

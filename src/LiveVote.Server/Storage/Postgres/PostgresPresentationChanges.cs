@@ -17,7 +17,7 @@ internal static class PostgresPresentationChanges
             or AuditKinds.PollEdited or AuditKinds.PollDeleted or AuditKinds.PollArchived or AuditKinds.PollUnarchived
             or AuditKinds.ResultsRevealed or AuditKinds.ResultsHiddenUntilReveal;
 
-    public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Poll poll, string kind)
+    public static async Task ApplyAsync(NpgsqlConnection connection, Poll poll, string kind)
     {
         await using var command = new NpgsqlCommand(kind switch
         {
@@ -43,7 +43,7 @@ internal static class PostgresPresentationChanges
                 WHERE id = $1 AND results_hidden <> $2 AND deleted_at IS NULL
                 """,
             _ => "UPDATE polls SET show_results_to_viewers = $2 WHERE id = $1 AND show_results_to_viewers <> $2",
-        }, connection, transaction);
+        }, connection);
         command.Bind(poll.Id);
         switch (kind)
         {

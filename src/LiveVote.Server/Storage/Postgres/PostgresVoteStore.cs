@@ -1,4 +1,3 @@
-using System.Data;
 using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Votes;
@@ -8,10 +7,10 @@ namespace LiveVote.Server.Storage.Postgres;
 
 /// <summary>
 /// The production store: PostgreSQL shared by many stateless API nodes. Each node's single writer group-commits a
-/// batch in one transaction (<see cref="PostgresBatchStatements"/>): its poll locks and, under them, the open polls,
-/// the standing votes of its voters and the database's clock in one round trip; the reservation of its audit positions;
-/// then, as <see cref="BatchDecider"/> decided, its poll changes, its new votes (insert-if-absent), audit entries and its
-/// own tally rows. Duplicates across nodes are settled by the primary key (poll_id, voter_key): a voter another node
+/// batch in one transaction of three round trips (<see cref="PostgresBatchStatements"/>): its poll locks and, under
+/// them, the open polls, the standing votes of its voters, the database's clock and the reservation of its audit
+/// positions; then, as <see cref="BatchDecider"/> decided, its poll changes, its new votes (insert-if-absent); its audit
+/// entries and its own tally rows with COMMIT. Duplicates across nodes are settled by the primary key (poll_id, voter_key): a voter another node
 /// inserted meanwhile is read back and the batch decided again, not rolled back whole.
 /// A commit in flight is never cancelled (no command timeout). A COMMIT that ends with a warning (a cancelled wait for
 /// the synchronous standby: committed here, maybe not on the standby) or with a lost connection has an unknown outcome:
@@ -84,10 +83,10 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
         }
         catch (Exception e)
         {
-            // The outcome of the failed transaction may be unknown (a warning or a lost connection during COMMIT): this
-            // chain ends at whatever the database holds, and the next batch starts a new chain under a new writer id on
-            // a new connection.
-            if (_committing)
+            // The outcome of the failed transaction may be unknown (a warning or a lost connection during the round trip
+            // that carries COMMIT; an ERROR there means COMMIT did not run or rolled back): this chain ends at whatever
+            // the database holds, and the next batch starts a new chain under a new writer id on a new connection.
+            if (_committing && e is not PostgresException { InvariantSeverity: "ERROR" })
             {
                 _unsettled = true;
                 LogCommitOutcomeUnknown(logger, e.Message);
@@ -179,26 +178,38 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
         }
     }
 
+    /// <summary>
+    /// One batch's transaction in three round trips (<see cref="PostgresBatchStatements"/>), a fourth and fifth only
+    /// when another writer inserted one of its voters meanwhile, one more per poll change.
+    /// </summary>
     private async Task CommitBatchAsync(NpgsqlConnection connection, WriteBatch batch, AuditChain chain)
     {
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
         _openPolls.Clear();
         _stored.Clear();
-        batch.AtUnixMs = await PostgresBatchStatements.ReadUnderLocksAsync(connection, transaction, batch, _openPolls, _stored);
-        var positions = await PostgresBatchStatements.ReservePositionsAsync(connection, transaction, batch.VoteCount + batch.AuditOnlyEntries.Count);
+        var (atUnixMs, positions) = await PostgresBatchStatements.BeginAndReadUnderLocksAsync(
+            connection, batch, batch.VoteCount + batch.AuditOnlyEntries.Count, _openPolls, _stored);
+        batch.AtUnixMs = atUnixMs;
         Decide(batch, chain);
         foreach (var entry in batch.AuditOnlyEntries)
         {
             if (entry.Poll is { } poll)
             {
-                await PostgresBatchStatements.ApplyPollChangeAsync(connection, transaction, poll, entry.Kind);
+                try
+                {
+                    await PostgresBatchStatements.ApplyPollChangeAsync(connection, poll, entry.Kind);
+                }
+                catch (PollChangeRefusedException)
+                {
+                    // Nothing of the batch is written; the connection goes on serving the next batch.
+                    await PostgresBatchStatements.RollbackAsync(connection);
+                    throw;
+                }
             }
         }
 
         for (var decision = 1; _decider.Accepted.Count > 0; decision++)
         {
-            await transaction.SaveAsync("votes");
-            var inserted = await PostgresBatchStatements.InsertVotesAsync(connection, transaction, batch, _decider.Accepted, chain.ChainId);
+            var inserted = await PostgresBatchStatements.InsertVotesAsync(connection, batch, _decider.Accepted, chain.ChainId);
             if (inserted.Count == _decider.Accepted.Count)
             {
                 break;
@@ -206,23 +217,21 @@ public sealed partial class PostgresVoteStore(NpgsqlDataSource dataSource, TimeP
 
             // Another writer inserted some of these voters since the read: only those are read again and the batch
             // decided anew (their votes are now duplicates or second votes); the rest of the transaction stands.
-            await transaction.RollbackAsync("votes");
             if (decision == MaxDecisions)
             {
                 throw new InvalidOperationException("Concurrent inserts of the same voters kept conflicting.");
             }
 
             var (pollIds, keys) = Conflicted(batch, inserted);
-            await PostgresBatchStatements.ReadStandingAsync(connection, transaction, pollIds, keys, _stored);
+            await PostgresBatchStatements.RollBackVotesAndReadStandingAsync(connection, pollIds, keys, _stored);
             chain.Rewind();
             Decide(batch, chain);
         }
 
-        await PostgresBatchStatements.InsertAuditAsync(connection, transaction, chain, positions);
-        await PostgresBatchStatements.AddTalliesAsync(connection, transaction, _decider.TallyDeltas, chain.ChainId);
+        // From here the outcome may be unknown: COMMIT travels with the last writes.
         _commitWarning = null;
         _committing = true;
-        await transaction.CommitAsync();
+        await PostgresBatchStatements.WriteAndCommitAsync(connection, chain, positions, _decider.TallyDeltas);
         _committing = false;
         if (_commitWarning is { } warning)
         {
