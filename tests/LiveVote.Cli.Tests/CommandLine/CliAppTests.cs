@@ -117,7 +117,7 @@ public sealed class CliAppTests
             Assert.Single(lines, l => l.TrimStart().StartsWith(words + " ", StringComparison.Ordinal) && l.EndsWith(command.Summary, StringComparison.Ordinal));
         }
 
-        Assert.Equal(["audit verify", "audit heads", "loadgen", "backup", "restore"], CliApp.Commands.Select(c => string.Join(' ', c.Words)));
+        Assert.Equal(["audit verify", "audit heads", "loadgen", "loadgen registration", "backup", "restore"], CliApp.Commands.Select(c => string.Join(' ', c.Words)));
         Assert.Contains("Exit codes: 0 success, 1 a check failed, 2 usage error, 3 could not reach the server or database.", result.Output, StringComparison.Ordinal);
         Assert.Contains("--version", result.Output, StringComparison.Ordinal);
     }

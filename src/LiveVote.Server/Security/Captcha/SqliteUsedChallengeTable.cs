@@ -10,7 +10,7 @@ namespace LiveVote.Server.Security.Captcha;
 /// other processes out, not other connections of this one, and a connection held while idle would keep the WAL open
 /// after the vote store's clean stop. Only during a burst (<see cref="InsertNewKeepingOpenAsync"/>, while the writer
 /// has more marks queued) is the connection kept from one batch to the next: opening one costs a file open, a schema
-/// read and a cold page cache, which a profile of a registration burst showed as a tenth of the server's time. The
+/// read and a cold page cache per batch (bench/registration.sh profiles a burst). The
 /// file is in WAL mode (the vote store sets it, and it stays with the file), so readers never wait for these writes;
 /// SQLite has one writer at a time, so a batch waits (busy timeout) while the vote writer commits, and commits with
 /// <c>synchronous=FULL</c> like the votes.
