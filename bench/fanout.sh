@@ -88,7 +88,8 @@ else
 fi
 VIEWERS=$(python3 -c "print(int($RATE * ($SECONDS_VOTES + 5) * 1.2) + 1000)")
 
-dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --duration "$SECONDS_VOTES" \
+# Bounded: an open-loop run the node cannot keep up with would otherwise keep sending its backlog.
+timeout --signal=INT $((SECONDS_VOTES + 300)) dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --duration "$SECONDS_VOTES" \
   --connections "$CONNECTIONS" --viewers "$VIEWERS" --subscribers "$STREAMS" --subscribers-hold-at "$MID" --subscribers-hold "$HOLD" \
   --out "$WORK/fanout.json" >"$WORK/fanout.md" 2>"$WORK/fanout.err" &
 CLIENT_PID=$!
