@@ -112,6 +112,13 @@ OPEN_VIEWERS=$(python3 -c "print(int($RATE * ($OPEN_SECONDS + $WARMUP * 2) * 1.2
 loadgen open --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --connections "$CONNECTIONS" \
   --duration "$OPEN_SECONDS" --viewers "$OPEN_VIEWERS" --warmup "$WARMUP"
 
+# Peak memory and bytes per vote of the load generator's runs, read before wrk adds its own votes (which the
+# per-vote figure would otherwise divide by the load generator's count alone).
+# `timeout` runs the server as its child: the peak memory is the child's (dotnet hosts the app in its own process).
+SERVER_PROCESS=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null | awk '{print $1}')
+PEAK_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/${SERVER_PROCESS:-$SERVER_PID}/status" 2>/dev/null || echo 0)
+DISK_BYTES=$(find "$WORK/data" -name 'livevote.db*' ! -name '*-shm' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+
 # 4. wrk at the vote path: each run on a poll of its own, with tokens registered for it alone (never reused: a viewer
 # who already voted answers 200, not 201). Enough tokens for 2.5x the load generator's closed-loop rate; a wrk thread
 # that still runs out stops and the report says so ("exhausted").
@@ -137,10 +144,6 @@ for c in "${WRK_CONNECTIONS[@]}"; do
   echo "{\"pollId\": \"$POLL\", \"resultsTotal\": $TOTAL, \"tokens\": $WRK_TOKENS}" >"$WORK/wrk-vote-$c-poll.json"
 done
 
-# `timeout` runs the server as its child: the peak memory is the child's (dotnet hosts the app in its own process).
-SERVER_PROCESS=$(cat "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/dev/null | awk '{print $1}')
-PEAK_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/${SERVER_PROCESS:-$SERVER_PID}/status" 2>/dev/null || echo 0)
-DISK_BYTES=$(find "$WORK/data" -name 'livevote.db*' ! -name '*-shm' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 
 # The wrk runs, judged: the baseline answered 202 only; the vote path 201 only (no 200 = no reused token, no 5xx),
