@@ -45,36 +45,20 @@ internal static class GrowthBench
 
         await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
         {
-            var state = await store.OpenAsync(CancellationToken.None);
-            var chain = new AuditChain(state.LastSeq, state.LastHash);
-            var now = DateTimeOffset.UtcNow;
-            var poll = PollRules.Create("p-growth", "Growth", [("a", "A"), ("b", "B"), ("c", "C")], now).MoveTo(PollStatus.Open, now);
-            var batch = new WriteBatch(batchSize);
-            batch.AddPollChange(poll, AuditKinds.PollCreated);
-            await store.CommitAsync(batch, chain);
-            batch.Clear();
-
-            var random = new Random(1);
-            var key = new byte[VoterKey.Size];
+            var random = await RandomVotes.OpenPollAsync(store, "p-growth", batchSize);
             var clock = Stopwatch.StartNew();
             var (lapTime, lapCpu) = (clock.Elapsed, process.TotalProcessorTime);
             long refused = 0;
             for (long done = 0; done < total && (maxSeconds == 0 || clock.Elapsed.TotalSeconds < maxSeconds || done % step != 0);)
             {
-                for (var i = 0; i < batchSize; i++)
-                {
-                    random.NextBytes(key);
-                    batch.AddVote(new BatchVote(poll, i % 3, VoterKey.Read(key)));
-                }
-
-                batch.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                await store.CommitAsync(batch, chain);
-                foreach (var result in batch.Results)
+                random.Fill(batchSize);
+                await store.CommitAsync(random.Batch, random.Chain);
+                foreach (var result in random.Batch.Results)
                 {
                     refused += result.Outcome == VoteOutcome.Accepted ? 0 : 1;
                 }
 
-                batch.Clear();
+                random.Batch.Clear();
                 done += batchSize;
                 if (done % step == 0 || done >= total)
                 {

@@ -36,31 +36,15 @@ var directory = string.IsNullOrEmpty(keep) ? Path.Combine(Path.GetTempPath(), "l
 var path = Path.Combine(directory, "bench.db");
 await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
 {
-    var state = await store.OpenAsync(CancellationToken.None);
-    var chain = new AuditChain(state.LastSeq, state.LastHash);
-    var now = DateTimeOffset.UtcNow;
-    var poll = PollRules.Create("p-bench", "Bench", [("a", "A"), ("b", "B"), ("c", "C")], now).MoveTo(PollStatus.Open, now);
-    var batch = new WriteBatch(batchSize);
-    batch.AddPollChange(poll, AuditKinds.PollCreated);
-    await store.CommitAsync(batch, chain);
-    batch.Clear();
-
-    var random = new Random(1);
-    var key = new byte[VoterKey.Size];
+    var votes = await RandomVotes.OpenPollAsync(store, "p-bench", batchSize);
     var all = Stopwatch.StartNew();
     var lap = Stopwatch.StartNew();
     const int report = 250_000;
     for (var done = 0; done < total; done += batchSize)
     {
-        for (var i = 0; i < batchSize; i++)
-        {
-            random.NextBytes(key);
-            batch.AddVote(new BatchVote(poll, i % 3, VoterKey.Read(key)));
-        }
-
-        batch.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await store.CommitAsync(batch, chain);
-        batch.Clear();
+        votes.Fill(batchSize);
+        await store.CommitAsync(votes.Batch, votes.Chain);
+        votes.Batch.Clear();
         if ((done + batchSize) % report == 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{done + batchSize,10:N0} votes: {report / lap.Elapsed.TotalSeconds,9:N0} votes/s"));

@@ -12,18 +12,14 @@ public sealed class VoteConnectionTests
     public async Task SendAsync_FirstRetryAndSecondVote_Answers201Then200SameIdThen409OnOneConnection()
     {
         await using var server = new LiveVoteServer();
-        using var admin = server.AdminClient();
-        var poll = await Api.CreateOpenPollAsync(admin, "o1", "o2");
-        var viewer = await Api.RegisterAsync(admin);
-        var url = server.Client().BaseAddress!;
-        var template = Template(url, poll.Id);
-        await using var connection = await VoteConnection.OpenAsync(url, CancellationToken.None);
+        var (template, token) = await OpenPollAndViewerAsync(server);
+        await using var connection = await VoteConnection.OpenAsync(server.Client().BaseAddress!, CancellationToken.None);
 
-        var first = await SendAsync(connection, template, viewer.Token, 0);
+        var first = await SendAsync(connection, template, token, 0);
         var firstId = VoteSender.VoteIdOf(first.Body);
-        var retry = await SendAsync(connection, template, viewer.Token, 0);
+        var retry = await SendAsync(connection, template, token, 0);
         var retryId = VoteSender.VoteIdOf(retry.Body);
-        var second = await SendAsync(connection, template, viewer.Token, 1);
+        var second = await SendAsync(connection, template, token, 1);
 
         Assert.Equal(201, first.Head.Status);
         Assert.False(string.IsNullOrEmpty(firstId));
@@ -38,16 +34,12 @@ public sealed class VoteConnectionTests
     public async Task SendAsync_ForgedToken_Answers401ProblemAndTheConnectionStillServes()
     {
         await using var server = new LiveVoteServer();
-        using var admin = server.AdminClient();
-        var poll = await Api.CreateOpenPollAsync(admin, "o1", "o2");
-        var viewer = await Api.RegisterAsync(admin);
-        var url = server.Client().BaseAddress!;
-        var template = Template(url, poll.Id);
-        await using var connection = await VoteConnection.OpenAsync(url, CancellationToken.None);
+        var (template, token) = await OpenPollAndViewerAsync(server);
+        await using var connection = await VoteConnection.OpenAsync(server.Client().BaseAddress!, CancellationToken.None);
 
         var forged = await SendAsync(connection, template, "not-a-token", 0);
         var forgedBody = Encoding.UTF8.GetString(forged.Body);
-        var real = await SendAsync(connection, template, viewer.Token, 1);
+        var real = await SendAsync(connection, template, token, 1);
 
         Assert.Equal(401, forged.Head.Status);
         Assert.Contains("\"status\":401", forgedBody, StringComparison.Ordinal);
@@ -79,6 +71,15 @@ public sealed class VoteConnectionTests
         }
 
         await Assert.ThrowsAsync<HttpRequestException>(async () => await SendAsync(connection, Template(url, "p"), "token", 0));
+    }
+
+    /// <summary>An open poll of options o1 and o2 on the server, the vote template for it, and a registered viewer's token.</summary>
+    private static async Task<(VoteRequestTemplate Template, string Token)> OpenPollAndViewerAsync(LiveVoteServer server)
+    {
+        using var admin = server.AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin, "o1", "o2");
+        var viewer = await Api.RegisterAsync(admin);
+        return (Template(server.Client().BaseAddress!, poll.Id), viewer.Token);
     }
 
     private static VoteRequestTemplate Template(Uri url, string pollId) =>
