@@ -47,6 +47,23 @@ trap cleanup EXIT
 
 log() { echo "== $*" >&2; }
 
+# CPU seconds (user + system) of a process so far, from /proc: a server's share of a wrk run. `timeout` runs each
+# server as its child, so the process is the child of the PID the script holds.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+child_of() { awk '{print $1}' "/proc/$1/task/$1/children" 2>/dev/null | grep . || echo "$1"; }
+# wrk, with the CPU seconds of the server (pid $2) and of wrk itself written as JSON to $1: both share the 2 cores, so
+# a ratio of rates is explained by the CPU each side spends per request.
+timed_wrk() { # cpu-json, server-pid, wrk args...
+  local out=$1 server=$2; shift 2
+  local before; before=$(cpu_seconds "$server")
+  python3 -c 'import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.3f" % (u.ru_utime + u.ru_stime))
+sys.exit(code)' "$out.client" wrk "$@" || true
+  echo "{\"serverCpuSeconds\": $(python3 -c "print(round($(cpu_seconds "$server") - $before, 3))"), \"wrkCpuSeconds\": $(cat "$out.client" 2>/dev/null || echo 0)}" >"$out"
+}
+
 log "Release build into $ARTIFACTS"
 for project in src/LiveVote.Server src/LiveVote.Cli bench/LiveVote.Baseline; do
   dotnet build "$ROOT/$project" -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >"$WORK/build.log" 2>&1 \
@@ -82,8 +99,8 @@ wait_ready "http://127.0.0.1:$PORT/healthz"
 loadgen baseline --baseline --url "http://127.0.0.1:$PORT" --connections "$CONNECTIONS" --duration "$SECONDS_PER_RUN" --warmup "$WARMUP"
 for c in "${WRK_CONNECTIONS[@]}"; do
   log "wrk baseline, $c connections, ${WRK_SECONDS} s"
-  WRK_REPORT="$WORK/wrk-baseline-$c.json" wrk -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/baseline.lua" \
-    "http://127.0.0.1:$PORT" >"$WORK/wrk-baseline-$c.out" 2>&1 || true
+  WRK_REPORT="$WORK/wrk-baseline-$c.json" timed_wrk "$WORK/wrk-baseline-$c-cpu.json" "$(child_of "${PIDS[-1]}")" \
+    -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/baseline.lua" "http://127.0.0.1:$PORT" >"$WORK/wrk-baseline-$c.out" 2>&1
 done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
@@ -130,8 +147,9 @@ for c in "${WRK_CONNECTIONS[@]}"; do
   POLL=$(admin -d '{"title":"wrk","options":[{"id":"o1","label":"1"},{"id":"o2","label":"2"},{"id":"o3","label":"3"},{"id":"o4","label":"4"}]}' \
     "$URL/v1/polls" | jq -r .id)
   admin -X POST "$URL/v1/polls/$POLL/open" -o /dev/null
-  WRK_REPORT="$WORK/wrk-vote-$c.json" wrk -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/vote.lua" \
-    "$URL" -- "$WORK/tokens-$c.txt" "$POLL" 2 4 >"$WORK/wrk-vote-$c.out" 2>&1 || true
+  WRK_REPORT="$WORK/wrk-vote-$c.json" timed_wrk "$WORK/wrk-vote-$c-cpu.json" "$(child_of "$SERVER_PID")" \
+    -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/vote.lua" "$URL" -- "$WORK/tokens-$c.txt" "$POLL" 2 4 \
+    >"$WORK/wrk-vote-$c.out" 2>&1
   # The results total once it stops moving (snapshots are published every 250 ms), then the poll is closed.
   TOTAL=-1
   for _ in $(seq 1 50); do
@@ -150,25 +168,31 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 # and the poll's total lies between the 201s wrk read and those plus the votes it sent but never read the answer of
 # (in flight when the duration ended: they may be stored). A missing report (wrk failed) fails the check.
 for c in "${WRK_CONNECTIONS[@]}"; do
-  for f in "wrk-baseline-$c" "wrk-vote-$c" "wrk-vote-$c-poll"; do
+  for f in "wrk-baseline-$c" "wrk-vote-$c" "wrk-vote-$c-poll" "wrk-baseline-$c-cpu" "wrk-vote-$c-cpu"; do
     [[ -s $WORK/$f.json ]] || echo '{"missing": true}' >"$WORK/$f.json"
   done
 done
 jq -n --argjson seconds "$WRK_SECONDS" \
   --slurpfile b64 "$WORK/wrk-baseline-64.json" --slurpfile v64 "$WORK/wrk-vote-64.json" --slurpfile p64 "$WORK/wrk-vote-64-poll.json" \
-  --slurpfile b256 "$WORK/wrk-baseline-256.json" --slurpfile v256 "$WORK/wrk-vote-256.json" --slurpfile p256 "$WORK/wrk-vote-256-poll.json" '
-  def run(c; b; v; p):
+  --slurpfile b256 "$WORK/wrk-baseline-256.json" --slurpfile v256 "$WORK/wrk-vote-256.json" --slurpfile p256 "$WORK/wrk-vote-256-poll.json" \
+  --slurpfile bc64 "$WORK/wrk-baseline-64-cpu.json" --slurpfile vc64 "$WORK/wrk-vote-64-cpu.json" \
+  --slurpfile bc256 "$WORK/wrk-baseline-256-cpu.json" --slurpfile vc256 "$WORK/wrk-vote-256-cpu.json" '
+  # CPU microseconds per request of the server and of wrk during a run (null when the run is missing).
+  def perRequest(cpu; r): if (r.requests // 0) > 0 and cpu.serverCpuSeconds != null
+    then {server: (cpu.serverCpuSeconds * 1e6 / r.requests | round), wrk: (cpu.wrkCpuSeconds * 1e6 / r.requests | round)} else null end;
+  def run(c; b; v; p; bc; vc):
     ((v.statuses // {})["201"] // 0) as $created |
     ([(v.statuses // {}) | to_entries[] | select(.key != "201") | .value] | add // 0) as $other |
     (((v.sent // 0) - (v.answered // 0))) as $unanswered |
     {connections: c, baseline: b, vote: v, poll: p,
+     cpuUsPerRequest: {baseline: perRequest(bc; b), vote: perRequest(vc; v)},
      ratio: (if (b.requestsPerSecond // 0) > 0 and v.requestsPerSecond != null then (v.requestsPerSecond / b.requestsPerSecond * 1000 | round / 1000) else null end),
      created: $created, otherStatuses: $other, unansweredAtStop: $unanswered, resultsTotal: p.resultsTotal,
      baselinePassed: ((b.missing | not) and (b.requests // 0) > 0 and ([(b.statuses // {}) | to_entries[] | select(.key != "202") | .value] | add // 0) == 0),
      votePassed: ((v.missing | not) and (p.missing | not) and $created > 0 and $other == 0
                   and p.resultsTotal >= $created and p.resultsTotal <= $created + $unanswered)};
   {threads: 2, seconds: $seconds,
-   runs: [run(64; $b64[0]; $v64[0]; $p64[0]), run(256; $b256[0]; $v256[0]; $p256[0])]}
+   runs: [run(64; $b64[0]; $v64[0]; $p64[0]; $bc64[0]; $vc64[0]), run(256; $b256[0]; $v256[0]; $p256[0]; $bc256[0]; $vc256[0])]}
   | .passed = all(.runs[]; .baselinePassed and .votePassed)' >"$WORK/wrk.json"
 
 # Summary: one JSON with the three reports, the table, the chart.
@@ -220,9 +244,9 @@ jq -r '
   "",
   "wrk -t2, \(.wrk.seconds) s per run, back to back: the baseline with the same request (bench/wrk/baseline.lua), the vote path with a fresh pre-registered viewer token per request (bench/wrk/vote.lua), a poll per run.",
   "",
-  "| connections | baseline requests/s | vote path requests/s | ratio | vote p50 / p99 ms | 201s | results total | unanswered at stop | other statuses | tokens exhausted | checks |",
-  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-  (.wrk.runs[] | "| \(.connections) | \(.baseline.requestsPerSecond // 0 | round) | \(.vote.requestsPerSecond // 0 | round) | \(.ratio | f) | \(.vote.latencyMs.p50 | f) / \(.vote.latencyMs.p99 | f) | \(.created) | \(.resultsTotal) | \(.unansweredAtStop) | \(.otherStatuses) | \(.vote.exhausted // "-") | \(if .baselinePassed and .votePassed then "passed" else "**FAILED**" end) |"),
+  "| connections | baseline requests/s | vote path requests/s | ratio | CPU µs per request, server / wrk: baseline | vote path | vote p50 / p99 ms | 201s | results total | unanswered at stop | other statuses | tokens exhausted | checks |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  (.wrk.runs[] | "| \(.connections) | \(.baseline.requestsPerSecond // 0 | round) | \(.vote.requestsPerSecond // 0 | round) | \(.ratio | f) | \(.cpuUsPerRequest.baseline.server // "-") / \(.cpuUsPerRequest.baseline.wrk // "-") | \(.cpuUsPerRequest.vote.server // "-") / \(.cpuUsPerRequest.vote.wrk // "-") | \(.vote.latencyMs.p50 | f) / \(.vote.latencyMs.p99 | f) | \(.created) | \(.resultsTotal) | \(.unansweredAtStop) | \(.otherStatuses) | \(.vote.exhausted // "-") | \(if .baselinePassed and .votePassed then "passed" else "**FAILED**" end) |"),
   "",
   "wrk checks (baseline all 202; vote path all 201, none 200 or 5xx; 201s <= results total <= 201s + answers unread at stop): \(if .wrk.passed then "all passed" else "**FAILED**" end)."
 ' "$RESULTS/$STAMP.json" >"$RESULTS/$STAMP.md"

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using LiveVote.Server.Security.Hashing;
 
 namespace LiveVote.Server.Audit;
 
@@ -134,7 +135,7 @@ public readonly record struct AuditEntry(
             n += data is null ? 0 : Encoding.UTF8.GetBytes(data, buffer[n..]);
 
             Span<byte> hash = stackalloc byte[Sha256Hash.Size];
-            SHA256.HashData(buffer[..n], hash);
+            Sha256.HashData(buffer[..n], hash);
             return Sha256Hash.Read(hash);
         }
         finally

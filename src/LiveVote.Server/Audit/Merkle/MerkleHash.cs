@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using LiveVote.Server.Security.Hashing;
 
 namespace LiveVote.Server.Audit.Merkle;
 
@@ -27,7 +28,7 @@ public static class MerkleHash
         input[0] = 0x00;
         entryHash.Write(input[1..]);
         Span<byte> hash = stackalloc byte[Sha256Hash.Size];
-        SHA256.HashData(input, hash);
+        Sha256.HashData(input, hash);
         return Sha256Hash.Read(hash);
     }
 
@@ -40,7 +41,7 @@ public static class MerkleHash
             rented[0] = 0x00;
             data.CopyTo(rented.AsSpan(1));
             Span<byte> hash = stackalloc byte[Sha256Hash.Size];
-            SHA256.HashData(rented.AsSpan(0, data.Length + 1), hash);
+            Sha256.HashData(rented.AsSpan(0, data.Length + 1), hash);
             return Sha256Hash.Read(hash);
         }
         finally
@@ -56,7 +57,7 @@ public static class MerkleHash
         left.Write(input[1..]);
         right.Write(input[(1 + Sha256Hash.Size)..]);
         Span<byte> hash = stackalloc byte[Sha256Hash.Size];
-        SHA256.HashData(input, hash);
+        Sha256.HashData(input, hash);
         return Sha256Hash.Read(hash);
     }
 
