@@ -99,8 +99,11 @@ wait_ready "http://127.0.0.1:$PORT/healthz"
 loadgen baseline --baseline --url "http://127.0.0.1:$PORT" --connections "$CONNECTIONS" --duration "$SECONDS_PER_RUN" --warmup "$WARMUP"
 for c in "${WRK_CONNECTIONS[@]}"; do
   log "wrk baseline, $c connections, ${WRK_SECONDS} s"
+  # The same bytes as a vote: bench/wrk/sample-token.txt is a real viewer token (issued under a throwaway key; the
+  # baseline checks none), so both servers parse a request of the same size (the vote runs' token length is checked below).
   WRK_REPORT="$WORK/wrk-baseline-$c.json" timed_wrk "$WORK/wrk-baseline-$c-cpu.json" "$(child_of "${PIDS[-1]}")" \
-    -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/baseline.lua" "http://127.0.0.1:$PORT" >"$WORK/wrk-baseline-$c.out" 2>&1
+    -t2 -c"$c" -d"${WRK_SECONDS}s" --timeout 10s -s "$ROOT/bench/wrk/baseline.lua" "http://127.0.0.1:$PORT" \
+    -- "$ROOT/bench/wrk/sample-token.txt" >"$WORK/wrk-baseline-$c.out" 2>&1
 done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
@@ -159,7 +162,8 @@ for c in "${WRK_CONNECTIONS[@]}"; do
     TOTAL=$NOW
   done
   admin -X POST "$URL/v1/polls/$POLL/close" -o /dev/null || true
-  echo "{\"pollId\": \"$POLL\", \"resultsTotal\": $TOTAL, \"tokens\": $WRK_TOKENS}" >"$WORK/wrk-vote-$c-poll.json"
+  TOKEN_BYTES=$(head -1 "$WORK/tokens-$c.txt" | tr -d '\n' | wc -c)
+  echo "{\"pollId\": \"$POLL\", \"resultsTotal\": $TOTAL, \"tokens\": $WRK_TOKENS, \"tokenBytes\": $TOKEN_BYTES}" >"$WORK/wrk-vote-$c-poll.json"
 done
 
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
@@ -172,7 +176,7 @@ for c in "${WRK_CONNECTIONS[@]}"; do
     [[ -s $WORK/$f.json ]] || echo '{"missing": true}' >"$WORK/$f.json"
   done
 done
-jq -n --argjson seconds "$WRK_SECONDS" \
+jq -n --argjson seconds "$WRK_SECONDS" --argjson baselineTokenBytes "$(head -1 "$ROOT/bench/wrk/sample-token.txt" | tr -d '\n' | wc -c)" \
   --slurpfile b64 "$WORK/wrk-baseline-64.json" --slurpfile v64 "$WORK/wrk-vote-64.json" --slurpfile p64 "$WORK/wrk-vote-64-poll.json" \
   --slurpfile b256 "$WORK/wrk-baseline-256.json" --slurpfile v256 "$WORK/wrk-vote-256.json" --slurpfile p256 "$WORK/wrk-vote-256-poll.json" \
   --slurpfile bc64 "$WORK/wrk-baseline-64-cpu.json" --slurpfile vc64 "$WORK/wrk-vote-64-cpu.json" \
@@ -191,7 +195,7 @@ jq -n --argjson seconds "$WRK_SECONDS" \
      baselinePassed: ((b.missing | not) and (b.requests // 0) > 0 and ([(b.statuses // {}) | to_entries[] | select(.key != "202") | .value] | add // 0) == 0),
      votePassed: ((v.missing | not) and (p.missing | not) and $created > 0 and $other == 0
                   and p.resultsTotal >= $created and p.resultsTotal <= $created + $unanswered)};
-  {threads: 2, seconds: $seconds,
+  {threads: 2, seconds: $seconds, baselineTokenBytes: $baselineTokenBytes,
    runs: [run(64; $b64[0]; $v64[0]; $p64[0]; $bc64[0]; $vc64[0]), run(256; $b256[0]; $v256[0]; $p256[0]; $bc256[0]; $vc256[0])]}
   | .passed = all(.runs[]; .baselinePassed and .votePassed)' >"$WORK/wrk.json"
 
@@ -242,7 +246,7 @@ jq -r '
   "",
   "End-of-run checks (accepted == results total == audit vote entries, injected retries 200 and second votes 409, no 5xx): \(if .checksPassed then "all passed" else "**FAILED** (see runs in the JSON)" end).",
   "",
-  "wrk -t2, \(.wrk.seconds) s per run, back to back: the baseline with the same request (bench/wrk/baseline.lua), the vote path with a fresh pre-registered viewer token per request (bench/wrk/vote.lua), a poll per run.",
+  "wrk -t2, \(.wrk.seconds) s per run, back to back: the baseline with the same request (bench/wrk/baseline.lua, a \(.wrk.baselineTokenBytes)-byte token; the vote runs\u0027 tokens: \([.wrk.runs[].poll.tokenBytes] | unique | map(tostring) | join(", ")) bytes), the vote path with a fresh pre-registered viewer token per request (bench/wrk/vote.lua), a poll per run.",
   "",
   "| connections | baseline requests/s | vote path requests/s | ratio | CPU µs per request, server / wrk: baseline | vote path | vote p50 / p99 ms | 201s | results total | unanswered at stop | other statuses | tokens exhausted | checks |",
   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
