@@ -83,6 +83,8 @@ public static class StorageSetup
             services.AddOptions<SqliteOptions>().BindConfiguration(SqliteOptions.Section)
                 .PostConfigure<IOptions<StorageOptions>>((sqlite, storage) => sqlite.Path ??= Path.Combine(storage.Value.DataDirectory, SqliteOptions.FileName))
                 .ValidateDataAnnotations().ValidateOnStart();
+            // One turn at the file's write lock for the vote writer and every side table (SqliteWriteTurn).
+            services.AddSingleton<SqliteWriteTurn>();
             services.AddSingleton<IVoteStore, SqliteVoteStore>();
             services.AddSingleton(sp => new StoreClusters([sp.GetRequiredService<IVoteStore>()]));
             services.AddSingleton<IPollLookup, RegistryPollLookup>();

@@ -15,8 +15,11 @@ namespace LiveVote.Server.Security.Captcha;
 /// SQLite has one writer at a time, so a batch waits (busy timeout) while the vote writer commits, and commits with
 /// <c>synchronous=FULL</c> like the votes.
 /// </summary>
-internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options) : IUsedChallengeTable
+internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options, SqliteWriteTurn? writeTurn = null) : IUsedChallengeTable
 {
+    // The process's turn at the file's write lock, shared with the vote writer (one of its own when none is given).
+    private readonly SqliteWriteTurn _writeTurn = writeTurn ?? new();
+
     /// <summary>How long a statement waits for the write lock before the batch fails (and is refused with 503).</summary>
     private const int BusyTimeoutSeconds = 5;
 
@@ -26,6 +29,7 @@ internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options) 
     public async Task<bool[]> InsertNewAsync(IReadOnlyList<UsedChallenge> challenges, CancellationToken cancellationToken)
     {
         await using var writer = await Writer.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
         return await writer.InsertNewAsync(challenges, cancellationToken).ConfigureAwait(false);
     }
 
@@ -34,6 +38,7 @@ internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options) 
         _kept ??= await Writer.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
         try
         {
+            using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
             return await _kept.InsertNewAsync(challenges, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -59,6 +64,7 @@ internal sealed class SqliteUsedChallengeTable(IOptions<SqliteOptions> options) 
         await using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM used_challenges WHERE expires_at < $cutoff";
         delete.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+        using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

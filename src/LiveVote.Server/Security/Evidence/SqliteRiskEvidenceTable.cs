@@ -10,8 +10,11 @@ namespace LiveVote.Server.Security.Evidence;
 /// the file, and writes wait for the vote writer's lock (busy timeout). Deletes run with <c>secure_delete</c>, so an
 /// expired row's bytes are overwritten in the file, not left in a free page for a copy of the file to carry on.
 /// </summary>
-internal sealed class SqliteRiskEvidenceTable(IOptions<SqliteOptions> options) : IRiskEvidenceTable
+internal sealed class SqliteRiskEvidenceTable(IOptions<SqliteOptions> options, Storage.Sqlite.SqliteWriteTurn? writeTurn = null) : IRiskEvidenceTable
 {
+    // The process's turn at the file's write lock, shared with the vote writer (one of its own when none is given).
+    private readonly Storage.Sqlite.SqliteWriteTurn _writeTurn = writeTurn ?? new();
+
     private const int BusyTimeoutSeconds = 5;
 
     private const string Columns = "seq, ref, kind, action, poll_id, voter_key, network, detail, at";
@@ -22,6 +25,7 @@ internal sealed class SqliteRiskEvidenceTable(IOptions<SqliteOptions> options) :
     {
         ArgumentNullException.ThrowIfNull(rows);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
@@ -85,6 +89,7 @@ internal sealed class SqliteRiskEvidenceTable(IOptions<SqliteOptions> options) :
         await using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM risk_evidence WHERE at < $cutoff";
         delete.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
+        using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -95,6 +100,7 @@ internal sealed class SqliteRiskEvidenceTable(IOptions<SqliteOptions> options) :
         delete.CommandText = "DELETE FROM risk_evidence WHERE poll_id = $poll AND voter_key = $voter";
         delete.Parameters.AddWithValue("$poll", pollId);
         delete.Parameters.Add("$voter", SqliteType.Blob).Value = voterKey;
+        using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -8,8 +8,11 @@ namespace LiveVote.Server.Storage.Sqlite;
 /// file). Like the other side tables, each call opens its own short-lived connection that never creates the file, and
 /// a write waits for the vote writer's lock (busy timeout) rather than failing.
 /// </summary>
-internal sealed class SqliteNodeCounterStore(IOptions<SqliteOptions> options) : INodeCounterStore
+internal sealed class SqliteNodeCounterStore(IOptions<SqliteOptions> options, SqliteWriteTurn? writeTurn = null) : INodeCounterStore
 {
+    // The process's turn at the file's write lock, shared with the vote writer (one of its own when none is given).
+    private readonly SqliteWriteTurn _writeTurn = writeTurn ?? new();
+
     private const int BusyTimeoutSeconds = 5;
 
     private const string Columns = "node, accepted, repeated, throttled, flagged, votes_per_second, updated_at";
@@ -52,6 +55,7 @@ internal sealed class SqliteNodeCounterStore(IOptions<SqliteOptions> options) : 
         upsert.Parameters.AddWithValue("$flagged", counters.Flagged);
         upsert.Parameters.AddWithValue("$rate", counters.VotesPerSecond);
         upsert.Parameters.AddWithValue("$at", counters.UpdatedAt.ToUnixTimeMilliseconds());
+        using var turn = await _writeTurn.EnterAsync(cancellationToken).ConfigureAwait(false);
         await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

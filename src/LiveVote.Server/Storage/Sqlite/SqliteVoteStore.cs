@@ -31,8 +31,13 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     private SqliteCommand? _addTally;
     private SqliteCommand? _upsertPoll;
 
-    public SqliteVoteStore(IOptions<SqliteOptions> options)
+    private readonly SqliteWriteTurn _writeTurn;
+
+    /// <param name="options">The file and its cache.</param>
+    /// <param name="writeTurn">The process's turn at the file's write lock, shared with the side tables; its own when none is given.</param>
+    public SqliteVoteStore(IOptions<SqliteOptions> options, SqliteWriteTurn? writeTurn = null)
     {
+        _writeTurn = writeTurn ?? new SqliteWriteTurn();
         _path = System.IO.Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set."));
         _cacheSizeMiB = options.Value.CacheSizeMiB;
         _readConnectionString = new SqliteConnectionStringBuilder
@@ -74,9 +79,61 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         return await LoadAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Commits the batch in the process's write turn (<see cref="SqliteWriteTurn"/>): at once when no side table is
+    /// writing, else as soon as it is done.
+    /// </summary>
     public ValueTask CommitAsync(WriteBatch batch, AuditChain chain)
     {
         var connection = _connection ?? throw new InvalidOperationException("The store is not open.");
+        return _writeTurn.TryEnter() ? CommitInTurn(connection, batch, chain) : CommitAfterTurnAsync(connection, batch, chain);
+    }
+
+    private async ValueTask CommitAfterTurnAsync(SqliteConnection connection, WriteBatch batch, AuditChain chain)
+    {
+        // Never cancelled: a commit in flight is never abandoned (its outcome is settled by the client's retry).
+        await _writeTurn.EnterAsync(CancellationToken.None).ConfigureAwait(false);
+        await CommitInTurn(connection, batch, chain).ConfigureAwait(false);
+    }
+
+    /// <summary>Commits holding the turn, and hands it on once the batch (and any WAL truncation it needs) is done.</summary>
+    private ValueTask CommitInTurn(SqliteConnection connection, WriteBatch batch, AuditChain chain)
+    {
+        bool shredded;
+        try
+        {
+            shredded = CommitTransaction(connection, batch, chain);
+        }
+        catch
+        {
+            _writeTurn.Exit();
+            throw;
+        }
+
+        if (!shredded)
+        {
+            _writeTurn.Exit();
+            return ValueTask.CompletedTask;
+        }
+
+        return TruncateThenExitAsync(connection);
+    }
+
+    private async ValueTask TruncateThenExitAsync(SqliteConnection connection)
+    {
+        try
+        {
+            await TruncateWalAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeTurn.Exit();
+        }
+    }
+
+    /// <summary>The batch in one transaction; true when it destroyed a poll's voter-key secret (the WAL must be emptied).</summary>
+    private bool CommitTransaction(SqliteConnection connection, WriteBatch batch, AuditChain chain)
+    {
         chain.Mark();
         _index.BatchStarting();
         try
@@ -109,7 +166,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
 
         // A destroyed voter-key secret must leave the files too: secure_delete zeroed the row's old bytes in its page,
         // and emptying the WAL removes the older copies of that page its frames still hold (they stay until overwritten).
-        return shredded ? new ValueTask(TruncateWalAsync(connection)) : ValueTask.CompletedTask;
+        return shredded;
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(string pollId, long afterSeq, int limit, CancellationToken cancellationToken)
