@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using LiveVote.Server.Polls;
 
 namespace LiveVote.Server.Results;
@@ -188,8 +189,28 @@ public sealed class ResultsHub : IDisposable
             if (Volatile.Read(ref state.SubscriberCount) > 0)
             {
                 state.Wake();
+                state.Streams.Deliver(keepAlive: true);
             }
         }
+    }
+
+    /// <summary>Ends every open results stream: the server is stopping, and each stream would otherwise hold it.</summary>
+    internal void EndStreams()
+    {
+        foreach (var state in _polls.Values)
+        {
+            state.Streams.EndAll();
+        }
+    }
+
+    /// <summary>
+    /// Opens a results stream of the poll on <paramref name="body"/>: it gets the current snapshot, then each newer one
+    /// (<see cref="ResultsStream"/>). The returned task completes when the stream ends.
+    /// </summary>
+    internal Task Stream(string pollId, PipeWriter body, IDisposable place, CancellationToken aborted, CancellationToken stopping)
+    {
+        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        return new ResultsStream(state, body, place, aborted).Run(stopping);
     }
 
     /// <summary>
@@ -247,6 +268,7 @@ public sealed class ResultsHub : IDisposable
 
             state.Published = snapshot;
             state.Wake();
+            state.Streams.Deliver(keepAlive: false);
         }
     }
 
@@ -264,6 +286,9 @@ public sealed class ResultsHub : IDisposable
         public volatile ResultsSnapshot? Published;
         public volatile bool Final;
         public int SubscriberCount;
+
+        /// <summary>The poll's open results streams, written by each publication (<see cref="ResultsStream"/>).</summary>
+        public readonly StreamSet Streams = new();
 
         // Completed (and replaced) when a snapshot is published or WakeAll is called. Continuations run on the thread
         // pool, never inside Publish's lock: thousands of streams then write their frames in parallel.
