@@ -8,9 +8,10 @@ namespace LiveVote.Server.Results;
 /// Holds the latest committed totals of each poll and the published snapshot built from them, and fans snapshots out to
 /// SSE subscribers. The writer reports committed state (<see cref="Report"/>); <see cref="ResultsPublisher"/> turns it
 /// into a snapshot at most once per interval. Fan-out is one shared broadcast per poll, not a queue per subscriber: the
-/// published snapshot plus a wake-up task that is completed and replaced on each publication. A subscriber is a cursor
-/// (the last snapshot it sent) over it, so 19,000 idle streams cost 19,000 awaits of one task, and a slow client skips
-/// versions (it always reads the newest) instead of building a backlog.
+/// published snapshot, a wake-up task that is completed and replaced on each publication (for <see cref="Subscription"/>
+/// cursors), and the poll's open results streams (<see cref="StreamSet"/>), which each publication writes from one
+/// work item per group of streams: an idle stream awaits nothing, and a slow client skips versions (it is always given
+/// the newest) instead of building a backlog.
 /// <para>
 /// While the producer holds a poll's results frozen (<see cref="Poll.Frozen"/>), the published snapshot is the frozen
 /// one and stays as it is (same version, same bytes) while reports keep the live count for the admin view
