@@ -71,6 +71,8 @@ curl -fs -o /dev/null "$URL/readyz" || { echo "server did not start:" >&2; cat "
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 fds() { ls "/proc/$SERVER_PID/fd" | wc -l; }
+# The server's CPU time so far (user + system), in clock ticks (/proc/<pid>/stat fields 14 and 15).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 # The GC heap from the server's own metrics (System.Runtime meter), when it exports it; "n/a" otherwise.
 gc_heap_kib() {
   curl -fs "$URL/metrics" 2>/dev/null | awk '/^dotnet_gc_last_collection_heap_size_bytes/ {s += $NF} END {if (s > 0) printf "%d", s / 1024; else print "n/a"}'
@@ -107,8 +109,14 @@ for n in "$MID" "$STREAMS"; do
     OPEN[$n]=$(grep "Streams open: .* of $(fmt "$n") asked" "$WORK/fanout.err" | sed -E 's/Streams open: ([0-9,]+).*/\1/' | tr -d ,)
   fi
 done
+# Server CPU from the start of the votes to the end of the run (votes, fan-out, keep-alives, closing the streams):
+# divided by the frames delivered, an upper bound of the CPU one delivered frame costs, which the machine's load
+# does not change as it changes rates and latencies.
+wait_for "Sending votes" || true
+CPU_FROM=$(cpu_ticks); CPU_TO=$CPU_FROM; LOAD_FROM=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_PEAK=0
-while kill -0 "$CLIENT_PID" 2>/dev/null; do r=$(rss_kib || echo 0); (( r > RSS_PEAK )) && RSS_PEAK=$r; sleep 0.5; done
+while kill -0 "$CLIENT_PID" 2>/dev/null; do r=$(rss_kib || echo 0); (( r > RSS_PEAK )) && RSS_PEAK=$r; CPU_TO=$(cpu_ticks || echo "$CPU_TO"); sleep 0.5; done
+LOAD_TO=$(cut -d' ' -f1-3 /proc/loadavg)
 set +e; wait "$CLIENT_PID"; LOADGEN_EXIT=$?; set -e
 
 STAMP=$(date -u +%Y-%m-%dT%H-%M-%SZ)
@@ -129,6 +137,9 @@ per_stream() { python3 -c "a,b,n='$1','$2','$3'; print('n/a' if 'n/a' in (a,b) o
   done
   echo
   echo "Peak server RSS during the votes: $RSS_PEAK KiB."
+  DELIVERIES=$(sed -nE 's/.*; delivered ([0-9,]+);.*/\1/p' "$WORK/fanout.md" | tr -d , | head -1)
+  CPU_MS=$(( (CPU_TO - CPU_FROM) * 1000 / $(getconf CLK_TCK) ))
+  echo "Server CPU from the first vote to the end: $CPU_MS ms for $DELIVERIES delivered frames ($(python3 -c "d=int('${DELIVERIES:-0}' or 0); print(f'{$CPU_MS * 1000 / d:.1f} us per frame' if d else 'n/a')")); load average $LOAD_FROM at the start, $LOAD_TO at the end."
   echo
   cat "$WORK/fanout.md"
 } | tee "$OUT"

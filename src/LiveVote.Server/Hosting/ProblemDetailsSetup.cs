@@ -76,7 +76,8 @@ public static class ProblemDetailsSetup
 
         // The status code pages give a body to an error answered without one (404 of an unknown route, 405, ...). The
         // vote route writes a body with every answer (its own problems, the limits' 429, the guards' 4xx): it skips the
-        // middleware, which otherwise costs each vote an async state machine and a feature object. Not on a management
+        // middleware, which otherwise costs each vote an async state machine and a feature object. So does the results
+        // stream (WritesItsOwnBody), where that state machine would stay suspended as long as the stream is open. Not on a management
         // listener, though, whose refusal of a public route is a bodyless 404 (UseManagementPort).
         var listeners = app.Services.GetRequiredService<ManagementListeners>();
         app.UseWhen(context => !AnswersWithItsOwnBody(context, listeners), pages => pages.UseStatusCodePages());
@@ -84,7 +85,8 @@ public static class ProblemDetailsSetup
     }
 
     private static bool AnswersWithItsOwnBody(HttpContext context, ManagementListeners listeners) =>
-        RequestKinds.Of(context) == RequestKind.Vote && (!listeners.Enabled || ManagementListeners.Allows(context));
+        (RequestKinds.Of(context) == RequestKind.Vote || context.GetEndpoint()?.Metadata.GetMetadata<WritesItsOwnBody>() is not null)
+        && (!listeners.Enabled || ManagementListeners.Allows(context));
 
     /// <summary>
     /// Kestrel reports a chunk size that overflows (more hex digits than fit an int) as a plain IOException("Bad chunk
@@ -128,5 +130,18 @@ internal sealed class ProblemJsonWhateverAcceptWriter(IOptions<ProblemDetailsOpt
         options.Value.CustomizeProblemDetails?.Invoke(context);
         var typeInfo = json.Value.SerializerOptions.GetTypeInfo(typeof(ProblemDetails));
         return new ValueTask(response.WriteAsJsonAsync(details, typeInfo, "application/problem+json", context.HttpContext.RequestAborted));
+    }
+}
+
+/// <summary>
+/// Endpoint metadata of a route that writes a body with every answer it gives (the results stream): the status code
+/// pages skip it (<see cref="ProblemDetailsSetup.UseLiveVoteProblemDetails"/>).
+/// </summary>
+internal sealed class WritesItsOwnBody
+{
+    public static readonly WritesItsOwnBody Instance = new();
+
+    private WritesItsOwnBody()
+    {
     }
 }

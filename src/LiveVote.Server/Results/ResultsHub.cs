@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using LiveVote.Server.Polls;
 
 namespace LiveVote.Server.Results;
@@ -7,9 +8,10 @@ namespace LiveVote.Server.Results;
 /// Holds the latest committed totals of each poll and the published snapshot built from them, and fans snapshots out to
 /// SSE subscribers. The writer reports committed state (<see cref="Report"/>); <see cref="ResultsPublisher"/> turns it
 /// into a snapshot at most once per interval. Fan-out is one shared broadcast per poll, not a queue per subscriber: the
-/// published snapshot plus a wake-up task that is completed and replaced on each publication. A subscriber is a cursor
-/// (the last snapshot it sent) over it, so 19,000 idle streams cost 19,000 awaits of one task, and a slow client skips
-/// versions (it always reads the newest) instead of building a backlog.
+/// published snapshot, a wake-up task that is completed and replaced on each publication (for <see cref="Subscription"/>
+/// cursors), and the poll's open results streams (<see cref="StreamSet"/>), which each publication writes from one
+/// work item per group of streams: an idle stream awaits nothing, and a slow client skips versions (it is always given
+/// the newest) instead of building a backlog.
 /// <para>
 /// While the producer holds a poll's results frozen (<see cref="Poll.Frozen"/>), the published snapshot is the frozen
 /// one and stays as it is (same version, same bytes) while reports keep the live count for the admin view
@@ -188,8 +190,28 @@ public sealed class ResultsHub : IDisposable
             if (Volatile.Read(ref state.SubscriberCount) > 0)
             {
                 state.Wake();
+                state.Streams.Deliver(keepAlive: true);
             }
         }
+    }
+
+    /// <summary>Ends every open results stream: the server is stopping, and each stream would otherwise hold it.</summary>
+    internal void EndStreams()
+    {
+        foreach (var state in _polls.Values)
+        {
+            state.Streams.EndAll();
+        }
+    }
+
+    /// <summary>
+    /// Opens a results stream of the poll on <paramref name="body"/>: it gets the current snapshot, then each newer one
+    /// (<see cref="ResultsStream"/>). The returned task completes when the stream ends.
+    /// </summary>
+    internal Task Stream(string pollId, PipeWriter body, IDisposable place, CancellationToken aborted, CancellationToken stopping)
+    {
+        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        return new ResultsStream(state, body, place, aborted).Run(stopping);
     }
 
     /// <summary>
@@ -247,6 +269,7 @@ public sealed class ResultsHub : IDisposable
 
             state.Published = snapshot;
             state.Wake();
+            state.Streams.Deliver(keepAlive: false);
         }
     }
 
@@ -264,6 +287,9 @@ public sealed class ResultsHub : IDisposable
         public volatile ResultsSnapshot? Published;
         public volatile bool Final;
         public int SubscriberCount;
+
+        /// <summary>The poll's open results streams, written by each publication (<see cref="ResultsStream"/>).</summary>
+        public readonly StreamSet Streams = new();
 
         // Completed (and replaced) when a snapshot is published or WakeAll is called. Continuations run on the thread
         // pool, never inside Publish's lock: thousands of streams then write their frames in parallel.

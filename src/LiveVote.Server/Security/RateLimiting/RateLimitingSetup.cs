@@ -23,11 +23,16 @@ public static class RateLimitingSetup
         return builder;
     }
 
-    /// <summary>After routing (so a request's endpoint and its <see cref="RequestKind"/> are known) and the admin-key guard.</summary>
+    /// <summary>
+    /// After routing (so a request's endpoint and its <see cref="RequestKind"/> are known) and the admin-key guard. An
+    /// exempt request (health, results streams) skips the middleware: the limiter would grant it a lease that limits
+    /// nothing (<see cref="RequestLimiter"/>), and the middleware awaits the rest of the request, which for a results
+    /// stream is one suspended async frame for as long as the stream is open.
+    /// </summary>
     public static WebApplication UseRateLimits(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseRateLimiter();
+        app.UseWhen(static context => RequestKinds.Of(context) != RequestKind.Exempt, limited => limited.UseRateLimiter());
         return app;
     }
 }

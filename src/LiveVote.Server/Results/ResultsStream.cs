@@ -1,0 +1,384 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace LiveVote.Server.Results;
+
+/// <summary>
+/// One open results stream (SSE) of a poll, written by the poll's publications rather than by a loop of its own: the
+/// request's task is <see cref="Run"/>'s, completed when the client leaves or the server begins to stop. An idle stream
+/// is this object, its task and one registration on the request's abort token: no suspended async frame, no wait
+/// promise, no per-stream timer (bench/README.md, "Fan-out: results streams").
+/// <para>
+/// At most one thread writes a stream at a time (<see cref="_busy"/>). A publication that finds the stream busy (a
+/// write waiting for a slow client) is not queued: when that write completes, the stream writes the newest snapshot,
+/// which contains every count before it, so a slow client skips versions instead of building a backlog.
+/// </para>
+/// </summary>
+internal sealed class ResultsStream
+{
+    private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
+
+    // Tells EventSource to reconnect after one second when the connection drops.
+    private static readonly byte[] RetryHint = "retry: 1000\n\n"u8.ToArray();
+
+    private readonly ResultsHub.PollResults _poll;
+    private readonly PipeWriter _body;
+    private readonly CancellationToken _aborted;
+    private readonly IDisposable _place;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenRegistration _onAborted;
+    private ResultsSnapshot? _delivered;
+    private Exception? _error;
+    private bool _hinted;
+
+    // 1 while one thread writes this stream or a write of it waits for the client; only that thread changes it to 0.
+    private int _busy;
+
+    // 1 once the client left, a write failed or the server began to stop.
+    private int _ended;
+
+    internal ResultsStream(ResultsHub.PollResults poll, PipeWriter body, IDisposable place, CancellationToken aborted)
+    {
+        _poll = poll;
+        _body = body;
+        _aborted = aborted;
+        _place = place;
+    }
+
+    /// <summary>The group of the poll's <see cref="StreamSet"/> that holds this stream, and its slot there (under the set's lock).</summary>
+    internal StreamGroup? Group { get; set; }
+
+    internal int Slot { get; set; }
+
+    /// <summary>
+    /// Writes the retry hint and the current snapshot, joins the poll's broadcast and returns the task the request waits
+    /// on: it completes when the stream ends (client gone, server stopping), faulted if a write failed unexpectedly.
+    /// </summary>
+    public Task Run(CancellationToken stopping)
+    {
+        _busy = 1;
+        _poll.Streams.Add(this);
+        Interlocked.Increment(ref _poll.SubscriberCount);
+        _onAborted = _aborted.UnsafeRegister(static state => ((ResultsStream)state!).End(null), this);
+
+        // After joining: a server that begins to stop from now on ends this stream through the set (ResultsHub.EndStreams).
+        if (stopping.IsCancellationRequested)
+        {
+            End(null);
+        }
+
+        WriteNewest(keepAlive: false);
+        return _done.Task;
+    }
+
+    /// <summary>A publication or a keep-alive tick: writes what is new unless another thread is writing this stream.</summary>
+    public void Deliver(bool keepAlive)
+    {
+        if (Volatile.Read(ref _ended) == 0 && Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+        {
+            WriteNewest(keepAlive);
+        }
+    }
+
+    /// <summary>Ends the stream: leaves the broadcast and the limiter at once; the request's task completes when no write is under way.</summary>
+    public void End(Exception? error)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        _error = error;
+        _poll.Streams.Remove(this);
+        Interlocked.Decrement(ref _poll.SubscriberCount);
+        _onAborted.Unregister();
+        _place.Dispose();
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+        {
+            Finish();
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="_busy"/> held: writes until there is nothing newer than what the client was given, then lets go
+    /// (or leaves it held while a write waits for the client; that write's completion continues here).
+    /// </summary>
+    private void WriteNewest(bool keepAlive)
+    {
+        while (true)
+        {
+            var frame = Volatile.Read(ref _ended) == 0 ? Next(ref keepAlive) : null;
+            if (frame is not null)
+            {
+                ValueTask<FlushResult> flush;
+                try
+                {
+                    // The frame is formatted once per snapshot and shared by every stream; WriteAsync also flushes, and
+                    // the pipe gives its block back once the transport has sent it.
+                    flush = _body.WriteAsync(frame, _aborted);
+                }
+                catch (Exception e)
+                {
+                    Failed(e);
+                    continue;
+                }
+
+                if (!flush.IsCompleted)
+                {
+                    // The client reads slower than we write: continue when the transport has drained the pipe. Only
+                    // then is anything allocated for the wait.
+                    flush.AsTask().ContinueWith(
+                        static (written, state) => ((ResultsStream)state!).Written(written), this,
+                        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return;
+                }
+
+                Check(flush);
+                continue;
+            }
+
+            // Nothing to write: let go, then look again. A publication that found this stream busy is ours to write.
+            Interlocked.Exchange(ref _busy, 0);
+            if (Volatile.Read(ref _ended) != 0)
+            {
+                if (Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+                {
+                    Finish();
+                }
+
+                return;
+            }
+
+            var published = _poll.Published;
+            if (published is null || ReferenceEquals(published, _delivered) || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The retry hint first, then the newest snapshot not yet written, else the keep-alive comment if asked.</summary>
+    private byte[]? Next(ref bool keepAlive)
+    {
+        if (!_hinted)
+        {
+            _hinted = true;
+            return RetryHint;
+        }
+
+        var published = _poll.Published;
+        if (published is not null && !ReferenceEquals(published, _delivered))
+        {
+            _delivered = published;
+            keepAlive = false;
+            return published.SseFrame;
+        }
+
+        if (keepAlive)
+        {
+            keepAlive = false;
+            return KeepAliveComment;
+        }
+
+        return null;
+    }
+
+    private void Written(Task<FlushResult> written)
+    {
+        if (written.IsCompletedSuccessfully)
+        {
+            Check(new ValueTask<FlushResult>(written.Result));
+        }
+        else
+        {
+            Failed(written.Exception?.InnerException ?? new OperationCanceledException(_aborted));
+        }
+
+        WriteNewest(keepAlive: false);
+    }
+
+    /// <summary>A completed write: a completed or cancelled pipe means the client is gone.</summary>
+    private void Check(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            var result = flush.Result;
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                End(null);
+            }
+        }
+        catch (Exception e)
+        {
+            Failed(e);
+        }
+    }
+
+    /// <summary>A write that threw: the client going away is a normal end; anything else fails the request (and is logged there).</summary>
+    private void Failed(Exception e) =>
+        End(e is OperationCanceledException && _aborted.IsCancellationRequested ? null : e);
+
+    private void Finish()
+    {
+        if (_error is null)
+        {
+            _done.TrySetResult();
+        }
+        else
+        {
+            _done.TrySetException(_error);
+        }
+    }
+}
+
+/// <summary>
+/// The open streams of one poll, in groups of <see cref="GroupSize"/>: a publication queues one thread-pool work item per
+/// group, which writes the new frame to each of its streams, instead of one continuation per stream.
+/// </summary>
+internal sealed class StreamSet
+{
+    /// <summary>
+    /// Streams per work item: 19,000 streams are 75 work items per publication, enough to spread over every core, and
+    /// one item's writes (each a copy into the connection's pipe and a flush) take well under a millisecond.
+    /// </summary>
+    internal const int GroupSize = 256;
+
+    private StreamGroup[] _groups = [];
+
+    /// <summary>Guards every group's slots; taken to join, to leave and once per group per publication.</summary>
+    internal Lock Lock { get; } = new();
+
+    public void Add(ResultsStream stream)
+    {
+        lock (Lock)
+        {
+            foreach (var group in _groups)
+            {
+                if (group.TryAdd(stream))
+                {
+                    return;
+                }
+            }
+
+            var added = new StreamGroup(this);
+            added.TryAdd(stream);
+
+            // Copied on write (groups are added rarely, never removed): delivery reads the array without the lock.
+            _groups = [.. _groups, added];
+        }
+    }
+
+    public void Remove(ResultsStream stream)
+    {
+        lock (Lock)
+        {
+            stream.Group?.Remove(stream);
+        }
+    }
+
+    /// <summary>Queues the delivery of the newest snapshot (and, with <paramref name="keepAlive"/>, a keep-alive) to every stream.</summary>
+    public void Deliver(bool keepAlive)
+    {
+        foreach (var group in Volatile.Read(ref _groups))
+        {
+            if (group.Count > 0)
+            {
+                group.Queue(keepAlive);
+            }
+        }
+    }
+
+    /// <summary>Ends every stream (the server is stopping).</summary>
+    public void EndAll()
+    {
+        foreach (var group in Volatile.Read(ref _groups))
+        {
+            group.ForEach(static (stream, _) => stream.End(null), false);
+        }
+    }
+}
+
+/// <summary>Up to <see cref="StreamSet.GroupSize"/> streams of one poll, delivered to by one work item.</summary>
+internal sealed class StreamGroup(StreamSet set) : IThreadPoolWorkItem
+{
+    private readonly ResultsStream?[] _slots = new ResultsStream?[StreamSet.GroupSize];
+    private int _count;
+    private int _queued;
+    private int _keepAlive;
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Under the set's lock.</summary>
+    public bool TryAdd(ResultsStream stream)
+    {
+        if (_count == _slots.Length)
+        {
+            return false;
+        }
+
+        stream.Group = this;
+        stream.Slot = _count;
+        _slots[_count] = stream;
+        Volatile.Write(ref _count, _count + 1);
+        return true;
+    }
+
+    /// <summary>Under the set's lock: the last stream takes the leaving one's slot.</summary>
+    public void Remove(ResultsStream stream)
+    {
+        var last = _count - 1;
+        var moved = _slots[last]!;
+        _slots[stream.Slot] = moved;
+        moved.Slot = stream.Slot;
+        _slots[last] = null;
+        stream.Group = null;
+        Volatile.Write(ref _count, last);
+    }
+
+    /// <summary>At most one work item queued per group: deliveries asked before it runs are served by that one run.</summary>
+    public void Queue(bool keepAlive)
+    {
+        if (keepAlive)
+        {
+            Volatile.Write(ref _keepAlive, 1);
+        }
+
+        if (Interlocked.Exchange(ref _queued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    public void Execute()
+    {
+        // Cleared before the snapshot is read: a publication from now on queues another run.
+        Interlocked.Exchange(ref _queued, 0);
+        var keepAlive = Interlocked.Exchange(ref _keepAlive, 0) == 1;
+        ForEach(static (stream, keepAlive) => stream.Deliver(keepAlive), keepAlive);
+    }
+
+    /// <summary>Calls <paramref name="action"/> for each stream, outside the lock (a stream that ends leaves the group).</summary>
+    public void ForEach(Action<ResultsStream, bool> action, bool argument)
+    {
+        var streams = ArrayPool<ResultsStream?>.Shared.Rent(StreamSet.GroupSize);
+        int count;
+        lock (set.Lock)
+        {
+            count = _count;
+            Array.Copy(_slots, streams, count);
+        }
+
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                action(streams[i]!, argument);
+            }
+        }
+        finally
+        {
+            Array.Clear(streams, 0, count);
+            ArrayPool<ResultsStream?>.Shared.Return(streams);
+        }
+    }
+}
