@@ -117,6 +117,8 @@ public sealed partial class SqliteVoteStore
             command.Parameters.AddWithValue("$root", head.Root.ToArray());
             command.Parameters.AddWithValue("$at", head.AtUnixMs);
             command.Parameters.AddWithValue("$note", head.Note);
+            // In the write turn the vote writer takes too (SqliteWriteTurn): neither sleeps in SQLite's busy handler.
+            using var turn = await _writeTurn.EnterAsync(cancellationToken);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         finally

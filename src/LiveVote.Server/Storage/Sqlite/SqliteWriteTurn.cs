@@ -3,8 +3,9 @@ using Microsoft.Data.Sqlite;
 namespace LiveVote.Server.Storage.Sqlite;
 
 /// <summary>
-/// One write transaction at a time on the node's SQLite file among this process's connections: the vote writer and the
-/// side tables (used CAPTCHA challenges, risk evidence, node counters) take their turn here before <c>BEGIN IMMEDIATE</c>.
+/// One write transaction at a time on the node's SQLite file among this process's connections: the vote writer, the
+/// signed tree heads' writer and the side tables (used CAPTCHA challenges, risk evidence, node counters) take their turn
+/// here before they write.
 /// SQLite allows one writer anyway; without this, a connection that found the file's write lock taken slept in SQLite's
 /// busy handler in growing steps (1, 2, 5, 10, 15, 20, 25 ms...: strace of a node under wrk showed about two such waits
 /// a second, a quarter of them past 50 ms), so the vote writer lost whole milliseconds after each side commit and a side
