@@ -40,7 +40,25 @@ internal sealed class PollVoteIndex
         }
     }
 
+    /// <summary>An index made of tables read back from a snapshot (<see cref="VoteIndexSnapshot"/>), as they were.</summary>
+    internal PollVoteIndex(Shard[] shards)
+    {
+        if (shards.Length != Shards)
+        {
+            throw new ArgumentException($"A poll's index has {Shards} tables, not {shards.Length}.", nameof(shards));
+        }
+
+        _shards = shards;
+        foreach (var shard in shards)
+        {
+            Count += shard.Count;
+        }
+    }
+
     public long Count { get; private set; }
+
+    /// <summary>The tables as they are, for <see cref="VoteIndexSnapshot"/> to write out.</summary>
+    internal ReadOnlySpan<Shard> Tables => _shards;
 
     /// <summary>Bytes the slot arrays hold (what grows with votes).</summary>
     public long Bytes
@@ -139,15 +157,34 @@ internal sealed class PollVoteIndex
     }
 
     /// <summary>One open-addressing table: hashes and seqs in two arrays, so probing for an absent key reads hashes only.</summary>
-    internal sealed class Shard(int capacity)
+    internal sealed class Shard
     {
         private int _count;
 
-        public ulong[] Hashes { get; private set; } = new ulong[capacity];
+        public Shard(int capacity)
+        {
+            Hashes = new ulong[capacity];
+            Seqs = new long[capacity];
+        }
 
-        public long[] Seqs { get; private set; } = new long[capacity];
+        /// <summary>A table as a snapshot holds it: the arrays as they were written, <paramref name="count"/> slots used.</summary>
+        public Shard(ulong[] hashes, long[] seqs, int count)
+        {
+            if (hashes.Length != seqs.Length || hashes.Length < MinCapacity || count < 0 || count * 4L > hashes.Length * 3L)
+            {
+                throw new ArgumentException("Not a vote index table: array lengths or count out of range.");
+            }
+
+            (Hashes, Seqs, _count) = (hashes, seqs, count);
+        }
+
+        public ulong[] Hashes { get; private set; }
+
+        public long[] Seqs { get; private set; }
 
         public int Capacity => Hashes.Length;
+
+        public int Count => _count;
 
         /// <summary>The slot a hash starts probing at: its bits below the shard bits, scaled to the capacity (a
         /// multiply-shift, so any capacity works and growing by half is possible).</summary>

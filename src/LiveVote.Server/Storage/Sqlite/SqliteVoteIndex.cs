@@ -65,13 +65,14 @@ internal sealed class SqliteVoteIndex : IDisposable
         }
     }
 
+    /// <summary>Each poll's tables, for <see cref="VoteIndexSnapshot"/> to write out.</summary>
+    public IReadOnlyDictionary<string, PollVoteIndex> Polls => _polls;
+
     /// <summary>
     /// Rebuilds the index from the votes table on the writer's connection: one sequential scan of the three columns it
     /// needs, through SQLitePCL (no per-row objects), each poll's tables sized up front from its stored total
     /// (<paramref name="expectedVotes"/>, the tallies' sum). Returns the number of stored votes.
     /// </summary>
-    // Optimised at once: the scan runs once, for seconds, and a busy machine's tiering thread could leave it in tier-0 code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Load(SqliteConnection connection, IReadOnlyDictionary<string, long> expectedVotes)
     {
         Attach(connection);
@@ -80,10 +81,43 @@ internal sealed class SqliteVoteIndex : IDisposable
             _polls[pollId] = new PollVoteIndex(votes);
         }
 
+        return Scan(afterSeq: 0);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="polls"/> (read from a snapshot covering the votes up to seq <paramref name="afterSeq"/>) as
+    /// the index and adds the votes stored after it, read by a range scan of the votes' rowid (seq), which only grows.
+    /// Returns the number of votes added.
+    /// </summary>
+    public long Load(SqliteConnection connection, Dictionary<string, PollVoteIndex> polls, long afterSeq)
+    {
+        Attach(connection);
+        _polls.Clear();
+        foreach (var (pollId, poll) in polls)
+        {
+            _polls[pollId] = poll;
+        }
+
+        return Scan(afterSeq);
+    }
+
+    /// <summary>Drops everything loaded (a snapshot that did not check out), ready for a <see cref="Load(SqliteConnection, IReadOnlyDictionary{string, long})"/>.</summary>
+    public void Reset()
+    {
+        Dispose();
+        _polls.Clear();
+        (_lastPollId, _lastPoll) = (null, null);
+    }
+
+    // Optimised at once: the scan runs once, for seconds, and a busy machine's tiering thread could leave it in tier-0 code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long Scan(long afterSeq)
+    {
         var db = _db!;
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, "SELECT poll_id, voter_key, seq FROM votes", out var scan), db);
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, "SELECT poll_id, voter_key, seq FROM votes WHERE seq > ?1", out var scan), db);
         using (scan)
         {
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(scan, 1, afterSeq), db);
             long count = 0;
             byte[] lastPollId = [];
             PollVoteIndex? poll = null;
