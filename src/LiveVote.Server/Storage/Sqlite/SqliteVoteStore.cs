@@ -100,7 +100,8 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         }
         finally
         {
-            Volatile.Write(ref _writerState, Idle);
+            // Back to Idle only from Committing: a stop that began meanwhile (Closing) stays closed to new commits.
+            Interlocked.CompareExchange(ref _writerState, Idle, Committing);
         }
     }
 
