@@ -2,17 +2,20 @@
 # Flat cost as the show grows (issue 19, target 4): writes up to 20M votes into one SQLite file through the real store
 # (bench/LiveVote.StoreBench --growth: WAL, synchronous=FULL, every batch fsynced), recording after each million the
 # rate, the process CPU per vote, the dedup index's bytes per stored vote and the process's memory; then times the
-# real server's restart on that file, from process start to /readyz 200 (the index rebuilt from the file), with the
-# file in the page cache and again with only this file's pages dropped from it (posix_fadvise DONTNEED: no other
-# process's cache is touched). Prints a markdown summary and writes it to bench/results/growth-<UTC stamp>.md, with
-# two SVG plots beside it (throughput and memory against stored votes).
+# real server's restart on that file, from process start to /readyz 200, and its CPU until then, both kinds of restart:
+# after a crash (kill -9, no index snapshot beside the file: the index is rebuilt from every stored vote) and after a
+# clean stop (SIGTERM: the stop writes livevote.db.voteindex, the start loads it); each with the files in the page cache
+# and again with only these files' pages dropped from it (posix_fadvise DONTNEED: no other process's cache is
+# touched). Prints a markdown summary and writes it to bench/results/growth-<UTC stamp>.md, with two SVG plots beside
+# it (throughput and memory against stored votes).
 #
 #   bench/growth.sh                 # 20M votes (~260 bytes of disk per vote: ~5 GB in $TMPDIR, deleted at the end)
 #   GROWTH_VOTES=2000000 bench/growth.sh
 #
 # Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_MAX_SECONDS (0 = none:
 # stop writing after that long, at the next step, and measure the restart on what was written), BENCH_ARTIFACTS (build
-# output), TMPDIR (where the database is written).
+# output), TMPDIR (where the database is written), GROWTH_REUSE (a folder a run kept with GROWTH_KEEP=1, holding data/
+# and out/: skip the writes and measure the restarts on its file; it is kept), GROWTH_KEEP=1 (keep the folder).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,16 +26,23 @@ BATCH=${GROWTH_BATCH:-1000}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 RESULTS="$ROOT/bench/results"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-growth.XXXXXX")
+if [[ -n ${GROWTH_REUSE:-} ]]; then
+  WORK=$(cd "$GROWTH_REUSE" && pwd)
+  KEEP=1
+else
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-growth.XXXXXX")
+  KEEP=${GROWTH_KEEP:-0}
+fi
 SERVER_PID=
 cleanup() {
-  [[ -n $SERVER_PID ]] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-  rm -rf "$WORK"
+  [[ -n $SERVER_PID ]] && { kill -9 "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+  if [[ $KEEP == 1 ]]; then echo "Kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
 # The file takes ~260 bytes per vote (vote row, audit row with its hashes, indexes); refuse to fill the disk.
 need_kb=$((VOTES * 300 / 1024 + 1048576))
+[[ -n ${GROWTH_REUSE:-} ]] && need_kb=$((2 * 1048576))
 free_kb=$(df -Pk "$WORK" | awk 'NR == 2 {print $4}')
 if ((free_kb < need_kb)); then
   echo "growth.sh: $((need_kb / 1048576)) GiB needed in $WORK, $((free_kb / 1048576)) GiB free" >&2
@@ -44,15 +54,24 @@ for project in bench/LiveVote.StoreBench src/LiveVote.Server; do
     || { cat "$WORK/build.log" >&2; exit 1; }
 done
 
-echo "Writing $VOTES votes (batch $BATCH, synchronous=FULL), a row per $STEP:"
-dotnet "$ARTIFACTS/bin/LiveVote.StoreBench/release/LiveVote.StoreBench.dll" --growth --db "$WORK/data" --out "$WORK/out" \
-  --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" | tee "$WORK/storebench.log"
-load_write=$(cut -d' ' -f1-3 /proc/loadavg)
+if [[ -z ${GROWTH_REUSE:-} ]]; then
+  echo "Writing $VOTES votes (batch $BATCH, synchronous=FULL), a row per $STEP:"
+  dotnet "$ARTIFACTS/bin/LiveVote.StoreBench/release/LiveVote.StoreBench.dll" --growth --db "$WORK/data" --out "$WORK/out" \
+    --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" | tee "$WORK/storebench.log"
+  cut -d' ' -f1-3 /proc/loadavg >"$WORK/out/load-write.txt"
+else
+  echo "Reusing the file and rows of $WORK"
+  VOTES=$(tail -1 "$WORK/out/growth.tsv" | cut -f1)
+fi
+load_write=$(cat "$WORK/out/load-write.txt" 2>/dev/null || echo "not recorded")
 file_bytes=$(stat -c %s "$WORK/data/livevote.db")
+SNAPSHOT="$WORK/data/livevote.db.voteindex"
 
-# Seconds from the server's process start to its first /readyz 200 on the grown file.
+# "<seconds> <cpu seconds>": from the server's process start to its first /readyz 200 on the grown file, and the CPU
+# the process used until then; then stops it with $1 (KILL: a crash, no snapshot written; TERM: a clean stop, which
+# writes the index snapshot; its duration goes to $WORK/stop-seconds).
 restart() {
-  local port admin_key start ready
+  local signal=$1 port admin_key start ready cpu stopped
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   admin_key="growth-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   start=$(date +%s.%N)
@@ -62,15 +81,21 @@ restart() {
   SERVER_PID=$!
   ready=
   for _ in $(seq 1 1200); do
-    if curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; then ready=$(date +%s.%N); break; fi
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; then
+      ready=$(date +%s.%N)
+      cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$SERVER_PID/stat")
+      break
+    fi
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.05
   done
-  kill "$SERVER_PID" 2>/dev/null || true
+  stopped=$(date +%s.%N)
+  kill -"$signal" "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
+  python3 -c "import time; print(f'{time.time() - $stopped:.2f}')" >"$WORK/stop-seconds"
   SERVER_PID=
   [[ -n $ready ]] || { echo "the server did not become ready (see below)" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
-  python3 -c "print(f'{$ready - $start:.2f}')"
+  python3 -c "print(f'{$ready - $start:.2f} {$cpu}')" >"$WORK/restart-result"
 }
 
 drop_file_cache() {  # only this database's pages: the other processes' cache stays
@@ -83,10 +108,19 @@ for name in os.listdir(sys.argv[1]):
 PY
 }
 
-echo "Restarting the real server on the file..."
-warm=$(restart)
+echo "Restarting the real server on the file: after a crash (index rebuilt), then after a clean stop (snapshot loaded)..."
+rm -f "$SNAPSHOT"
+restart KILL; read -r crash_warm crash_warm_cpu <"$WORK/restart-result"
 drop_file_cache
-cold=$(restart)
+restart KILL; read -r crash_cold crash_cold_cpu <"$WORK/restart-result"
+[[ ! -e $SNAPSHOT ]] || { echo "a killed server left a snapshot" >&2; exit 1; }
+restart TERM  # ready, then a clean stop: writes the snapshot
+stop_seconds=$(cat "$WORK/stop-seconds")
+[[ -e $SNAPSHOT ]] || { echo "the clean stop wrote no snapshot (see below)" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
+snapshot_bytes=$(stat -c %s "$SNAPSHOT")
+restart KILL; read -r clean_warm clean_warm_cpu <"$WORK/restart-result"
+drop_file_cache
+restart KILL; read -r clean_cold clean_cold_cpu <"$WORK/restart-result"
 load_restart=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r reopened reopen_seconds <"$WORK/out/reopen.txt"
 
@@ -94,9 +128,12 @@ mkdir -p "$RESULTS"
 cp "$WORK/out/growth-throughput.svg" "$RESULTS/growth-$STAMP-throughput.svg"
 cp "$WORK/out/growth-memory.svg" "$RESULTS/growth-$STAMP-memory.svg"
 python3 - "$WORK/out/growth.tsv" "$RESULTS/growth-$STAMP.md" "$STAMP" "$VOTES" "$BATCH" "$file_bytes" "$reopened" "$reopen_seconds" \
-  "$warm" "$cold" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" <<'PY'
+  "$crash_warm $crash_warm_cpu $crash_cold $crash_cold_cpu" "$clean_warm $clean_warm_cpu $clean_cold $clean_cold_cpu" \
+  "$stop_seconds $snapshot_bytes" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" <<'PY'
 import csv, sys
-tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, warm, cold, load_write, load_restart, commit = sys.argv[1:]
+tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, crash, clean, stop, load_write, load_restart, commit = sys.argv[1:]
+crash, clean = [list(map(float, x.split())) for x in (crash, clean)]
+stop_s, snapshot_bytes = float(stop.split()[0]), int(stop.split()[1])
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
 f = lambda r, k: float(r[k])
 first, last = rows[0], rows[-1]
@@ -119,9 +156,18 @@ lines += [
     f"{f(last,'cpu_us_per_vote') / f(first,'cpu_us_per_vote'):.2f} of the CPU per vote.",
     f"- Dedup index at {int(last['stored']):,} stored votes: {f(last,'index_bytes_per_vote'):.1f} bytes per vote (target <= 40).",
     f"- Database file: {int(file_bytes) / 2**30:.2f} GiB.",
-    f"- Restart, store alone (in-process reopen, index rebuilt, file in the page cache): {float(reopen_s):.2f} s for {int(reopened):,} votes.",
-    f"- Restart, real server, process start to /readyz 200: {float(warm):.2f} s with the file in the page cache, "
-    f"{float(cold):.2f} s with its pages dropped from the cache first (target < 10 s).",
+    f"- Reopen of the store alone right after the writes (in-process, file in the page cache, snapshot deleted first: "
+    f"index rebuilt): {float(reopen_s):.2f} s for {int(reopened):,} votes.",
+    "",
+    "Restart of the real server on the file, process start to `/readyz` 200 (target < 10 s), and the server's CPU until then:",
+    "",
+    "| restart | files in the page cache | CPU | pages dropped first | CPU |",
+    "|---|---:|---:|---:|---:|",
+    f"| after a crash (kill -9, no snapshot): index rebuilt from every vote | {crash[0]:.2f} s | {crash[1]:.2f} s | {crash[2]:.2f} s | {crash[3]:.2f} s |",
+    f"| after a clean stop: index snapshot loaded | {clean[0]:.2f} s | {clean[1]:.2f} s | {clean[2]:.2f} s | {clean[3]:.2f} s |",
+    "",
+    f"- The clean stop (SIGTERM to exit, snapshot written) took {stop_s:.2f} s; the snapshot is {snapshot_bytes / 2**20:,.0f} MiB "
+    f"({snapshot_bytes / int(reopened):.1f} bytes per vote).",
     "",
     f"![throughput](growth-{stamp}-throughput.svg)",
     f"![memory](growth-{stamp}-memory.svg)",

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Storage.Sqlite;
@@ -40,7 +42,25 @@ internal sealed class PollVoteIndex
         }
     }
 
+    /// <summary>An index made of tables read back from a snapshot (<see cref="VoteIndexSnapshot"/>), as they were.</summary>
+    internal PollVoteIndex(Shard[] shards)
+    {
+        if (shards.Length != Shards)
+        {
+            throw new ArgumentException($"A poll's index has {Shards} tables, not {shards.Length}.", nameof(shards));
+        }
+
+        _shards = shards;
+        foreach (var shard in shards)
+        {
+            Count += shard.Count;
+        }
+    }
+
     public long Count { get; private set; }
+
+    /// <summary>The tables as they are, for <see cref="VoteIndexSnapshot"/> to write out.</summary>
+    internal ReadOnlySpan<Shard> Tables => _shards;
 
     /// <summary>Bytes the slot arrays hold (what grows with votes).</summary>
     public long Bytes
@@ -79,6 +99,15 @@ internal sealed class PollVoteIndex
         ShardOf(hash).Add(hash, seq);
         Count++;
     }
+
+    /// <summary>
+    /// Asks the CPU to fetch the cache lines where <see cref="Add"/> of this hash starts probing, without waiting: a
+    /// bulk load issues it some entries ahead, so the random misses into tables far larger than the cache overlap
+    /// instead of stalling one after the other (they were 42 % of a rebuild's samples). A hint only: no effect on
+    /// what is stored, and nothing on CPUs without it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(ulong hash) => ShardOf(hash).Prefetch(hash);
 
     /// <summary>Removes one entry (a vote of a batch whose transaction failed); false if it is not there.</summary>
     public bool Remove(ulong hash, long seq)
@@ -139,15 +168,34 @@ internal sealed class PollVoteIndex
     }
 
     /// <summary>One open-addressing table: hashes and seqs in two arrays, so probing for an absent key reads hashes only.</summary>
-    internal sealed class Shard(int capacity)
+    internal sealed class Shard
     {
         private int _count;
 
-        public ulong[] Hashes { get; private set; } = new ulong[capacity];
+        public Shard(int capacity)
+        {
+            Hashes = new ulong[capacity];
+            Seqs = new long[capacity];
+        }
 
-        public long[] Seqs { get; private set; } = new long[capacity];
+        /// <summary>A table as a snapshot holds it: the arrays as they were written, <paramref name="count"/> slots used.</summary>
+        public Shard(ulong[] hashes, long[] seqs, int count)
+        {
+            if (hashes.Length != seqs.Length || hashes.Length < MinCapacity || count < 0 || count * 4L > hashes.Length * 3L)
+            {
+                throw new ArgumentException("Not a vote index table: array lengths or count out of range.");
+            }
+
+            (Hashes, Seqs, _count) = (hashes, seqs, count);
+        }
+
+        public ulong[] Hashes { get; private set; }
+
+        public long[] Seqs { get; private set; }
 
         public int Capacity => Hashes.Length;
+
+        public int Count => _count;
 
         /// <summary>The slot a hash starts probing at: its bits below the shard bits, scaled to the capacity (a
         /// multiply-shift, so any capacity works and growing by half is possible).</summary>
@@ -205,6 +253,18 @@ internal sealed class PollVoteIndex
         }
 
         private int Next(int slot) => slot + 1 == Hashes.Length ? 0 : slot + 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Prefetch(ulong hash)
+        {
+            if (Sse.IsSupported)
+            {
+                // The address is only a hint: an array moved by the GC meanwhile just makes it a useless one.
+                var slot = Home(hash);
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Hashes), slot)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Seqs), slot)));
+            }
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Place(ulong hash, long seq)

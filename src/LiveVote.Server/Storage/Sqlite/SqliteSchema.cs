@@ -161,6 +161,17 @@ internal static class SqliteSchema
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+
+        // 11: the generation of the dedup index's snapshot file (VoteIndexSnapshot, docs/design.md "SQLite store"): a
+        // snapshot is used only if it names the generation the database holds, so a change that must not be loaded
+        // past bumps it in its own transaction.
+        """
+        CREATE TABLE vote_index_generation (
+            id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            generation INTEGER NOT NULL
+        );
+        INSERT INTO vote_index_generation (id, generation) VALUES (1, 0);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
 using LiveVote.Server.Audit;
@@ -65,13 +66,14 @@ internal sealed class SqliteVoteIndex : IDisposable
         }
     }
 
+    /// <summary>Each poll's tables, for <see cref="VoteIndexSnapshot"/> to write out.</summary>
+    public IReadOnlyDictionary<string, PollVoteIndex> Polls => _polls;
+
     /// <summary>
     /// Rebuilds the index from the votes table on the writer's connection: one sequential scan of the three columns it
     /// needs, through SQLitePCL (no per-row objects), each poll's tables sized up front from its stored total
     /// (<paramref name="expectedVotes"/>, the tallies' sum). Returns the number of stored votes.
     /// </summary>
-    // Optimised at once: the scan runs once, for seconds, and a busy machine's tiering thread could leave it in tier-0 code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Load(SqliteConnection connection, IReadOnlyDictionary<string, long> expectedVotes)
     {
         Attach(connection);
@@ -80,34 +82,164 @@ internal sealed class SqliteVoteIndex : IDisposable
             _polls[pollId] = new PollVoteIndex(votes);
         }
 
-        var db = _db!;
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, "SELECT poll_id, voter_key, seq FROM votes", out var scan), db);
-        using (scan)
+        return Scan(afterSeq: 0);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="polls"/> (read from a snapshot covering the votes up to seq <paramref name="afterSeq"/>) as
+    /// the index and adds the votes stored after it, read by a range scan of the votes' rowid (seq), which only grows.
+    /// Returns the number of votes added.
+    /// </summary>
+    public long Load(SqliteConnection connection, Dictionary<string, PollVoteIndex> polls, long afterSeq)
+    {
+        Attach(connection);
+        _polls.Clear();
+        foreach (var (pollId, poll) in polls)
         {
-            long count = 0;
-            byte[] lastPollId = [];
-            PollVoteIndex? poll = null;
-            int result;
-            while ((result = raw.sqlite3_step(scan)) == raw.SQLITE_ROW)
+            _polls[pollId] = poll;
+        }
+
+        return Scan(afterSeq);
+    }
+
+    /// <summary>Drops everything loaded (a snapshot that did not check out), ready for a <see cref="Load(SqliteConnection, IReadOnlyDictionary{string, long})"/>.</summary>
+    public void Reset()
+    {
+        Dispose();
+        _polls.Clear();
+        (_lastPollId, _lastPoll) = (null, null);
+    }
+
+    /// <summary>
+    /// Reads the votes with seq above <paramref name="afterSeq"/> into the index in two stages on two threads: this one
+    /// steps SQLite and copies each row's poll, voter key and seq into a chunk; a second one hashes a chunk's keys and
+    /// places them, prefetching the slots of the entries a few places ahead. Reading rows and placing them into tables
+    /// far larger than the cache each took about half of a one-thread rebuild, so on two cores they overlap.
+    /// </summary>
+    // Optimised at once: the scan runs once, for seconds, and a busy machine's tiering thread could leave it in tier-0 code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long Scan(long afterSeq)
+    {
+        // Chunks in flight: enough for either stage to run ahead of the other by a few chunks (smoothing the pauses of
+        // each), few enough to stay small (4 x 8,192 x 32 bytes = 1 MiB).
+        const int ChunksInFlight = 4;
+        using var full = new BlockingCollection<ScanChunk>(ChunksInFlight);
+        using var free = new BlockingCollection<ScanChunk>();
+        for (var i = 0; i < ChunksInFlight + 1; i++)
+        {
+            free.Add(new ScanChunk());
+        }
+
+        using var placerFailed = new CancellationTokenSource();
+        var placer = Task.Factory.StartNew(() => PlaceAll(full, free, placerFailed), CancellationToken.None, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        var db = _db!;
+        long count = 0;
+        try
+        {
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, "SELECT poll_id, voter_key, seq FROM votes WHERE seq > ?1", out var scan), db);
+            using (scan)
             {
-                var pollId = raw.sqlite3_column_blob(scan, 0);
-                if (poll is null || !pollId.SequenceEqual(lastPollId))
+                SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(scan, 1, afterSeq), db);
+                byte[] lastPollId = [];
+                PollVoteIndex? poll = null;
+                var chunk = free.Take(placerFailed.Token);
+                int result;
+                while ((result = raw.sqlite3_step(scan)) == raw.SQLITE_ROW)
                 {
-                    poll = For(Encoding.UTF8.GetString(pollId));
-                    lastPollId = pollId.ToArray();
+                    var pollId = raw.sqlite3_column_blob(scan, 0);
+                    if (poll is null || !pollId.SequenceEqual(lastPollId))
+                    {
+                        poll = For(Encoding.UTF8.GetString(pollId));
+                        lastPollId = pollId.ToArray();
+                    }
+
+                    var n = chunk.Count++;
+                    chunk.Polls[n] = poll;
+                    chunk.Keys[n] = VoterKey.Read(raw.sqlite3_column_blob(scan, 1));
+                    chunk.Seqs[n] = raw.sqlite3_column_int64(scan, 2);
+                    count++;
+                    if (chunk.Count == ScanChunk.Size)
+                    {
+                        full.Add(chunk, placerFailed.Token);
+                        chunk = free.Take(placerFailed.Token);
+                    }
                 }
 
-                poll.Add(PollVoteIndex.HashOf(VoterKey.Read(raw.sqlite3_column_blob(scan, 1))), raw.sqlite3_column_int64(scan, 2));
-                count++;
-            }
+                if (result != raw.SQLITE_DONE)
+                {
+                    SqliteException.ThrowExceptionForRC(result, db);
+                }
 
-            if (result != raw.SQLITE_DONE)
-            {
-                SqliteException.ThrowExceptionForRC(result, db);
+                full.Add(chunk, placerFailed.Token);
             }
-
-            return count;
         }
+        catch (OperationCanceledException) when (placerFailed.IsCancellationRequested)
+        {
+            // The placer failed: its exception is the one to report (below).
+        }
+        finally
+        {
+            full.CompleteAdding();
+            placer.GetAwaiter().GetResult();
+        }
+
+        return count;
+    }
+
+    // Hashes and places one chunk after another; on failure it cancels the reader's waits for a chunk or for room.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PlaceAll(BlockingCollection<ScanChunk> full, BlockingCollection<ScanChunk> free, CancellationTokenSource failed)
+    {
+        // How many entries ahead the slots are prefetched: enough misses in flight to cover a memory access (~100 ns)
+        // at the ~10-20 ns a placement takes when its lines are already there.
+        const int Ahead = 8;
+        try
+        {
+            foreach (var chunk in full.GetConsumingEnumerable())
+            {
+                var (n, polls, hashes, seqs) = (chunk.Count, chunk.Polls, chunk.Hashes, chunk.Seqs);
+                for (var i = 0; i < n; i++)
+                {
+                    hashes[i] = PollVoteIndex.HashOf(chunk.Keys[i]);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    if (i + Ahead < n)
+                    {
+                        polls[i + Ahead].Prefetch(hashes[i + Ahead]);
+                    }
+
+                    polls[i].Add(hashes[i], seqs[i]);
+                }
+
+                Array.Clear(polls, 0, n);
+                chunk.Count = 0;
+                free.Add(chunk);
+            }
+        }
+        catch
+        {
+            failed.Cancel();
+            throw;
+        }
+    }
+
+    /// <summary>Rows handed from the reading thread to the placing one (8,192 a chunk: 256 KiB, in the L2 cache).</summary>
+    private sealed class ScanChunk
+    {
+        public const int Size = 8192;
+
+        public int Count;
+
+        public PollVoteIndex[] Polls { get; } = new PollVoteIndex[Size];
+
+        public VoterKey[] Keys { get; } = new VoterKey[Size];
+
+        public ulong[] Hashes { get; } = new ulong[Size];
+
+        public long[] Seqs { get; } = new long[Size];
     }
 
     /// <summary>Forgets the previous batch's answers (its rows are committed: the database answers for them now).</summary>

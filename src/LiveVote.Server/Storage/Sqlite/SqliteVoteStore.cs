@@ -2,6 +2,7 @@ using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Votes;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.Server.Storage.Sqlite;
@@ -22,6 +23,15 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     // Each poll's status as committed here: a vote is refused unless its poll is open in the store, whatever the poll
     // was when the vote was queued. Changed only after a commit succeeded.
     private readonly Dictionary<string, PollStatus> _pollStatus = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    // Whether the index may be written to a snapshot at the stop: the writer is inside a commit (Committing), no commit
+    // can start any more (Closing), or neither. A commit that threw leaves the index trusted for this run (the failed
+    // batch was taken out) but not for a snapshot: an error from the final fsync may hide a commit that did happen.
+    private const int Idle = 0, Committing = 1, Closing = 2;
+    private int _writerState;
+    private bool _commitFailed;
+    private bool _indexLoaded;
     private FileStream? _lock;
     private SqliteConnection? _connection;
     private readonly Utf8Names _names = new();
@@ -30,13 +40,16 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     private SqliteStatement? _insertNode;
     private SqliteCommand? _addTally;
     private SqliteCommand? _upsertPoll;
+    private SqliteCommand? _bumpIndexGeneration;
 
     private readonly SqliteWriteTurn _writeTurn;
 
     /// <param name="options">The file and its cache.</param>
+    /// <param name="logger">Why a vote index snapshot was not used, and the index load.</param>
     /// <param name="writeTurn">The process's turn at the file's write lock, shared with the side tables; its own when none is given.</param>
-    public SqliteVoteStore(IOptions<SqliteOptions> options, SqliteWriteTurn? writeTurn = null)
+    public SqliteVoteStore(IOptions<SqliteOptions> options, ILogger<SqliteVoteStore>? logger = null, SqliteWriteTurn? writeTurn = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _writeTurn = writeTurn ?? new SqliteWriteTurn();
         _path = System.IO.Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set."));
         _cacheSizeMiB = options.Value.CacheSizeMiB;
@@ -134,6 +147,24 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     /// <summary>The batch in one transaction; true when it destroyed a poll's voter-key secret (the WAL must be emptied).</summary>
     private bool CommitTransaction(SqliteConnection connection, WriteBatch batch, AuditChain chain)
     {
+        if (Interlocked.CompareExchange(ref _writerState, Committing, Idle) != Idle)
+        {
+            throw new InvalidOperationException("The store is closing.");
+        }
+
+        try
+        {
+            return Commit(connection, batch, chain);
+        }
+        finally
+        {
+            // Back to Idle only from Committing: a stop that began meanwhile (Closing) stays closed to new commits.
+            Interlocked.CompareExchange(ref _writerState, Idle, Committing);
+        }
+    }
+
+    private bool Commit(SqliteConnection connection, WriteBatch batch, AuditChain chain)
+    {
         chain.Mark();
         _index.BatchStarting();
         try
@@ -142,6 +173,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
             {
                 _addTally!.Transaction = transaction;
                 _upsertPoll!.Transaction = transaction;
+                _bumpIndexGeneration!.Transaction = transaction;
                 _decider.Decide(batch, chain, this);
                 WriteRows(batch, chain);
                 transaction.Commit();
@@ -149,6 +181,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         }
         catch
         {
+            _commitFailed = true;
             _index.BatchFailed();
             chain.Rewind();
             throw;
@@ -199,12 +232,19 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
 
     public async ValueTask DisposeAsync()
     {
+        // No commit can start from here on; if one is running (the host's stop timed out), no snapshot is written.
+        var writerStopped = Interlocked.Exchange(ref _writerState, Closing) == Idle;
+        if (writerStopped && _connection is { State: System.Data.ConnectionState.Open })
+        {
+            WriteIndexSnapshot();
+        }
+
         _insertVote?.Dispose();
         _insertAudit?.Dispose();
         _insertNode?.Dispose();
         _index.Dispose();
         await DisposeHeadWriterAsync();
-        foreach (var command in new[] { _addTally, _upsertPoll })
+        foreach (var command in new[] { _addTally, _upsertPoll, _bumpIndexGeneration })
         {
             command?.Dispose();
         }
@@ -297,6 +337,14 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
             if (entry.Poll is { } poll)
             {
                 UpsertPoll(poll);
+            }
+
+            if (entry.Kind == AuditKinds.VoterKeysDestroyed)
+            {
+                // Crypto-shredding leaves the votes' rows as they are, but it is the one change made to what voters
+                // can be traced to: no snapshot written before it is loaded after it (conservative; the next clean
+                // stop writes a fresh one).
+                _bumpIndexGeneration!.ExecuteNonQuery();
             }
         }
 
@@ -414,8 +462,11 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
             _pollStatus[poll.Id] = poll.Status;
         }
 
-        // Rebuild the exact dedup index from the durable rows, each poll's part sized from its stored total up front.
-        var voteCount = _index.Load(_connection!, tallies.ToDictionary(t => t.Key, t => t.Value.Sum(), StringComparer.Ordinal));
+        // The exact dedup index: from the snapshot a clean stop left if it checks out, plus the votes stored after it;
+        // else rebuilt from the durable rows, each poll's part sized from its stored total up front.
+        var expected = tallies.ToDictionary(t => t.Key, t => t.Value.Sum(), StringComparer.Ordinal);
+        var voteCount = LoadIndex(expected);
+        _indexLoaded = true;
 
         long lastSeq = 0;
         var lastHash = Sha256Hash.Zero;
@@ -439,6 +490,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         _insertAudit = new SqliteStatement(_connection!,
             "INSERT INTO audit (seq, kind, poll_id, voter_key, option_id, at, data, prev_hash, hash, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         _insertNode = new SqliteStatement(_connection!, "INSERT INTO merkle_nodes (poll_id, chain, level, idx, hash) VALUES (?1, 0, ?2, ?3, ?4)");
+        _bumpIndexGeneration = Prepare("UPDATE vote_index_generation SET generation = generation + 1 WHERE id = 1", 0);
         _addTally = Prepare(
             "INSERT INTO tallies (poll_id, option_id, count) VALUES ($1, $2, $3) ON CONFLICT (poll_id, option_id) DO UPDATE SET count = count + excluded.count", 3);
         _upsertPoll = Prepare(

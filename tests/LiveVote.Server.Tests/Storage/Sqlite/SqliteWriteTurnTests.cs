@@ -144,7 +144,7 @@ public sealed class SqliteWriteTurnTests : IAsyncLifetime
 
     private async Task<AuditChain> OpenAsync(SqliteWriteTurn turn)
     {
-        _store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = DatabasePath }), turn);
+        _store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = DatabasePath }), writeTurn: turn);
         var state = await _store.OpenAsync(CancellationToken.None);
         return new AuditChain(state.LastSeq, state.LastHash);
     }
