@@ -16,7 +16,7 @@ namespace LiveVote.Server.Tests.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteVoteIndexTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+    private static readonly DateTimeOffset Start = StoreBatches.Start;
     private readonly string _directory = TempDirectory.Create("livevote-index-sqlite");
     private SqliteVoteStore? _store;
     private AuditChain _chain = new(0, Sha256Hash.Zero);
@@ -123,7 +123,7 @@ public sealed class SqliteVoteIndexTests : IAsyncLifetime
         return new VoterKey(key.High ^ F(key.Low) ^ F(low), low);
     }
 
-    private static VoterKey Voter(int n) => new(0x5EED_0000_0000_0000UL ^ ((ulong)n << 20), (ulong)n * 7919);
+    private static VoterKey Voter(int n) => StoreBatches.Voter(n);
 
     private async Task<StoreState> OpenAsync()
     {
@@ -140,26 +140,7 @@ public sealed class SqliteVoteIndexTests : IAsyncLifetime
         return await OpenAsync();
     }
 
-    private async Task<Poll> CreateOpenPollAsync(string id)
-    {
-        var draft = PollRules.Create(id, "Poll " + id, [("a", "A"), ("b", "B")], Start);
-        var open = draft.MoveTo(PollStatus.Open, Start.AddSeconds(1));
-        var batch = new WriteBatch(4) { AtUnixMs = Start.ToUnixTimeMilliseconds() };
-        batch.AddPollChange(draft, AuditKinds.PollCreated);
-        batch.AddPollChange(open, AuditKinds.PollOpened);
-        await _store!.CommitAsync(batch, _chain);
-        return open;
-    }
+    private Task<Poll> CreateOpenPollAsync(string id) => StoreBatches.CreateOpenPollAsync(_store!, _chain, id);
 
-    private async Task<VoteResult[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes)
-    {
-        var batch = new WriteBatch(votes.Length) { AtUnixMs = Start.ToUnixTimeMilliseconds() + 5000 };
-        foreach (var (poll, option, key) in votes)
-        {
-            batch.AddVote(new BatchVote(poll, poll.IndexOfOption(option), key));
-        }
-
-        await _store!.CommitAsync(batch, _chain);
-        return batch.Results.ToArray();
-    }
+    private Task<VoteResult[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes) => StoreBatches.VoteAsync(_store!, _chain, votes);
 }

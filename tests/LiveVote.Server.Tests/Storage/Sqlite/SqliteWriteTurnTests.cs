@@ -16,7 +16,7 @@ namespace LiveVote.Server.Tests.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteWriteTurnTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+    private static readonly DateTimeOffset Start = StoreBatches.Start;
     private readonly string _directory = TempDirectory.Create("livevote-write-turn");
     private SqliteVoteStore? _store;
 
@@ -149,14 +149,5 @@ public sealed class SqliteWriteTurnTests : IAsyncLifetime
         return new AuditChain(state.LastSeq, state.LastHash);
     }
 
-    private async Task<Poll> CreateOpenPollAsync(AuditChain chain, string id)
-    {
-        var draft = PollRules.Create(id, "Poll " + id, [("a", "A"), ("b", "B")], Start);
-        var open = draft.MoveTo(PollStatus.Open, Start.AddSeconds(1));
-        var batch = new WriteBatch(4) { AtUnixMs = Start.ToUnixTimeMilliseconds() };
-        batch.AddPollChange(draft, AuditKinds.PollCreated);
-        batch.AddPollChange(open, AuditKinds.PollOpened);
-        await _store!.CommitAsync(batch, chain);
-        return open;
-    }
+    private Task<Poll> CreateOpenPollAsync(AuditChain chain, string id) => StoreBatches.CreateOpenPollAsync(_store!, chain, id);
 }

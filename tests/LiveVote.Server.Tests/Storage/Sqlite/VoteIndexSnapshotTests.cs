@@ -18,7 +18,7 @@ namespace LiveVote.Server.Tests.Storage.Sqlite;
 /// </summary>
 public sealed class VoteIndexSnapshotTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Start = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+    private static readonly DateTimeOffset Start = StoreBatches.Start;
     private readonly string _directory = TempDirectory.Create("livevote-index-snapshot");
     private readonly List<string> _otherDirectories = [];
     private SqliteVoteStore? _store;
@@ -281,7 +281,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await Api.VoteAsync(client, pollId, viewers[2].Token, "a")).StatusCode);
     }
 
-    private static VoterKey Voter(int n) => new(0x5EED_0000_0000_0000UL ^ ((ulong)n << 20), (ulong)n * 7919);
+    private static VoterKey Voter(int n) => StoreBatches.Voter(n);
 
     /// <summary>The database's files as they are now (with the WAL of a store still open), in a new folder.</summary>
     private string CopyOf(string directory, bool includeSnapshot)
@@ -319,16 +319,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
         SqliteConnection.ClearAllPools();
     }
 
-    private async Task<Poll> CreateOpenPollAsync(string id)
-    {
-        var draft = PollRules.Create(id, "Poll " + id, [("a", "A"), ("b", "B")], Start);
-        var open = draft.MoveTo(PollStatus.Open, Start.AddSeconds(1));
-        var batch = new WriteBatch(4) { AtUnixMs = Start.ToUnixTimeMilliseconds() };
-        batch.AddPollChange(draft, AuditKinds.PollCreated);
-        batch.AddPollChange(open, AuditKinds.PollOpened);
-        await _store!.CommitAsync(batch, _chain);
-        return open;
-    }
+    private Task<Poll> CreateOpenPollAsync(string id) => StoreBatches.CreateOpenPollAsync(_store!, _chain, id);
 
     private async Task ChangeAsync(Poll poll, string kind)
     {
@@ -337,15 +328,5 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
         await _store!.CommitAsync(batch, _chain);
     }
 
-    private async Task<VoteResult[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes)
-    {
-        var batch = new WriteBatch(votes.Length) { AtUnixMs = Start.ToUnixTimeMilliseconds() + 5000 };
-        foreach (var (poll, option, key) in votes)
-        {
-            batch.AddVote(new BatchVote(poll, poll.IndexOfOption(option), key));
-        }
-
-        await _store!.CommitAsync(batch, _chain);
-        return batch.Results.ToArray();
-    }
+    private Task<VoteResult[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes) => StoreBatches.VoteAsync(_store!, _chain, votes);
 }
