@@ -88,9 +88,7 @@ public sealed class ResultsStreamDeliveryTests
         Publish(2);
         stream.Deliver(keepAlive: true);
 
-        Assert.True(request.IsCompletedSuccessfully);
-        Assert.Equal(0, _poll.SubscriberCount);
-        Assert.True(_place.Disposed);
+        AssertEnded(request);
         Assert.Equal(new[] { Retry, Frame(Published(1)) }, _client.Frames);
     }
 
@@ -124,9 +122,7 @@ public sealed class ResultsStreamDeliveryTests
         Publish(2);
         stream.Deliver(keepAlive: false);
 
-        Assert.True(request.IsCompletedSuccessfully);
-        Assert.Equal(0, _poll.SubscriberCount);
-        Assert.True(_place.Disposed);
+        AssertEnded(request);
     }
 
     [Fact]
@@ -136,9 +132,7 @@ public sealed class ResultsStreamDeliveryTests
 
         var request = Stream().Run(new CancellationToken(canceled: true));
 
-        Assert.True(request.IsCompletedSuccessfully);
-        Assert.Equal(0, _poll.SubscriberCount);
-        Assert.True(_place.Disposed);
+        AssertEnded(request);
     }
 
     [Fact]
@@ -215,6 +209,15 @@ public sealed class ResultsStreamDeliveryTests
     }
 
     /// <summary>The response body as the client sees it: one entry per flush. A held flush is a client not reading.</summary>
+
+    /// <summary>The request finished cleanly, the stream left its poll and gave its limiter place back.</summary>
+    private void AssertEnded(Task request)
+    {
+        Assert.True(request.IsCompletedSuccessfully);
+        Assert.Equal(0, _poll.SubscriberCount);
+        Assert.True(_place.Disposed);
+    }
+
     private sealed class ClientPipe : PipeWriter
     {
         private readonly ArrayBufferWriter<byte> _pending = new();
