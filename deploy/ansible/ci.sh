@@ -103,8 +103,14 @@ fi
 
 step "local fleet: site.yml"
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The block lies below the kernel's ephemeral range (ip_local_port_range, 32768 by default): a port in that range can be
+# taken as the local end of any outgoing connection (the bench's wrk run before this, the fleet's own clients) between
+# this check and the daemon's bind, and etcd exits when its bind fails (CI saw etcd_a refuse every health check).
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+highest_block=$((ephemeral_low / 100 - 1))
+[[ $highest_block -ge 110 ]] || { echo "The ephemeral port range starts at $ephemeral_low: no room below it" >&2; exit 1; }
 port_base=
-for candidate in $(shuf -i 200-580 -n 40); do
+for candidate in $(shuf -i "100-$highest_block" -n 40); do
   base=$((candidate * 100))
   free=1
   for offset in $(seq 0 99); do
