@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using LiveVote.Contracts;
@@ -210,6 +211,25 @@ public static class Api
             {
                 return results ?? throw new InvalidOperationException(
                     $"GET results of {pollId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// The status of GET <paramref name="path"/> once it is <paramref name="expected"/>, or the last one after
+    /// <paramref name="timeoutMs"/>: for what another node learns at its next shared-state refresh, not at once.
+    /// </summary>
+    public static async Task<HttpStatusCode> StatusWhenAsync(HttpClient client, string path, HttpStatusCode expected, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (true)
+        {
+            using var response = await client.GetAsync(path);
+            if (response.StatusCode == expected || Environment.TickCount64 > deadline)
+            {
+                return response.StatusCode;
             }
 
             await Task.Delay(50);
