@@ -43,7 +43,7 @@ public sealed class PostgresReplicaSet : IAsyncDisposable
         $"Host Recheck Seconds=1;Timeout=5;Username=postgres;Database={Database};Pooling=true;Maximum Pool Size=20";
 
     public static string ConnectionString(Member member) =>
-        $"Host=127.0.0.1;Port={member.Port};Username=postgres;Database={Database};Pooling=false;Timeout=5";
+        $"Host=127.0.0.1;Port={member.Port};Username=postgres;Database={Database};Pooling=false;Timeout=5;GSS Encryption Mode=Disable";
 
     public static async Task<PostgresReplicaSet> StartAsync()
     {

@@ -23,7 +23,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public string DataDirectory => Path.Combine(Directory, "data");
 
     public string ConnectionString(string database = "livevote") =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20";
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;GSS Encryption Mode=Disable";
 
     public static string BinDirectory =>
         System.IO.Directory.Exists("/usr/lib/postgresql")

@@ -27,7 +27,7 @@ internal sealed class RestoredPostgres : IAsyncDisposable
     public string DataDirectory => Path.Combine(Directory, "data");
 
     public string ConnectionString(string database = "livevote") =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=false";
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=false;GSS Encryption Mode=Disable";
 
     /// <summary>Restores <paramref name="backup"/> and replays <paramref name="archive"/> to its end, or to <paramref name="restorePoint"/>.</summary>
     public static async Task<RestoredPostgres> StartAsync(string backup, string archive, string? restorePoint, TimeSpan timeout)

@@ -61,8 +61,21 @@ internal static class PostgresAuditVerifier
     public static string CannotRead(NpgsqlConnectionStringBuilder builder, Exception e) =>
         $"cannot read {Describe(builder)} as a LiveVote PostgreSQL store: {e.Message}";
 
-    public static NpgsqlConnectionStringBuilder Builder(string connectionString) =>
-        new(connectionString) { ApplicationName = "livevote-audit-verify", Pooling = false };
+    /// <summary>
+    /// The verifier's connection: unpooled, named, and without Npgsql 10's default attempt at GSSAPI (Kerberos)
+    /// session encryption unless the string asks for it (the attempt can use up the connect timeout: npgsql/npgsql#6416).
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder Builder(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "livevote-audit-verify", Pooling = false };
+        if (!connectionString.Contains("GSS Encryption Mode", StringComparison.OrdinalIgnoreCase) &&
+            !connectionString.Contains("GssEncryptionMode", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.GssEncryptionMode = GssEncryptionMode.Disable;
+        }
+
+        return builder;
+    }
 
     /// <summary>The store as the report names it: where it is, never the password.</summary>
     public static string Describe(NpgsqlConnectionStringBuilder builder) =>

@@ -25,6 +25,16 @@ public static class PostgresDataSource
             builder.HostRecheckSeconds = 1;
         }
 
+        if (!connectionString.Contains("GSS Encryption Mode", StringComparison.OrdinalIgnoreCase) &&
+            !connectionString.Contains("GssEncryptionMode", StringComparison.OrdinalIgnoreCase))
+        {
+            // Npgsql 10 first asks for GSSAPI (Kerberos) session encryption by default; the clusters use password
+            // (SCRAM) authentication and TLS, never Kerberos. The attempt can use up the whole connect Timeout and the
+            // fallback then fails at once with "The operation has timed out" (npgsql/npgsql#6416, #6655): the zone-cut
+            // test saw it on a new connection to the new primary right after a failover, when new connections matter most.
+            builder.GssEncryptionMode = GssEncryptionMode.Disable;
+        }
+
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 }
