@@ -6,6 +6,7 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.StoreBench;
@@ -19,7 +20,9 @@ namespace LiveVote.StoreBench;
 /// (throughput and memory against stored votes) into <c>--out</c>; the database stays in <c>--db</c> for the
 /// restart of the real server that growth.sh times.
 /// Usage: --growth --db DIR --out DIR [--votes 20000000] [--step 1000000] [--batch 1000] [--max-seconds 0] (stop
-/// writing after that long, at the next step; 0 = no limit). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
+/// writing after that long, at the next step; 0 = no limit) [--crash-end] (end like a crash: the process exits without
+/// closing the store, so the database keeps the newest index snapshot written while running and the votes after it,
+/// for growth.sh's crash restart; no reopen is timed). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
 /// </summary>
 internal static class GrowthBench
 {
@@ -38,12 +41,15 @@ internal static class GrowthBench
         var step = Number(args, "--step", 1_000_000);
         var batchSize = (int)Number(args, "--batch", 1000);
         var maxSeconds = Number(args, "--max-seconds", 0);
+        var crashEnd = args.Contains("--crash-end");
         Directory.CreateDirectory(output);
         var path = Path.Combine(directory, SqliteOptions.FileName);
         var rows = new List<GrowthRow>();
         var process = Process.GetCurrentProcess();
 
-        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
+        // The store's own log (its snapshots written while running: votes, seq, bytes, seconds) on the console.
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
+        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path }), logging.CreateLogger<SqliteVoteStore>()))
         {
             var random = await RandomVotes.OpenPollAsync(store, "p-growth", batchSize);
             var clock = Stopwatch.StartNew();
@@ -83,6 +89,16 @@ internal static class GrowthBench
                 // Random 128-bit keys never repeat in practice: a refused vote means the index answered wrongly.
                 Console.Error.WriteLine($"{refused} random votes were not accepted");
                 return 1;
+            }
+
+            if (crashEnd)
+            {
+                await WritePlotsAsync(rows, output, batchSize);
+                await File.WriteAllTextAsync(Path.Combine(output, "reopen.txt"), string.Create(CultureInfo.InvariantCulture, $"{rows[^1].Stored}\t-1\n"));
+                await File.WriteAllTextAsync(Path.Combine(output, "crash-end.txt"), "the writes ended like a crash: no clean stop\n");
+                Console.WriteLine("CRASH-END: exiting without closing the store");
+                Console.Out.Flush();
+                Environment.Exit(0);
             }
         }
 
