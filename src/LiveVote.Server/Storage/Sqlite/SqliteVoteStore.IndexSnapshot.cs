@@ -122,9 +122,24 @@ public sealed partial class SqliteVoteStore
     /// </summary>
     private void AdvanceRunningSnapshot(AuditChain chain, bool generationBumped)
     {
+        try
+        {
+            StepOrStartRunningSnapshot(chain, generationBumped);
+        }
+        catch (Exception e)
+        {
+            // The batch is committed: nothing about a snapshot may fail it. This one is given up; the next waits for
+            // as many votes again (_snapshotBase), so a failing disk is not retried after every batch.
+            AbandonRunningSnapshot();
+            LogSnapshotNotWritten(_logger, VoteIndexSnapshot.PathFor(_path), e);
+        }
+    }
+
+    private void StepOrStartRunningSnapshot(AuditChain chain, bool generationBumped)
+    {
         if (generationBumped)
         {
-            // Every snapshot on disk is now of an older generation: the next one starts at once.
+            // Every snapshot on disk is now of an older generation: the next one starts as soon as this one's thread ended.
             AbandonRunningSnapshot();
             _snapshotBase = 0;
         }
@@ -137,6 +152,7 @@ public sealed partial class SqliteVoteStore
                 return;
             }
 
+            _ = running.Written.Exception; // observed: a failure was logged by the snapshot itself
             running.Dispose();
             _running = null;
         }
@@ -150,19 +166,12 @@ public sealed partial class SqliteVoteStore
             return;
         }
 
-        // Written, failed or abandoned, the next one waits for as many votes again (a failing disk is not retried per batch).
+        // Written, failed or abandoned, the next one waits for as many votes again.
         _snapshotBase = votes;
-        try
-        {
-            var generation = (long)Scalar("SELECT generation FROM vote_index_generation WHERE id = 1")!;
-            var mark = new VoteIndexMark(generation, chain.LastSeq, chain.LastHash);
-            _running = LastRunningSnapshot = RunningIndexSnapshot.Start(VoteIndexSnapshot.PathFor(_path), mark, votes, _index.Polls, _logger);
-            _running.Step(IndexSnapshotCopyBytesPerBatch);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
-        {
-            LogSnapshotNotWritten(_logger, VoteIndexSnapshot.PathFor(_path), e);
-        }
+        var generation = (long)Scalar("SELECT generation FROM vote_index_generation WHERE id = 1")!;
+        var mark = new VoteIndexMark(generation, chain.LastSeq, chain.LastHash);
+        _running = LastRunningSnapshot = RunningIndexSnapshot.Start(VoteIndexSnapshot.PathFor(_path), mark, votes, _index.Polls, _logger);
+        _running.Step(IndexSnapshotCopyBytesPerBatch);
     }
 
     private void AbandonRunningSnapshot()
@@ -173,7 +182,7 @@ public sealed partial class SqliteVoteStore
     }
 
     /// <summary>At the stop: the running snapshot (if any) abandoned and its thread ended, before the final one is written.</summary>
-    private async Task StopRunningSnapshotAsync()
+    private async Task StopRunningSnapshotAsync(bool writerStopped)
     {
         // An abandoned one may still be deleting its temporary file: wait for it too (the final one writes the same name).
         if (LastRunningSnapshot is not { } running)
@@ -191,7 +200,12 @@ public sealed partial class SqliteVoteStore
             // Abandoned or failed: logged by the snapshot; the final snapshot below replaces it.
         }
 
-        _running?.Dispose();
+        // A commit still running (the host's stop timed out) may step it yet: left to the collector then.
+        if (writerStopped)
+        {
+            _running?.Dispose();
+        }
+
         _running = null;
     }
 

@@ -241,7 +241,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     {
         // No commit can start from here on; if one is running (the host's stop timed out), no snapshot is written.
         var writerStopped = Interlocked.Exchange(ref _writerState, Closing) == Idle;
-        await StopRunningSnapshotAsync();
+        await StopRunningSnapshotAsync(writerStopped);
         if (writerStopped && _connection is { State: System.Data.ConnectionState.Open })
         {
             WriteIndexSnapshot();
