@@ -20,7 +20,8 @@ namespace LiveVote.StoreBench;
 /// (throughput and memory against stored votes) into <c>--out</c>; the database stays in <c>--db</c> for the
 /// restart of the real server that growth.sh times.
 /// Usage: --growth --db DIR --out DIR [--votes 20000000] [--step 1000000] [--batch 1000] [--max-seconds 0] (stop
-/// writing after that long, at the next step; 0 = no limit) [--crash-end] (end like a crash: the process exits without
+/// writing after that long, at the next step; 0 = no limit) [--snapshot-min-votes N] (the store's
+/// IndexSnapshotMinVotes: a huge N turns the snapshots written while running off, to compare) [--crash-end] (end like a crash: the process exits without
 /// closing the store, so the database keeps the newest index snapshot written while running and the votes after it,
 /// for growth.sh's crash restart; no reopen is timed). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
 /// </summary>
@@ -42,6 +43,7 @@ internal static class GrowthBench
         var batchSize = (int)Number(args, "--batch", 1000);
         var maxSeconds = Number(args, "--max-seconds", 0);
         var crashEnd = args.Contains("--crash-end");
+        var snapshotMinVotes = Number(args, "--snapshot-min-votes", new SqliteOptions().IndexSnapshotMinVotes);
         Directory.CreateDirectory(output);
         var path = Path.Combine(directory, SqliteOptions.FileName);
         var rows = new List<GrowthRow>();
@@ -49,7 +51,8 @@ internal static class GrowthBench
 
         // The store's own log (its snapshots written while running: votes, seq, bytes, seconds) on the console.
         using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
-        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path }), logging.CreateLogger<SqliteVoteStore>()))
+        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path, IndexSnapshotMinVotes = snapshotMinVotes }),
+            logging.CreateLogger<SqliteVoteStore>()))
         {
             var random = await RandomVotes.OpenPollAsync(store, "p-growth", batchSize);
             var clock = Stopwatch.StartNew();
