@@ -58,10 +58,16 @@ internal static class GrowthBench
             var clock = Stopwatch.StartNew();
             var (lapTime, lapCpu) = (clock.Elapsed, process.TotalProcessorTime);
             long refused = 0;
+
+            // Each commit's time, per step: its p99 and max (does a snapshot copied between batches stall the writer?).
+            var commitMs = new List<double>();
+            var latency = new StringBuilder("stored\tcommit_p50_ms\tcommit_p99_ms\tcommit_max_ms\n");
             for (long done = 0; done < total && (maxSeconds == 0 || clock.Elapsed.TotalSeconds < maxSeconds || done % step != 0);)
             {
                 random.Fill(batchSize);
+                var committing = Stopwatch.GetTimestamp();
                 await store.CommitAsync(random.Batch, random.Chain);
+                commitMs.Add(Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
                 foreach (var result in random.Batch.Results)
                 {
                     refused += result.Outcome == VoteOutcome.Accepted ? 0 : 1;
@@ -81,7 +87,12 @@ internal static class GrowthBench
                         indexBytes / (double)indexed, process.WorkingSet64 / (double)done, GC.GetTotalMemory(false) / (double)done,
                         fileBytes / (double)done);
                     rows.Add(row);
-                    Console.WriteLine(row.Describe());
+                    commitMs.Sort();
+                    var (p50, p99, max) = (commitMs[commitMs.Count / 2], commitMs[(int)(commitMs.Count * 0.99)], commitMs[^1]);
+                    commitMs.Clear();
+                    latency.Append(CultureInfo.InvariantCulture, $"{done}\t{p50:F2}\t{p99:F2}\t{max:F2}\n");
+                    await File.WriteAllTextAsync(Path.Combine(output, "commit-latency.tsv"), latency.ToString());
+                    Console.WriteLine(row.Describe() + string.Create(CultureInfo.InvariantCulture, $", commit p50 {p50:F1} p99 {p99:F1} max {max:F1} ms"));
                     await File.WriteAllTextAsync(Path.Combine(output, "growth.tsv"), GrowthRow.Tsv(rows));
                     (lapTime, lapCpu) = (time, cpu);
                 }
