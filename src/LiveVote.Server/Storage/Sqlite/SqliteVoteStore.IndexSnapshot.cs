@@ -195,9 +195,10 @@ public sealed partial class SqliteVoteStore
         {
             await running.Written.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception)
         {
-            // Abandoned or failed: logged by the snapshot; the final snapshot below replaces it.
+            // Abandoned or failed, whatever the failure (logged by the snapshot): the stop goes on, and the final
+            // snapshot below replaces it.
         }
 
         // A commit still running (the host's stop timed out) may step it yet: left to the collector then.
