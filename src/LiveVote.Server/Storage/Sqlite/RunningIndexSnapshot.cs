@@ -33,8 +33,8 @@ internal sealed partial class RunningIndexSnapshot : IDisposable
 
     /// <summary>
     /// What the writer copies after one batch by default: tables until 4 MiB are copied (at least one): a 4-10 MiB copy is
-    /// ~1-2 ms of memory bandwidth, small against a batch's commit (an fsync, ~5 ms), and a 500 MB index is copied over
-    /// ~60-120 batches (a few seconds at 50k votes/s).
+    /// ~1-2 ms of memory bandwidth (an estimate, not timed on its own), small against a batch's commit (an fsync, ~5 ms),
+    /// and a 500 MB index is copied over ~50-120 batches (a few seconds at 50k votes/s).
     /// </summary>
     public const long DefaultCopyBytesPerBatch = 4L << 20;
 
