@@ -57,7 +57,7 @@ done
 if [[ -z ${GROWTH_REUSE:-} ]]; then
   echo "Writing $VOTES votes (batch $BATCH, synchronous=FULL), a row per $STEP:"
   dotnet "$ARTIFACTS/bin/LiveVote.StoreBench/release/LiveVote.StoreBench.dll" --growth --db "$WORK/data" --out "$WORK/out" \
-    --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" | tee "$WORK/storebench.log"
+    --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" --crash-end | tee "$WORK/storebench.log"
   cut -d' ' -f1-3 /proc/loadavg >"$WORK/out/load-write.txt"
 else
   echo "Reusing the file and rows of $WORK"
@@ -71,13 +71,15 @@ SNAPSHOT="$WORK/data/livevote.db.voteindex"
 # the process used until then; then stops it with $1 (KILL: a crash, no snapshot written; TERM: a clean stop, which
 # writes the index snapshot; its duration goes to $WORK/stop-seconds).
 restart() {
-  local signal=$1 port admin_key start ready cpu stopped
+  local signal=$1 port admin_key start ready cpu stopped log_lines
+  touch "$WORK/server.log"
+  log_lines=$(wc -l <"$WORK/server.log")
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   admin_key="growth-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   start=$(date +%s.%N)
   LiveVote__DataDirectory="$WORK/data" LiveVote__AdminKey="$admin_key" LiveVote__Demo__Enabled=false \
     dotnet "$ARTIFACTS/bin/LiveVote.Server/release/LiveVote.Server.dll" --urls "http://127.0.0.1:$port" \
-    --Logging:LogLevel:Default=Warning >>"$WORK/server.log" 2>&1 &
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:LiveVote.Server.Storage.Sqlite=Information >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   ready=
   for _ in $(seq 1 1200); do
@@ -96,6 +98,9 @@ restart() {
   SERVER_PID=
   [[ -n $ready ]] || { echo "the server did not become ready (see below)" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
   python3 -c "print(f'{$ready - $start:.2f} {$cpu}')" >"$WORK/restart-result"
+  # Votes read after the snapshot's mark at this start (the store's log line), "-" when it rebuilt.
+  tail -n +"$((log_lines + 1))" "$WORK/server.log" | grep -o '[0-9][0-9]* of them stored after its audit seq' | awk '{print $1}' | tail -1 \
+    >"$WORK/restart-added" || true
 }
 
 drop_file_cache() {  # only this database's pages: the other processes' cache stays
@@ -107,6 +112,22 @@ for name in os.listdir(sys.argv[1]):
     os.close(fd)
 PY
 }
+
+RUNNING_SNAPSHOT="$WORK/out/running.voteindex"
+if [[ -e $WORK/out/crash-end.txt && -e $SNAPSHOT && ! -e $RUNNING_SNAPSHOT ]]; then
+  cp "$SNAPSHOT" "$RUNNING_SNAPSHOT"  # the newest snapshot the writes left: kept for later GROWTH_REUSE runs
+fi
+running="- - - - -"
+if [[ -e $RUNNING_SNAPSHOT ]]; then
+  echo "Restarting the real server after a crash with the snapshot written while running (loaded, then the votes after its mark)..."
+  cp "$RUNNING_SNAPSHOT" "$SNAPSHOT"
+  restart KILL; read -r running_warm running_warm_cpu <"$WORK/restart-result"
+  running_added=$(cat "$WORK/restart-added"); running_added=${running_added:--}
+  cp "$RUNNING_SNAPSHOT" "$SNAPSHOT"
+  drop_file_cache
+  restart KILL; read -r running_cold running_cold_cpu <"$WORK/restart-result"
+  running="$running_warm $running_warm_cpu $running_cold $running_cold_cpu $running_added"
+fi
 
 echo "Restarting the real server on the file: after a crash (index rebuilt), then after a clean stop (snapshot loaded)..."
 rm -f "$SNAPSHOT"
@@ -129,9 +150,10 @@ cp "$WORK/out/growth-throughput.svg" "$RESULTS/growth-$STAMP-throughput.svg"
 cp "$WORK/out/growth-memory.svg" "$RESULTS/growth-$STAMP-memory.svg"
 python3 - "$WORK/out/growth.tsv" "$RESULTS/growth-$STAMP.md" "$STAMP" "$VOTES" "$BATCH" "$file_bytes" "$reopened" "$reopen_seconds" \
   "$crash_warm $crash_warm_cpu $crash_cold $crash_cold_cpu" "$clean_warm $clean_warm_cpu $clean_cold $clean_cold_cpu" \
-  "$stop_seconds $snapshot_bytes" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" <<'PY'
+  "$stop_seconds $snapshot_bytes" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" "$running" <<'PY'
 import csv, sys
-tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, crash, clean, stop, load_write, load_restart, commit = sys.argv[1:]
+tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, crash, clean, stop, load_write, load_restart, commit, running = sys.argv[1:]
+running = running.split()
 crash, clean = [list(map(float, x.split())) for x in (crash, clean)]
 stop_s, snapshot_bytes = float(stop.split()[0]), int(stop.split()[1])
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
@@ -156,8 +178,9 @@ lines += [
     f"{f(last,'cpu_us_per_vote') / f(first,'cpu_us_per_vote'):.2f} of the CPU per vote.",
     f"- Dedup index at {int(last['stored']):,} stored votes: {f(last,'index_bytes_per_vote'):.1f} bytes per vote (target <= 40).",
     f"- Database file: {int(file_bytes) / 2**30:.2f} GiB.",
-    f"- Reopen of the store alone right after the writes (in-process, file in the page cache, snapshot deleted first: "
-    f"index rebuilt): {float(reopen_s):.2f} s for {int(reopened):,} votes.",
+    (f"- Reopen of the store alone right after the writes (in-process, file in the page cache, snapshot deleted first: "
+     f"index rebuilt): {float(reopen_s):.2f} s for {int(reopened):,} votes." if float(reopen_s) >= 0 else
+     "- The writes ended like a crash (StoreBench --crash-end): no in-process reopen timed."),
     "",
     "Restart of the real server on the file, process start to `/readyz` 200 (target < 10 s), and the server's CPU until then:",
     "",
@@ -165,6 +188,9 @@ lines += [
     "|---|---:|---:|---:|---:|",
     f"| after a crash (kill -9, no snapshot): index rebuilt from every vote | {crash[0]:.2f} s | {crash[1]:.2f} s | {crash[2]:.2f} s | {crash[3]:.2f} s |",
     f"| after a clean stop: index snapshot loaded | {clean[0]:.2f} s | {clean[1]:.2f} s | {clean[2]:.2f} s | {clean[3]:.2f} s |",
+    (f"| after a crash with the snapshot written while running: loaded, then {running[4]} votes read after its mark | "
+     f"{running[0]} s | {running[1]} s | {running[2]} s | {running[3]} s |" if running[0] != "-" else
+     "| after a crash with the snapshot written while running | not measured (no running snapshot kept) | | | |"),
     "",
     f"- The clean stop (SIGTERM to exit, snapshot written) took {stop_s:.2f} s; the snapshot is {snapshot_bytes / 2**20:,.0f} MiB "
     f"({snapshot_bytes / int(reopened):.1f} bytes per vote).",

@@ -6,6 +6,7 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LiveVote.StoreBench;
@@ -19,7 +20,10 @@ namespace LiveVote.StoreBench;
 /// (throughput and memory against stored votes) into <c>--out</c>; the database stays in <c>--db</c> for the
 /// restart of the real server that growth.sh times.
 /// Usage: --growth --db DIR --out DIR [--votes 20000000] [--step 1000000] [--batch 1000] [--max-seconds 0] (stop
-/// writing after that long, at the next step; 0 = no limit). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
+/// writing after that long, at the next step; 0 = no limit) [--snapshot-min-votes N] (the store's
+/// IndexSnapshotMinVotes: a huge N turns the snapshots written while running off, to compare) [--crash-end] (end like a crash: the process exits without
+/// closing the store, so the database keeps the newest index snapshot written while running and the votes after it,
+/// for growth.sh's crash restart; no reopen is timed). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
 /// </summary>
 internal static class GrowthBench
 {
@@ -38,21 +42,32 @@ internal static class GrowthBench
         var step = Number(args, "--step", 1_000_000);
         var batchSize = (int)Number(args, "--batch", 1000);
         var maxSeconds = Number(args, "--max-seconds", 0);
+        var crashEnd = args.Contains("--crash-end");
+        var snapshotMinVotes = Number(args, "--snapshot-min-votes", new SqliteOptions().IndexSnapshotMinVotes);
         Directory.CreateDirectory(output);
         var path = Path.Combine(directory, SqliteOptions.FileName);
         var rows = new List<GrowthRow>();
         var process = Process.GetCurrentProcess();
 
-        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path })))
+        // The store's own log (its snapshots written while running: votes, seq, bytes, seconds) on the console.
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
+        await using (var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = path, IndexSnapshotMinVotes = snapshotMinVotes }),
+            logging.CreateLogger<SqliteVoteStore>()))
         {
             var random = await RandomVotes.OpenPollAsync(store, "p-growth", batchSize);
             var clock = Stopwatch.StartNew();
             var (lapTime, lapCpu) = (clock.Elapsed, process.TotalProcessorTime);
             long refused = 0;
+
+            // Each commit's time, per step: its p99 and max (does a snapshot copied between batches stall the writer?).
+            var commitMs = new List<double>();
+            var latency = new StringBuilder("stored\tcommit_p50_ms\tcommit_p99_ms\tcommit_max_ms\n");
             for (long done = 0; done < total && (maxSeconds == 0 || clock.Elapsed.TotalSeconds < maxSeconds || done % step != 0);)
             {
                 random.Fill(batchSize);
+                var committing = Stopwatch.GetTimestamp();
                 await store.CommitAsync(random.Batch, random.Chain);
+                commitMs.Add(Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
                 foreach (var result in random.Batch.Results)
                 {
                     refused += result.Outcome == VoteOutcome.Accepted ? 0 : 1;
@@ -72,7 +87,12 @@ internal static class GrowthBench
                         indexBytes / (double)indexed, process.WorkingSet64 / (double)done, GC.GetTotalMemory(false) / (double)done,
                         fileBytes / (double)done);
                     rows.Add(row);
-                    Console.WriteLine(row.Describe());
+                    commitMs.Sort();
+                    var (p50, p99, max) = (commitMs[commitMs.Count / 2], commitMs[(int)(commitMs.Count * 0.99)], commitMs[^1]);
+                    commitMs.Clear();
+                    latency.Append(CultureInfo.InvariantCulture, $"{done}\t{p50:F2}\t{p99:F2}\t{max:F2}\n");
+                    await File.WriteAllTextAsync(Path.Combine(output, "commit-latency.tsv"), latency.ToString());
+                    Console.WriteLine(row.Describe() + string.Create(CultureInfo.InvariantCulture, $", commit p50 {p50:F1} p99 {p99:F1} max {max:F1} ms"));
                     await File.WriteAllTextAsync(Path.Combine(output, "growth.tsv"), GrowthRow.Tsv(rows));
                     (lapTime, lapCpu) = (time, cpu);
                 }
@@ -83,6 +103,16 @@ internal static class GrowthBench
                 // Random 128-bit keys never repeat in practice: a refused vote means the index answered wrongly.
                 Console.Error.WriteLine($"{refused} random votes were not accepted");
                 return 1;
+            }
+
+            if (crashEnd)
+            {
+                await WritePlotsAsync(rows, output, batchSize);
+                await File.WriteAllTextAsync(Path.Combine(output, "reopen.txt"), string.Create(CultureInfo.InvariantCulture, $"{rows[^1].Stored}\t-1\n"));
+                await File.WriteAllTextAsync(Path.Combine(output, "crash-end.txt"), "the writes ended like a crash: no clean stop\n");
+                Console.WriteLine("CRASH-END: exiting without closing the store");
+                Console.Out.Flush();
+                Environment.Exit(0);
             }
         }
 

@@ -19,6 +19,7 @@ public sealed class ConfigurationErrorsTests : IDisposable
     [Theory]
     [InlineData("LiveVote__Sqlite__CacheSizeMiB", "lots", "LiveVote:Sqlite:CacheSizeMiB: 'lots' is not a valid whole number.")]
     [InlineData("LiveVote__Sqlite__CacheSizeMiB", "1", "LiveVote:Sqlite:CacheSizeMiB: The field CacheSizeMiB must be between 2 and 4096.")]
+    [InlineData("LiveVote__Sqlite__IndexSnapshotMinVotes", "0", "LiveVote:Sqlite:IndexSnapshotMinVotes: The field IndexSnapshotMinVotes must be between 1 and 9223372036854775807.")]
     [InlineData("LiveVote__Storage", "Oracle", "LiveVote:Storage: 'Oracle' is not a valid value (use one of Sqlite, Postgres).")]
     [InlineData("LiveVote__AdminKey", "too-short", "LiveVote:AdminKey: must be at least 16 characters.")]
     [InlineData("LiveVote__Tokens__Lifetime", "00:00:00", "LiveVote:Tokens needs an issuer, an audience and a positive lifetime.")]

@@ -109,6 +109,25 @@ internal sealed class PollVoteIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Prefetch(ulong hash) => ShardOf(hash).Prefetch(hash);
 
+    /// <summary>
+    /// Adds the entry unless this very (hash, seq) pair is there already: the catch-up after a snapshot taken while the
+    /// node ran, whose later-copied tables may hold some of the votes after its mark (<see cref="RunningIndexSnapshot"/>).
+    /// </summary>
+    public bool AddIfAbsent(ulong hash, long seq)
+    {
+        var matches = Find(hash);
+        while (matches.MoveNext())
+        {
+            if (matches.Current == seq)
+            {
+                return false;
+            }
+        }
+
+        Add(hash, seq);
+        return true;
+    }
+
     /// <summary>Removes one entry (a vote of a batch whose transaction failed); false if it is not there.</summary>
     public bool Remove(ulong hash, long seq)
     {

@@ -82,13 +82,15 @@ internal sealed class SqliteVoteIndex : IDisposable
             _polls[pollId] = new PollVoteIndex(votes);
         }
 
-        return Scan(afterSeq: 0);
+        return Scan(afterSeq: 0, fromSnapshot: false);
     }
 
     /// <summary>
     /// Takes <paramref name="polls"/> (read from a snapshot covering the votes up to seq <paramref name="afterSeq"/>) as
     /// the index and adds the votes stored after it, read by a range scan of the votes' rowid (seq), which only grows.
-    /// Returns the number of votes added.
+    /// A snapshot written while the node ran may already hold some votes after its mark (its tables were copied one at
+    /// a time, <see cref="RunningIndexSnapshot"/>): a (hash, seq) pair already there is not added again. Returns the
+    /// number of votes read after the mark.
     /// </summary>
     public long Load(SqliteConnection connection, Dictionary<string, PollVoteIndex> polls, long afterSeq)
     {
@@ -99,7 +101,7 @@ internal sealed class SqliteVoteIndex : IDisposable
             _polls[pollId] = poll;
         }
 
-        return Scan(afterSeq);
+        return Scan(afterSeq, fromSnapshot: true);
     }
 
     /// <summary>Drops everything loaded (a snapshot that did not check out), ready for a <see cref="Load(SqliteConnection, IReadOnlyDictionary{string, long})"/>.</summary>
@@ -118,7 +120,7 @@ internal sealed class SqliteVoteIndex : IDisposable
     /// </summary>
     // Optimised at once: the scan runs once, for seconds, and a busy machine's tiering thread could leave it in tier-0 code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private long Scan(long afterSeq)
+    private long Scan(long afterSeq, bool fromSnapshot)
     {
         // Chunks in flight: enough for either stage to run ahead of the other by a few chunks (smoothing the pauses of
         // each), few enough to stay small (4 x 8,192 x 32 bytes = 1 MiB).
@@ -131,7 +133,7 @@ internal sealed class SqliteVoteIndex : IDisposable
         }
 
         using var placerFailed = new CancellationTokenSource();
-        var placer = Task.Factory.StartNew(() => PlaceAll(full, free, placerFailed), CancellationToken.None, TaskCreationOptions.LongRunning,
+        var placer = Task.Factory.StartNew(() => PlaceAll(full, free, placerFailed, fromSnapshot), CancellationToken.None, TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
         var db = _db!;
         long count = 0;
@@ -189,7 +191,8 @@ internal sealed class SqliteVoteIndex : IDisposable
 
     // Hashes and places one chunk after another; on failure it cancels the reader's waits for a chunk or for room.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PlaceAll(BlockingCollection<ScanChunk> full, BlockingCollection<ScanChunk> free, CancellationTokenSource failed)
+    private static void PlaceAll(BlockingCollection<ScanChunk> full, BlockingCollection<ScanChunk> free, CancellationTokenSource failed,
+        bool skipPresent)
     {
         // How many entries ahead the slots are prefetched: enough misses in flight to cover a memory access (~100 ns)
         // at the ~10-20 ns a placement takes when its lines are already there.
@@ -211,7 +214,14 @@ internal sealed class SqliteVoteIndex : IDisposable
                         polls[i + Ahead].Prefetch(hashes[i + Ahead]);
                     }
 
-                    polls[i].Add(hashes[i], seqs[i]);
+                    if (skipPresent)
+                    {
+                        polls[i].AddIfAbsent(hashes[i], seqs[i]);
+                    }
+                    else
+                    {
+                        polls[i].Add(hashes[i], seqs[i]);
+                    }
                 }
 
                 Array.Clear(polls, 0, n);

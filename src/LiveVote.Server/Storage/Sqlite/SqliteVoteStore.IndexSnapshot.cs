@@ -5,7 +5,9 @@ using Microsoft.Data.Sqlite;
 namespace LiveVote.Server.Storage.Sqlite;
 
 /// <summary>
-/// The dedup index's snapshot (<see cref="VoteIndexSnapshot"/>): written at a clean stop, loaded at the next open when
+/// The dedup index's snapshot (<see cref="VoteIndexSnapshot"/>): written while the node runs, each time enough votes came
+/// in since the last (<see cref="RunningIndexSnapshot"/>, so a crash reads only the votes after the newest), and at a
+/// clean stop; loaded at the next open when
 /// it is provably this database's index up to its mark, then extended by the votes stored after the mark. Anything
 /// else (no file, damaged, another generation, another or older database, counts that differ from the tallies) is
 /// logged and the index is rebuilt from every stored vote: a wrong index would accept a second vote or refuse a first.
@@ -15,6 +17,17 @@ public sealed partial class SqliteVoteStore
     /// <summary>How the last open loaded the index: from the snapshot (and how many votes it read after it), or rebuilt and why.</summary>
     internal IndexLoadReport IndexLoad { get; private set; }
 
+    // The snapshot being written while the node runs (at most one), and the index's size when the newest one (written,
+    // failed or loaded) was taken: the next starts once enough votes came in after it. 0 when no usable one exists.
+    private RunningIndexSnapshot? _running;
+    private long _snapshotBase;
+
+    /// <summary>How many bytes of tables the writer copies after a batch into a running snapshot (tests take one table at a time).</summary>
+    internal long IndexSnapshotCopyBytesPerBatch { get; init; } = RunningIndexSnapshot.DefaultCopyBytesPerBatch;
+
+    /// <summary>The newest snapshot started while running (tests wait for its file).</summary>
+    internal RunningIndexSnapshot? LastRunningSnapshot { get; private set; }
+
     private long LoadIndex(Dictionary<string, long> expectedVotes)
     {
         var path = VoteIndexSnapshot.PathFor(_path);
@@ -22,6 +35,7 @@ public sealed partial class SqliteVoteStore
         if (TryLoadSnapshot(path, expectedVotes, out var mark, out var added, out var whyNot))
         {
             var total = _index.Count;
+            _snapshotBase = total - added;
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             LogSnapshotLoaded(_logger, total, mark.Seq, added, seconds);
             IndexLoad = new IndexLoadReport(FromSnapshot: true, added, WhyRebuilt: null);
@@ -29,6 +43,7 @@ public sealed partial class SqliteVoteStore
         }
 
         LogRebuilding(_logger, path, whyNot);
+        _snapshotBase = 0;
         _index.Reset();
         started = Stopwatch.GetTimestamp();
         var count = _index.Load(_connection!, expectedVotes);
@@ -98,6 +113,101 @@ public sealed partial class SqliteVoteStore
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// After each committed batch, on the writer: the running snapshot copies its next tables; or, when none runs and
+    /// the votes since the last reach <see cref="SqliteOptions.IndexSnapshotMinVotes"/> or a tenth of the index, a new
+    /// one starts at the newest committed entry. A generation bump abandons the one in flight (the file would be refused).
+    /// </summary>
+    private void AdvanceRunningSnapshot(AuditChain chain, bool generationBumped)
+    {
+        try
+        {
+            StepOrStartRunningSnapshot(chain, generationBumped);
+        }
+        catch (Exception e)
+        {
+            // The batch is committed: nothing about a snapshot may fail it. This one is given up; the next waits for
+            // as many votes again (_snapshotBase), so a failing disk is not retried after every batch.
+            AbandonRunningSnapshot();
+            LogSnapshotNotWritten(_logger, VoteIndexSnapshot.PathFor(_path), e);
+        }
+    }
+
+    private void StepOrStartRunningSnapshot(AuditChain chain, bool generationBumped)
+    {
+        if (generationBumped)
+        {
+            // Every snapshot on disk is now of an older generation: the next one starts as soon as this one's thread ended.
+            AbandonRunningSnapshot();
+            _snapshotBase = 0;
+        }
+
+        if (_running is { } running)
+        {
+            if (!running.Written.IsCompleted)
+            {
+                running.Step(IndexSnapshotCopyBytesPerBatch);
+                return;
+            }
+
+            _ = running.Written.Exception; // observed: a failure was logged by the snapshot itself
+            running.Dispose();
+            _running = null;
+        }
+
+        // One at a time, an abandoned one's thread included (it deletes the temporary file a new one would write).
+        var votes = _index.Count;
+        if (_commitFailed || !_indexLoaded || Volatile.Read(ref _writerState) == Closing
+            || LastRunningSnapshot is { Written.IsCompleted: false }
+            || votes - _snapshotBase < Math.Max(_snapshotMinVotes, votes / 10))
+        {
+            return;
+        }
+
+        // Written, failed or abandoned, the next one waits for as many votes again.
+        _snapshotBase = votes;
+        var generation = (long)Scalar("SELECT generation FROM vote_index_generation WHERE id = 1")!;
+        var mark = new VoteIndexMark(generation, chain.LastSeq, chain.LastHash);
+        _running = LastRunningSnapshot = RunningIndexSnapshot.Start(VoteIndexSnapshot.PathFor(_path), mark, votes, _index.Polls, _logger);
+        _running.Step(IndexSnapshotCopyBytesPerBatch);
+    }
+
+    private void AbandonRunningSnapshot()
+    {
+        // Its thread stops and deletes its temporary file; the object is left to the collector (it may still be writing).
+        _running?.Abandon();
+        _running = null;
+    }
+
+    /// <summary>At the stop: the running snapshot (if any) abandoned and its thread ended, before the final one is written.</summary>
+    private async Task StopRunningSnapshotAsync(bool writerStopped)
+    {
+        // An abandoned one may still be deleting its temporary file: wait for it too (the final one writes the same name).
+        if (LastRunningSnapshot is not { } running)
+        {
+            return;
+        }
+
+        _running?.Abandon();
+        try
+        {
+            await running.Written.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Abandoned or failed, whatever the failure (logged by the snapshot): the stop goes on, and the final
+            // snapshot below replaces it.
+        }
+
+        // A commit still running (the host's stop timed out) may step it yet: left to the collector then.
+        if (writerStopped)
+        {
+            _running?.Dispose();
+        }
+
+        _running = null;
     }
 
     /// <summary>

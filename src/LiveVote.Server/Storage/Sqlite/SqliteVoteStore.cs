@@ -16,6 +16,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
 {
     private readonly string _path;
     private readonly int _cacheSizeMiB;
+    private readonly long _snapshotMinVotes;
     private readonly string _readConnectionString;
     private readonly SqliteVoteIndex _index = new();
     private readonly BatchDecider _decider = new();
@@ -53,6 +54,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         _writeTurn = writeTurn ?? new SqliteWriteTurn();
         _path = System.IO.Path.GetFullPath(options.Value.Path ?? throw new InvalidOperationException("LiveVote:Sqlite:Path is not set."));
         _cacheSizeMiB = options.Value.CacheSizeMiB;
+        _snapshotMinVotes = options.Value.IndexSnapshotMinVotes;
         _readConnectionString = new SqliteConnectionStringBuilder
         {
             DataSource = _path,
@@ -182,6 +184,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
         catch
         {
             _commitFailed = true;
+            AbandonRunningSnapshot();
             _index.BatchFailed();
             chain.Rewind();
             throw;
@@ -196,6 +199,10 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
                 shredded |= entry.Kind == AuditKinds.VoterKeysDestroyed;
             }
         }
+
+        // Between batches, on the writer: the running snapshot of the index takes its next tables, or starts (a voter-key
+        // destruction bumped the index generation: one in flight is abandoned).
+        AdvanceRunningSnapshot(chain, generationBumped: shredded);
 
         // A destroyed voter-key secret must leave the files too: secure_delete zeroed the row's old bytes in its page,
         // and emptying the WAL removes the older copies of that page its frames still hold (they stay until overwritten).
@@ -234,6 +241,7 @@ public sealed partial class SqliteVoteStore : IVoteStore, IBatchLookups, IAuditL
     {
         // No commit can start from here on; if one is running (the host's stop timed out), no snapshot is written.
         var writerStopped = Interlocked.Exchange(ref _writerState, Closing) == Idle;
+        await StopRunningSnapshotAsync(writerStopped);
         if (writerStopped && _connection is { State: System.Data.ConnectionState.Open })
         {
             WriteIndexSnapshot();

@@ -17,13 +17,13 @@ internal readonly record struct VoteIndexMark(long Generation, long Seq, Sha256H
 
 /// <summary>
 /// The SQLite writer's dedup index (<see cref="PollVoteIndex"/> tables) written to a file beside the database at a clean
-/// stop, so the next start loads the tables as they were (sequential reads straight into the arrays, no per-vote work)
+/// stop and while the node runs (<see cref="RunningIndexSnapshot"/>), so the next start loads the tables as they were (sequential reads straight into the arrays, no per-vote work)
 /// and only reads the votes committed after it, instead of rebuilding from every stored vote (~1.7 us of CPU each).
 /// <para>
 /// Layout (integers little-endian; the arrays in the machine's order, and only little-endian machines write or read
 /// one): an 80-byte header (magic, format version, shard bits, <see cref="VoteIndexMark"/>, poll count, body length),
-/// the body (per poll: its id, each table's capacity and count, then each table's hash and seq arrays), and a SHA-256
-/// of header and body. Written under a temporary name, fsynced, renamed over the old one, and the folder fsynced: a
+/// the body (per poll: its id, then per table its capacity and count followed by its hash and seq arrays), and a
+/// SHA-256 of the header and of the body's SHA-256. Written under a temporary name, fsynced, renamed over the old one, and the folder fsynced: a
 /// crash leaves the old snapshot or the new one, whole. Anything that does not check out (size, magic, version, layout,
 /// checksum) is refused with a reason, and the store rebuilds.
 /// </para>
@@ -32,8 +32,12 @@ internal static partial class VoteIndexSnapshot
 {
     public const string Suffix = ".voteindex";
 
-    /// <summary>Bump when the layout or <see cref="PollVoteIndex"/>'s table scheme (hash, home slot) changes.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// Bump when the layout or <see cref="PollVoteIndex"/>'s table scheme (hash, home slot) changes. 2: each table's
+    /// sizes just before its arrays (1 had a poll's sizes first), and the checksum over the header and the body's hash,
+    /// so a running node can stream tables copied one at a time.
+    /// </summary>
+    public const int FormatVersion = 2;
 
     private const int HeaderSize = 80;
     private const int ChecksumSize = 32;
@@ -49,83 +53,165 @@ internal static partial class VoteIndexSnapshot
     /// <summary>Writes the snapshot of <paramref name="polls"/> (the index exactly as of <paramref name="mark"/>) durably; returns its size.</summary>
     public static long Write(string path, VoteIndexMark mark, IReadOnlyDictionary<string, PollVoteIndex> polls)
     {
-        if (!BitConverter.IsLittleEndian)
-        {
-            throw new PlatformNotSupportedException("Vote index snapshots are written on little-endian machines only.");
-        }
-
         var ids = polls.Keys.Order(StringComparer.Ordinal).ToArray();
-        long bodyLength = 0;
+        using var writer = new Writer(path, mark, ids.Length);
         foreach (var id in ids)
         {
-            bodyLength += sizeof(int) + Encoding.UTF8.GetByteCount(id) + (PollVoteIndex.Shards * 2 * sizeof(int));
+            writer.BeginPoll(id);
             foreach (var table in polls[id].Tables)
             {
-                bodyLength += table.Capacity * (long)(sizeof(ulong) + sizeof(long));
+                writer.WriteTable(table.Count, MemoryMarshal.AsBytes(table.Hashes.AsSpan()), MemoryMarshal.AsBytes(table.Seqs.AsSpan()));
             }
         }
 
-        var temporary = path + ".partial";
-        try
+        return writer.Complete();
+    }
+
+    /// <summary>
+    /// Writes a snapshot as a stream, one table after another, so a running node can hand over tables copied at
+    /// different moments without holding a copy of the whole index (<see cref="RunningIndexSnapshot"/>): the header
+    /// is written first with a zero body length and rewritten at <see cref="Complete"/>, and the checksum is the
+    /// SHA-256 of the final header and of the body's SHA-256 (so the body is hashed once, as it streams). The data is
+    /// flushed to disk every <see cref="FlushBytes"/> as it goes: the kernel never holds much of it dirty, so the WAL's
+    /// fsync (which on ext4 data=ordered waits for other dirty data of the file system) is not held up by it.
+    /// Disposing without <see cref="Complete"/> deletes the temporary file: the previous snapshot stays.
+    /// </summary>
+    internal sealed class Writer : IDisposable
+    {
+        // 32 MiB: a few tens of MiB of dirty pages at most (a fraction of a second of the disk's writes), while an fsync
+        // every 32 MiB costs a 500 MB snapshot ~16 of them.
+        private const long FlushBytes = 32L << 20;
+
+        private readonly string _path;
+        private readonly string _temporary;
+        private readonly VoteIndexMark _mark;
+        private readonly int _pollCount;
+        private readonly FileStream _file;
+        private readonly IncrementalHash _bodySha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long _bodyLength;
+        private long _unflushed;
+        private int _polls;
+        private int _tables = PollVoteIndex.Shards;
+        private bool _completed;
+
+        public Writer(string path, VoteIndexMark mark, int pollCount)
         {
-            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize))
+            if (!BitConverter.IsLittleEndian)
             {
-                void Put(ReadOnlySpan<byte> bytes)
-                {
-                    sha.AppendData(bytes);
-                    file.Write(bytes);
-                }
-
-                Span<byte> header = stackalloc byte[HeaderSize];
-                header.Clear();
-                Magic.CopyTo(header);
-                BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
-                BinaryPrimitives.WriteInt32LittleEndian(header[12..], PollVoteIndex.Shards);
-                BinaryPrimitives.WriteInt64LittleEndian(header[16..], mark.Generation);
-                BinaryPrimitives.WriteInt64LittleEndian(header[24..], mark.Seq);
-                mark.Hash.Write(header[32..]);
-                BinaryPrimitives.WriteInt32LittleEndian(header[64..], ids.Length);
-                BinaryPrimitives.WriteInt64LittleEndian(header[72..], bodyLength);
-                Put(header);
-
-                Span<byte> number = stackalloc byte[sizeof(int)];
-                foreach (var id in ids)
-                {
-                    var idBytes = Encoding.UTF8.GetBytes(id);
-                    BinaryPrimitives.WriteInt32LittleEndian(number, idBytes.Length);
-                    Put(number);
-                    Put(idBytes);
-                    var tables = polls[id].Tables;
-                    foreach (var table in tables)
-                    {
-                        BinaryPrimitives.WriteInt32LittleEndian(number, table.Capacity);
-                        Put(number);
-                        BinaryPrimitives.WriteInt32LittleEndian(number, table.Count);
-                        Put(number);
-                    }
-
-                    foreach (var table in tables)
-                    {
-                        Put(MemoryMarshal.AsBytes(table.Hashes.AsSpan()));
-                        Put(MemoryMarshal.AsBytes(table.Seqs.AsSpan()));
-                    }
-                }
-
-                Span<byte> checksum = stackalloc byte[ChecksumSize];
-                sha.GetHashAndReset(checksum);
-                file.Write(checksum);
-                file.Flush(flushToDisk: true);
+                throw new PlatformNotSupportedException("Vote index snapshots are written on little-endian machines only.");
             }
 
-            File.Move(temporary, path, overwrite: true);
-            FsyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-            return HeaderSize + bodyLength + ChecksumSize;
+            (_path, _temporary, _mark, _pollCount) = (path, path + ".partial", mark, pollCount);
+            _file = new FileStream(_temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize);
+            Span<byte> header = stackalloc byte[HeaderSize];
+            WriteHeader(header, bodyLength: 0);
+            _file.Write(header);
         }
-        finally
+
+        /// <summary>Starts the next poll (in the order the reader will find them); its <see cref="PollVoteIndex.Shards"/> tables follow.</summary>
+        public void BeginPoll(string id)
         {
-            File.Delete(temporary);
+            if (_tables != PollVoteIndex.Shards || _polls == _pollCount)
+            {
+                throw new InvalidOperationException("A poll begins only after the previous one's tables, and no more polls than announced.");
+            }
+
+            var idBytes = Encoding.UTF8.GetBytes(id);
+            Span<byte> number = stackalloc byte[sizeof(int)];
+            BinaryPrimitives.WriteInt32LittleEndian(number, idBytes.Length);
+            Put(number);
+            Put(idBytes);
+            (_polls, _tables) = (_polls + 1, 0);
         }
+
+        /// <summary>The current poll's next table: its slot count, used slots, and its hash and seq arrays as bytes.</summary>
+        public void WriteTable(int count, ReadOnlySpan<byte> hashes, ReadOnlySpan<byte> seqs)
+        {
+            if (_tables == PollVoteIndex.Shards || hashes.Length != seqs.Length || hashes.Length % sizeof(ulong) != 0)
+            {
+                throw new InvalidOperationException("A table belongs to a poll begun, and has as many seqs as hashes.");
+            }
+
+            Span<byte> number = stackalloc byte[sizeof(int)];
+            BinaryPrimitives.WriteInt32LittleEndian(number, hashes.Length / sizeof(ulong));
+            Put(number);
+            BinaryPrimitives.WriteInt32LittleEndian(number, count);
+            Put(number);
+            Put(hashes);
+            Put(seqs);
+            _tables++;
+            if (_unflushed >= FlushBytes)
+            {
+                _file.Flush(flushToDisk: true);
+                _unflushed = 0;
+            }
+        }
+
+        /// <summary>The header's body length and the checksum written, the file fsynced and renamed over the old one, its folder fsynced.</summary>
+        public long Complete()
+        {
+            if (_polls != _pollCount || _tables != PollVoteIndex.Shards)
+            {
+                throw new InvalidOperationException("Every poll announced must be written, with all its tables.");
+            }
+
+            Span<byte> header = stackalloc byte[HeaderSize];
+            WriteHeader(header, _bodyLength);
+            Span<byte> checksum = stackalloc byte[ChecksumSize];
+            Checksum(header, _bodySha, checksum);
+            _file.Write(checksum);
+            _file.Flush();
+            _file.Position = 0;
+            _file.Write(header);
+            _file.Flush(flushToDisk: true);
+            _file.Dispose();
+            File.Move(_temporary, _path, overwrite: true);
+            _completed = true;
+            FsyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_path))!);
+            return HeaderSize + _bodyLength + ChecksumSize;
+        }
+
+        public void Dispose()
+        {
+            _file.Dispose();
+            _bodySha.Dispose();
+            if (!_completed)
+            {
+                File.Delete(_temporary);
+            }
+        }
+
+        private void Put(ReadOnlySpan<byte> bytes)
+        {
+            _bodySha.AppendData(bytes);
+            _file.Write(bytes);
+            _bodyLength += bytes.Length;
+            _unflushed += bytes.Length;
+        }
+
+        private void WriteHeader(Span<byte> header, long bodyLength)
+        {
+            header.Clear();
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], PollVoteIndex.Shards);
+            BinaryPrimitives.WriteInt64LittleEndian(header[16..], _mark.Generation);
+            BinaryPrimitives.WriteInt64LittleEndian(header[24..], _mark.Seq);
+            _mark.Hash.Write(header[32..]);
+            BinaryPrimitives.WriteInt32LittleEndian(header[64..], _pollCount);
+            BinaryPrimitives.WriteInt64LittleEndian(header[72..], bodyLength);
+        }
+    }
+
+    /// <summary>The file's checksum: SHA-256 of the header and of the body's SHA-256 (the body hashed as it streams).</summary>
+    private static void Checksum(ReadOnlySpan<byte> header, IncrementalHash bodySha, Span<byte> checksum)
+    {
+        Span<byte> body = stackalloc byte[ChecksumSize];
+        bodySha.GetHashAndReset(body);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(header);
+        sha.AppendData(body);
+        sha.GetHashAndReset(checksum);
     }
 
     /// <summary>
@@ -155,11 +241,9 @@ internal static partial class VoteIndexSnapshot
         }
 
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(header);
         var remaining = bodyLength;
         var polls = new Dictionary<string, PollVoteIndex>(pollCount, StringComparer.Ordinal);
         Span<byte> number = stackalloc byte[sizeof(int)];
-        var sizes = new int[PollVoteIndex.Shards * 2];
         for (var p = 0; p < pollCount; p++)
         {
             // Every length is checked against what is left of the body before anything is allocated from it: a damaged
@@ -184,8 +268,8 @@ internal static partial class VoteIndexSnapshot
                 return null;
             }
 
-            long arrayBytes = 0;
-            for (var i = 0; i < sizes.Length; i++)
+            var tables = new PollVoteIndex.Shard[PollVoteIndex.Shards];
+            for (var t = 0; t < tables.Length; t++)
             {
                 if (!Take(file, sha, number, ref remaining))
                 {
@@ -193,26 +277,23 @@ internal static partial class VoteIndexSnapshot
                     return null;
                 }
 
-                sizes[i] = BinaryPrimitives.ReadInt32LittleEndian(number);
-                if (i % 2 == 0)
+                var capacity = BinaryPrimitives.ReadInt32LittleEndian(number);
+                if (!Take(file, sha, number, ref remaining))
                 {
-                    arrayBytes += Math.Max(0, sizes[i]) * (long)(sizeof(ulong) + sizeof(long));
+                    whyNot = "truncated table sizes";
+                    return null;
                 }
-            }
 
-            if (arrayBytes > remaining)
-            {
-                whyNot = "table sizes larger than the file";
-                return null;
-            }
-
-            var tables = new PollVoteIndex.Shard[PollVoteIndex.Shards];
-            for (var t = 0; t < tables.Length; t++)
-            {
-                var (capacity, count) = (sizes[2 * t], sizes[(2 * t) + 1]);
+                var count = BinaryPrimitives.ReadInt32LittleEndian(number);
                 if (capacity <= 0)
                 {
                     whyNot = "table capacity out of range";
+                    return null;
+                }
+
+                if (capacity * (long)(sizeof(ulong) + sizeof(long)) > remaining)
+                {
+                    whyNot = "table sizes larger than the file";
                     return null;
                 }
 
@@ -251,7 +332,7 @@ internal static partial class VoteIndexSnapshot
             return null;
         }
 
-        sha.GetHashAndReset(actual);
+        Checksum(header, sha, actual);
         if (!CryptographicOperations.FixedTimeEquals(expected, actual))
         {
             whyNot = "checksum mismatch";
