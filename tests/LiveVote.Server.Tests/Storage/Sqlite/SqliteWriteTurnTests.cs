@@ -109,13 +109,19 @@ public sealed class SqliteWriteTurnTests : IAsyncLifetime
         // Node counters written as fast as they can go while 200 vote batches commit on the same file.
         using var stop = new CancellationTokenSource();
         var written = 0L;
+        var firstWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sideWriter = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            do
             {
                 await counters.WriteAsync(new NodeCounters("node-a", ++written, 0, 0, 0, 1.0, Start), CancellationToken.None);
+                firstWritten.TrySetResult();
             }
+            while (!stop.IsCancellationRequested);
         });
+
+        // The side writer is writing before the batches start (on a loaded machine its task could otherwise start late).
+        await firstWritten.Task;
         for (var b = 0; b < 200; b++)
         {
             var batch = new WriteBatch(10) { AtUnixMs = Start.ToUnixTimeMilliseconds() + 5000 };
@@ -131,7 +137,9 @@ public sealed class SqliteWriteTurnTests : IAsyncLifetime
         await stop.CancelAsync();
         await sideWriter;
 
-        Assert.Equal(written, (await counters.ReadAsync("node-a", CancellationToken.None))!.Accepted);
+        var stored = await counters.ReadAsync("node-a", CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal(written, stored.Accepted);
         await _store!.DisposeAsync();
         _store = null;
         _store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = DatabasePath }));
