@@ -129,8 +129,17 @@ MAX=$(jq -r '.answeredPerSecond' "$WORK/closed.json" 2>/dev/null || echo 0)
 RATE=$(python3 -c "print(max(1, round(0.7 * $MAX)))")
 OPEN_SECONDS=$((SECONDS_PER_RUN + SECONDS_PER_RUN / 3))  # a little longer: latency is its point
 OPEN_VIEWERS=$(python3 -c "print(int($RATE * ($OPEN_SECONDS + $WARMUP * 2) * 1.2) + 1000)")
+# The server's own view of the open loop's votes (its histograms, scraped before and after): where the load generator's
+# write latency (from the intended send time) and the server's (request start to durable answer) part, the time is
+# outside the server's request processing.
+curl -fsS "$URL/metrics" >"$WORK/metrics-before-open.txt" || : >"$WORK/metrics-before-open.txt"
 loadgen open --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --connections "$CONNECTIONS" \
   --duration "$OPEN_SECONDS" --viewers "$OPEN_VIEWERS" --warmup "$WARMUP"
+curl -fsS "$URL/metrics" >"$WORK/metrics-after-open.txt" || : >"$WORK/metrics-after-open.txt"
+python3 "$ROOT/bench/server-latency.py" "$WORK/metrics-before-open.txt" "$WORK/metrics-after-open.txt" \
+  livevote_vote_duration_seconds outcome=accepted >"$WORK/server-vote.json"
+python3 "$ROOT/bench/server-latency.py" "$WORK/metrics-before-open.txt" "$WORK/metrics-after-open.txt" \
+  http_server_request_duration_seconds http_route=/votes http_request_method=POST http_response_status_code=201 >"$WORK/server-request.json"
 
 # Peak memory and bytes per vote of the load generator's runs, read before wrk adds its own votes (which the
 # per-vote figure would otherwise divide by the load generator's count alone).
@@ -203,7 +212,8 @@ jq -n --argjson seconds "$WRK_SECONDS" --argjson baselineTokenBytes "$(head -1 "
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 jq -n --slurpfile baseline "$WORK/baseline.json" --slurpfile closed "$WORK/closed.json" --slurpfile open "$WORK/open.json" \
   --arg date "$STAMP" --arg load "$LOAD" --argjson cores "$(nproc)" --argjson connections "$CONNECTIONS" \
-  --argjson peakKb "${PEAK_KB:-0}" --argjson diskBytes "$DISK_BYTES" --argjson quick "$QUICK" --slurpfile wrk "$WORK/wrk.json" '
+  --argjson peakKb "${PEAK_KB:-0}" --argjson diskBytes "$DISK_BYTES" --argjson quick "$QUICK" --slurpfile wrk "$WORK/wrk.json" \
+  --slurpfile serverVote "$WORK/server-vote.json" --slurpfile serverRequest "$WORK/server-request.json" '
   ($baseline[0]) as $b | ($closed[0]) as $c | ($open[0]) as $o |
   {
     date: $date, quick: ($quick == 1), machine: {cores: $cores, loadAverage: $load}, connections: $connections,
@@ -212,7 +222,8 @@ jq -n --slurpfile baseline "$WORK/baseline.json" --slurpfile closed "$WORK/close
     acceptedVotesPerSecond: $c.acceptedPerSecond,
     ratioToBaseline: (if $b.answeredPerSecond > 0 then ($c.answeredPerSecond / $b.answeredPerSecond * 1000 | round / 1000) else null end),
     openLoop: {targetRate: $o.targetRate, achievedPerSecond: $o.answeredPerSecond, write: $o.writeLatency,
-               resultsRead: $o.resultsReadLatency, voteToVisible: $o.voteToVisibleLatency},
+               resultsRead: $o.resultsReadLatency, voteToVisible: $o.voteToVisibleLatency,
+               serverSide: {vote: $serverVote[0], request: $serverRequest[0]}},
     closedLoopResultsRead: $c.resultsReadLatency, closedLoopVoteToVisible: $c.voteToVisibleLatency,
     serverPeakMemoryBytes: ($peakKb * 1024),
     diskBytes: $diskBytes, storedVotes: ($c.accepted + $o.accepted),
@@ -238,6 +249,8 @@ jq -r '
   "| latency (ms) | p50 | p99 | p99.9 | max |",
   "| --- | ---: | ---: | ---: | ---: |",
   "| write (POST vote, from intended send time) | \(.openLoop.write.p50Ms | f) | \(.openLoop.write.p99Ms | f) | \(.openLoop.write.p999Ms | f) | \(.openLoop.write.maxMs | f) |",
+  "| write, server side: handler start to durable answer (bucket bound, <=) | \(.openLoop.serverSide.vote.p50BoundMs | f) | \(.openLoop.serverSide.vote.p99BoundMs | f) | \(.openLoop.serverSide.vote.p999BoundMs | f) | over 50 ms: \(.openLoop.serverSide.vote.over50MsShare // "-") of \(.openLoop.serverSide.vote.count) |",
+  "| write, server side: request start to response end (bucket bound, <=) | \(.openLoop.serverSide.request.p50BoundMs | f) | \(.openLoop.serverSide.request.p99BoundMs | f) | \(.openLoop.serverSide.request.p999BoundMs | f) | over 50 ms: \(.openLoop.serverSide.request.over50MsShare // "-") of \(.openLoop.serverSide.request.count) |",
   "| results read (GET) | \(.openLoop.resultsRead.p50Ms | f) | \(.openLoop.resultsRead.p99Ms | f) | \(.openLoop.resultsRead.p999Ms | f) | \(.openLoop.resultsRead.maxMs | f) |",
   "| results read (GET) under full closed-loop load | \(.closedLoopResultsRead.p50Ms | f) | \(.closedLoopResultsRead.p99Ms | f) | \(.closedLoopResultsRead.p999Ms | f) | \(.closedLoopResultsRead.maxMs | f) |",
   "| vote acknowledged to visible (SSE) | \(.openLoop.voteToVisible.p50Ms | f) | \(.openLoop.voteToVisible.p99Ms | f) | \(.openLoop.voteToVisible.p999Ms | f) | \(.openLoop.voteToVisible.maxMs | f) |",
