@@ -49,6 +49,9 @@ done
 # FANOUT_SERVER_DLL: another build of the server (e.g. the code before a change) under the same client.
 SERVER_DLL=${FANOUT_SERVER_DLL:-"$ARTIFACTS/bin/LiveVote.Server/release/LiveVote.Server.dll"}
 CLI_DLL="$ARTIFACTS/bin/LiveVote.Cli/release/LiveVote.Cli.dll"
+# The load generator with a 16 MiB gen0 budget, as in bench/run.sh (its default made each of its collections stop it
+# for 40-70 ms, which it counted as latency). LOADGEN_GC_ENV="" measures without it.
+LOADGEN_GC_ENV=${LOADGEN_GC_ENV-DOTNET_GCgen0size=0x1000000}
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ADMIN_KEY="fanout-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -80,7 +83,7 @@ gc_heap_kib() {
 
 if [[ -z $RATE ]]; then
   echo "Measuring the node's maximum (closed loop, $CONNECTIONS connections, 10 s)..." >&2
-  dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --connections "$CONNECTIONS" --duration 10 --warmup 2 \
+  env ${LOADGEN_GC_ENV:+"$LOADGEN_GC_ENV"} dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --connections "$CONNECTIONS" --duration 10 --warmup 2 \
     --viewers 200000 --out "$WORK/max.json" >"$WORK/max.md" 2>"$WORK/max.err" || { cat "$WORK/max.md" "$WORK/max.err" >&2; exit 1; }
   MAX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["acceptedPerSecond"])' "$WORK/max.json")
   RATE=$(python3 -c "print(max(1, round(0.7 * $MAX)))")
@@ -91,7 +94,7 @@ fi
 VIEWERS=$(python3 -c "print(int($RATE * ($SECONDS_VOTES + 5) * 1.2) + 1000)")
 
 # Bounded: an open-loop run the node cannot keep up with would otherwise keep sending its backlog.
-timeout --signal=INT $((SECONDS_VOTES + 300)) dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --duration "$SECONDS_VOTES" \
+timeout --signal=INT $((SECONDS_VOTES + 300)) env ${LOADGEN_GC_ENV:+"$LOADGEN_GC_ENV"} dotnet "$CLI_DLL" loadgen --url "$URL" --admin-key "$ADMIN_KEY" --mode open --rate "$RATE" --duration "$SECONDS_VOTES" \
   --connections "$CONNECTIONS" --viewers "$VIEWERS" --subscribers "$STREAMS" --subscribers-hold-at "$MID" --subscribers-hold "$HOLD" \
   --out "$WORK/fanout.json" >"$WORK/fanout.md" 2>"$WORK/fanout.err" &
 CLIENT_PID=$!
