@@ -288,15 +288,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     {
         var copy = TempDirectory.Create("livevote-index-snapshot-copy");
         _otherDirectories.Add(copy);
-        foreach (var suffix in includeSnapshot ? new[] { "", "-wal", VoteIndexSnapshot.Suffix } : ["", "-wal"])
-        {
-            var file = Path.Combine(directory, "livevote.db" + suffix);
-            if (File.Exists(file))
-            {
-                File.Copy(file, Path.Combine(copy, "livevote.db" + suffix));
-            }
-        }
-
+        StoreBatches.CopyDatabase(directory, copy, includeSnapshot);
         return copy;
     }
 
@@ -321,12 +313,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
 
     private Task<Poll> CreateOpenPollAsync(string id) => StoreBatches.CreateOpenPollAsync(_store!, _chain, id);
 
-    private async Task ChangeAsync(Poll poll, string kind)
-    {
-        var batch = new WriteBatch(2) { AtUnixMs = Start.ToUnixTimeMilliseconds() + 20_000 };
-        batch.AddPollChange(poll, kind);
-        await _store!.CommitAsync(batch, _chain);
-    }
+    private Task ChangeAsync(Poll poll, string kind) => StoreBatches.ChangeAsync(_store!, _chain, poll, kind);
 
     private Task<VoteResult[]> VoteAsync(params (Poll Poll, string Option, VoterKey Key)[] votes) => StoreBatches.VoteAsync(_store!, _chain, votes);
 }
