@@ -84,14 +84,14 @@ wait_ready() { # url
 }
 
 # The load generator's GC: a 16 MiB gen0 budget, so its collections are short and frequent instead of rare stops of
-# tens of ms (the server's own GC is left as it ships). Override with LOADGEN_GC_ENV="" to measure without it.
+# tens of ms that it counted as latency (bench/README, "Third round"; the server's own GC is left as it ships).
+# An environment variable because the runtime takes this knob from none of the project's settings. LOADGEN_GC_ENV=""
+# measures without it.
 LOADGEN_GC_ENV=${LOADGEN_GC_ENV-DOTNET_GCgen0size=0x1000000}
 loadgen() { # label, args...
   local label=$1; shift
   log "loadgen $label: $*"
   local status=0
-  # LOADGEN_GC_ENV: see bench/README "The load generator's own pauses" (its default gen0 budget, sized from this
-  # VM's 300 MiB L3, made each of its collections stop it for 40-70 ms, which it counted as write latency).
   env ${LOADGEN_GC_ENV:+"$LOADGEN_GC_ENV"} dotnet "$CLI_DLL" loadgen "$@" --out "$WORK/$label.json" >"$WORK/$label.out" || status=$?
   echo "$status" >"$WORK/$label.exit"
 }

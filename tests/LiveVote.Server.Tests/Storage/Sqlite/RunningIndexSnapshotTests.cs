@@ -2,7 +2,6 @@ using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
-using LiveVote.Server.Tests.Infrastructure;
 using LiveVote.Server.Votes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -20,12 +19,11 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
     // A small trigger, so a few batches start a snapshot (the default is a million votes).
     private const long MinVotes = 1000;
 
-    private readonly string _directory = TempDirectory.Create("livevote-running-snapshot");
-    private readonly List<string> _otherDirectories = [];
+    private readonly StoreFolders _folders = new("livevote-running-snapshot");
     private SqliteVoteStore? _store;
     private AuditChain _chain = new(0, Sha256Hash.Zero);
 
-    private string SnapshotPath => VoteIndexSnapshot.PathFor(Path.Combine(_directory, "livevote.db"));
+    private string SnapshotPath => VoteIndexSnapshot.PathFor(Path.Combine(_folders.Main, "livevote.db"));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -36,15 +34,13 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
             await _store.DisposeAsync();
         }
 
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-        _otherDirectories.ForEach(TempDirectory.Delete);
+        _folders.Dispose();
     }
 
     [Fact]
     public async Task RunningStore_WritesASnapshotWithoutAStop_AndACrashReadsOnlyTheVotesAfterItsMark()
     {
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var poll = await CreateOpenPollAsync("p1");
         var first = new List<VoteResult>();
         var voters = Enumerable.Range(1, 1350).ToArray();
@@ -63,8 +59,8 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
         Assert.Same(running, _store.LastRunningSnapshot); // 150 more votes are below the trigger
 
         // The crash: the files as they are, no clean stop. The snapshot is loaded and only the 150 votes after it read.
-        var crashed = CopyOf(_directory, includeSnapshot: true);
-        var rebuiltCopy = CopyOf(_directory, includeSnapshot: false);
+        var crashed = _folders.CopyOf(_folders.Main, includeSnapshot: true);
+        var rebuiltCopy = _folders.CopyOf(_folders.Main, includeSnapshot: false);
         await OpenAsync(crashed);
         Assert.Equal(new IndexLoadReport(FromSnapshot: true, VotesRead: 150, WhyRebuilt: null), _store!.IndexLoad);
         Assert.Equal(1350, _store.IndexSize.Votes);
@@ -82,7 +78,7 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
     public async Task VotesCommittedWhileTheTablesAreCopied_AreAllThereAfterACrash_NoneCountedTwice()
     {
         // One table copied per batch: the 128 tables of two polls are copied over 128 batches, while votes go on.
-        await OpenAsync(_directory, copyBytesPerBatch: 1);
+        await OpenAsync(_folders.Main, copyBytesPerBatch: 1);
         var one = await CreateOpenPollAsync("p1");
         var two = await CreateOpenPollAsync("p2");
         var first = new Dictionary<(string, int), VoteResult>();
@@ -104,7 +100,7 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
         Assert.Equal(running.Mark, mark);
         Assert.InRange(inFile, 1001L, 1559L);
 
-        var crashed = CopyOf(_directory, includeSnapshot: true);
+        var crashed = _folders.CopyOf(_folders.Main, includeSnapshot: true);
         await OpenAsync(crashed);
         Assert.Equal(new IndexLoadReport(FromSnapshot: true, VotesRead: 560, WhyRebuilt: null), _store!.IndexLoad);
         Assert.Equal(1560, _store.IndexSize.Votes);
@@ -135,7 +131,7 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
     [Fact]
     public async Task VoterKeyDestructionDuringASnapshot_AbandonsIt_AndTheNextOpenIsStillRight()
     {
-        await OpenAsync(_directory, copyBytesPerBatch: 1);
+        await OpenAsync(_folders.Main, copyBytesPerBatch: 1);
         var poll = await CreateOpenPollAsync("p1");
         var shredded = await CreateOpenPollAsync("p2");
         var first = await VoteAsync(Enumerable.Range(1, 1000).Select(n => (poll, "a", Voter(n))).ToArray());
@@ -152,7 +148,7 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
         // The next one (if it started already) is of the new generation; it is not complete after one table.
         Assert.True(_store.LastRunningSnapshot == running || _store.LastRunningSnapshot!.Mark.Generation > running.Mark.Generation);
 
-        var crashed = CopyOf(_directory, includeSnapshot: true);
+        var crashed = _folders.CopyOf(_folders.Main, includeSnapshot: true);
         await OpenAsync(crashed);
         Assert.False(_store!.IndexLoad.FromSnapshot);
         var again = await VoteAsync((poll, "b", Voter(1)), (poll, "b", Voter(1001)), (poll, "a", Voter(1002)));
@@ -178,15 +174,6 @@ public sealed class RunningIndexSnapshotTests : IAsyncLifetime
         var retries = await VoteAsync(voters.Select(n => (poll, n <= 1200 ? "a" : "b", Voter(n))).ToArray());
         var changes = await VoteAsync(voters.Select(n => (poll, n <= 1200 ? "b" : "a", Voter(n))).ToArray());
         return (retries, changes);
-    }
-
-    /// <summary>The database's files as they are now (with the WAL of a store still open), in a new folder.</summary>
-    private string CopyOf(string directory, bool includeSnapshot)
-    {
-        var copy = TempDirectory.Create("livevote-running-snapshot-copy");
-        _otherDirectories.Add(copy);
-        StoreBatches.CopyDatabase(directory, copy, includeSnapshot);
-        return copy;
     }
 
     private async Task OpenAsync(string directory, long copyBytesPerBatch = RunningIndexSnapshot.DefaultCopyBytesPerBatch)

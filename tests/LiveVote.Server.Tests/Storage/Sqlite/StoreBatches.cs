@@ -1,14 +1,13 @@
 using LiveVote.Server.Audit;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
-using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
 
 namespace LiveVote.Server.Tests.Storage.Sqlite;
 
 /// <summary>
 /// Batches the SQLite store tests commit straight to a store (no writer in between): a poll created and opened, votes,
-/// distinct voter keys, poll changes, a crash's copy of the files. One copy for the index, snapshot and write-turn tests.
+/// distinct voter keys, poll changes. One copy for the index, snapshot and write-turn tests.
 /// </summary>
 internal static class StoreBatches
 {
@@ -35,22 +34,6 @@ internal static class StoreBatches
         var batch = new WriteBatch(2) { AtUnixMs = Start.ToUnixTimeMilliseconds() + 20_000 };
         batch.AddPollChange(poll, kind);
         await store.CommitAsync(batch, chain);
-    }
-
-    /// <summary>
-    /// The database files in <paramref name="directory"/> as they are now (with the WAL of a store still open: what a
-    /// crash leaves), and the index snapshot if asked, copied into <paramref name="copy"/>.
-    /// </summary>
-    public static void CopyDatabase(string directory, string copy, bool includeSnapshot)
-    {
-        foreach (var suffix in includeSnapshot ? new[] { "", "-wal", VoteIndexSnapshot.Suffix } : ["", "-wal"])
-        {
-            var file = Path.Combine(directory, "livevote.db" + suffix);
-            if (File.Exists(file))
-            {
-                File.Copy(file, Path.Combine(copy, "livevote.db" + suffix));
-            }
-        }
     }
 
     /// <summary>The votes in one batch; what the store decided for each, in order.</summary>

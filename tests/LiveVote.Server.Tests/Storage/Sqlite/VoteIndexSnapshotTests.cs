@@ -19,12 +19,11 @@ namespace LiveVote.Server.Tests.Storage.Sqlite;
 public sealed class VoteIndexSnapshotTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = StoreBatches.Start;
-    private readonly string _directory = TempDirectory.Create("livevote-index-snapshot");
-    private readonly List<string> _otherDirectories = [];
+    private readonly StoreFolders _folders = new("livevote-index-snapshot");
     private SqliteVoteStore? _store;
     private AuditChain _chain = new(0, Sha256Hash.Zero);
 
-    private string DatabasePath => Path.Combine(_directory, "livevote.db");
+    private string DatabasePath => Path.Combine(_folders.Main, "livevote.db");
 
     private string SnapshotPath => VoteIndexSnapshot.PathFor(DatabasePath);
 
@@ -37,15 +36,13 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
             await _store.DisposeAsync();
         }
 
-        SqliteConnection.ClearAllPools();
-        TempDirectory.Delete(_directory);
-        _otherDirectories.ForEach(TempDirectory.Delete);
+        _folders.Dispose();
     }
 
     [Fact]
     public async Task CleanStop_WritesASnapshotThatLoadsWithTheSameAnswersAsARebuild()
     {
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var one = await CreateOpenPollAsync("p1");
         var two = await CreateOpenPollAsync("p2");
         var voters = Enumerable.Range(1, 3000).Select(Voter).ToArray();
@@ -81,7 +78,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
         async Task<VoteResult[]> AnswersAfterOpenAsync()
         {
             // Each run asks on a copy of the file as the first run left it, so both see the same stored votes.
-            var copy = CopyOf(_directory, includeSnapshot: File.Exists(SnapshotPath));
+            var copy = _folders.CopyOf(_folders.Main, includeSnapshot: File.Exists(SnapshotPath));
             await OpenAsync(copy);
             var retries = voters.Where((_, i) => i % 97 == 0).Select(v => (one, "a", v));
             return await VoteAsync([.. retries, (two, "a", voters[0]), (two, "a", Voter(50_000))]);
@@ -136,7 +133,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     [InlineData("another format version")]
     public async Task DamagedSnapshot_IsRefusedAndTheIndexRebuilt(string damage)
     {
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var poll = await CreateOpenPollAsync("p1");
         var first = await VoteAsync(Enumerable.Range(1, 200).Select(n => (poll, "a", Voter(n))).ToArray());
         await CloseAsync();
@@ -153,7 +150,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
         };
         File.WriteAllBytes(SnapshotPath, bytes);
 
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         Assert.False(_store!.IndexLoad.FromSnapshot);
         Assert.False(string.IsNullOrEmpty(_store.IndexLoad.WhyRebuilt));
         var again = await VoteAsync((poll, "a", Voter(1)), (poll, "b", Voter(2)), (poll, "b", Voter(999)));
@@ -171,18 +168,18 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     [Fact]
     public async Task VotesCommittedAfterTheSnapshot_AreFoundByTheCatchUpAfterACrash()
     {
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var poll = await CreateOpenPollAsync("p1");
         var before = await VoteAsync(Enumerable.Range(1, 300).Select(n => (poll, "a", Voter(n))).ToArray());
         await CloseAsync();
 
         // The next run loads that snapshot, stores more votes (a new poll too), and dies: its files are copied as they
         // are while it still holds them, the snapshot of the clean stop before it left in place.
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         Assert.True(_store!.IndexLoad.FromSnapshot);
         var late = await CreateOpenPollAsync("p2");
         var after = await VoteAsync(Enumerable.Range(301, 200).Select(n => (poll, "b", Voter(n))).Append((late, "a", Voter(1))).ToArray());
-        var crashed = CopyOf(_directory, includeSnapshot: true);
+        var crashed = _folders.CopyOf(_folders.Main, includeSnapshot: true);
 
         await CloseAsync();
         await OpenAsync(crashed);
@@ -199,18 +196,18 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     [Fact]
     public async Task VoterKeyDestructionAfterTheSnapshot_InvalidatesIt()
     {
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var poll = await CreateOpenPollAsync("p1");
         var other = await CreateOpenPollAsync("p2");
         var first = await VoteAsync(Enumerable.Range(1, 100).Select(n => (other, "a", Voter(n))).ToArray());
         await CloseAsync();
 
         // A run after the snapshot destroys a poll's voter-key secret, then dies before a clean stop.
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var closed = poll.MoveTo(PollStatus.Closed, Start.AddSeconds(10));
         await ChangeAsync(closed, AuditKinds.PollClosed);
         await ChangeAsync(closed with { VoterSecret = null, VoterKeysDestroyedAt = Start.AddSeconds(11) }, AuditKinds.VoterKeysDestroyed);
-        var crashed = CopyOf(_directory, includeSnapshot: true);
+        var crashed = _folders.CopyOf(_folders.Main, includeSnapshot: true);
 
         await CloseAsync();
         await OpenAsync(crashed);
@@ -223,14 +220,13 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     [Fact]
     public async Task AnotherDatabasesSnapshot_IsRefused()
     {
-        await OpenAsync(_directory);
+        await OpenAsync(_folders.Main);
         var poll = await CreateOpenPollAsync("p1");
         await VoteAsync(Enumerable.Range(1, 50).Select(n => (poll, "a", Voter(n))).ToArray());
         await CloseAsync();
 
         // A second database with the same polls but other votes; the first one's snapshot put beside it.
-        var otherDirectory = TempDirectory.Create("livevote-index-snapshot-other");
-        _otherDirectories.Add(otherDirectory);
+        var otherDirectory = _folders.Create("other");
         await OpenAsync(otherDirectory);
         poll = await CreateOpenPollAsync("p1");
         var mine = await VoteAsync(Enumerable.Range(1000, 50).Select(n => (poll, "b", Voter(n))).ToArray());
@@ -248,8 +244,7 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     [Fact]
     public async Task RestartedServer_WithASnapshot_RefusesASecondVoteAndAnswersARetryWithTheFirstAnswer()
     {
-        var directory = TempDirectory.Create("livevote-index-snapshot-server");
-        _otherDirectories.Add(directory);
+        var directory = _folders.Create("server");
         string pollId;
         RegisterViewerResponse[] viewers;
         VoteResponse counted;
@@ -282,15 +277,6 @@ public sealed class VoteIndexSnapshotTests : IAsyncLifetime
     }
 
     private static VoterKey Voter(int n) => StoreBatches.Voter(n);
-
-    /// <summary>The database's files as they are now (with the WAL of a store still open), in a new folder.</summary>
-    private string CopyOf(string directory, bool includeSnapshot)
-    {
-        var copy = TempDirectory.Create("livevote-index-snapshot-copy");
-        _otherDirectories.Add(copy);
-        StoreBatches.CopyDatabase(directory, copy, includeSnapshot);
-        return copy;
-    }
 
     private async Task OpenAsync(string directory)
     {
