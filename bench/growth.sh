@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Flat cost as the show grows (issue 19, target 4): writes up to 20M votes into one SQLite file through the real store
 # (bench/LiveVote.StoreBench --growth: WAL, synchronous=FULL, every batch fsynced), recording after each million the
-# rate, the process CPU per vote, the dedup index's bytes per stored vote and the process's memory; then times the
+# rate, the process CPU per vote, the dedup index's bytes per stored vote and the process's memory, and right after
+# each step the rate and CPU per vote of a fresh store taking its first votes (GROWTH_REFERENCE of them, in the same
+# process: this VM's speed drifts by 30 % over minutes, so each step is compared with a fresh store measured seconds
+# later rather than with the first million written minutes earlier); then times the
 # real server's restart on that file, from process start to /readyz 200, and its CPU until then, both kinds of restart:
 # after a crash (kill -9, no index snapshot beside the file: the index is rebuilt from every stored vote) and after a
 # clean stop (SIGTERM: the stop writes livevote.db.voteindex, the start loads it); each with the files in the page cache
@@ -12,7 +15,8 @@
 #   bench/growth.sh                 # 20M votes (~260 bytes of disk per vote: ~5 GB in $TMPDIR, deleted at the end)
 #   GROWTH_VOTES=2000000 bench/growth.sh
 #
-# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_MAX_SECONDS (0 = none:
+# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_REFERENCE (250000 fresh-store
+# votes after each step; 0 = none), GROWTH_MAX_SECONDS (0 = none:
 # stop writing after that long, at the next step, and measure the restart on what was written), BENCH_ARTIFACTS (build
 # output), TMPDIR (where the database is written), GROWTH_REUSE (a folder a run kept with GROWTH_KEEP=1, holding data/
 # and out/: skip the writes and measure the restarts on its file; it is kept), GROWTH_KEEP=1 (keep the folder).
@@ -23,6 +27,7 @@ ARTIFACTS=${BENCH_ARTIFACTS:-/tmp/livevote-bench-artifacts}
 VOTES=${GROWTH_VOTES:-20000000}
 STEP=${GROWTH_STEP:-1000000}
 BATCH=${GROWTH_BATCH:-1000}
+REFERENCE=${GROWTH_REFERENCE:-250000}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 RESULTS="$ROOT/bench/results"
 
@@ -57,7 +62,7 @@ done
 if [[ -z ${GROWTH_REUSE:-} ]]; then
   echo "Writing $VOTES votes (batch $BATCH, synchronous=FULL), a row per $STEP:"
   dotnet "$ARTIFACTS/bin/LiveVote.StoreBench/release/LiveVote.StoreBench.dll" --growth --db "$WORK/data" --out "$WORK/out" \
-    --votes "$VOTES" --step "$STEP" --batch "$BATCH" --max-seconds "${GROWTH_MAX_SECONDS:-0}" --crash-end | tee "$WORK/storebench.log"
+    --votes "$VOTES" --step "$STEP" --batch "$BATCH" --reference-votes "$REFERENCE" --max-seconds "${GROWTH_MAX_SECONDS:-0}" --crash-end | tee "$WORK/storebench.log"
   cut -d' ' -f1-3 /proc/loadavg >"$WORK/out/load-write.txt"
 else
   echo "Reusing the file and rows of $WORK"
@@ -150,9 +155,9 @@ cp "$WORK/out/growth-throughput.svg" "$RESULTS/growth-$STAMP-throughput.svg"
 cp "$WORK/out/growth-memory.svg" "$RESULTS/growth-$STAMP-memory.svg"
 python3 - "$WORK/out/growth.tsv" "$RESULTS/growth-$STAMP.md" "$STAMP" "$VOTES" "$BATCH" "$file_bytes" "$reopened" "$reopen_seconds" \
   "$crash_warm $crash_warm_cpu $crash_cold $crash_cold_cpu" "$clean_warm $clean_warm_cpu $clean_cold $clean_cold_cpu" \
-  "$stop_seconds $snapshot_bytes" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" "$running" <<'PY'
+  "$stop_seconds $snapshot_bytes" "$load_write" "$load_restart" "$(git -C "$ROOT" rev-parse --short HEAD)" "$running" "$REFERENCE" <<'PY'
 import csv, sys
-tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, crash, clean, stop, load_write, load_restart, commit, running = sys.argv[1:]
+tsv, out, stamp, votes, batch, file_bytes, reopened, reopen_s, crash, clean, stop, load_write, load_restart, commit, running, reference = sys.argv[1:]
 running = running.split()
 crash, clean = [list(map(float, x.split())) for x in (crash, clean)]
 stop_s, snapshot_bytes = float(stop.split()[0]), int(stop.split()[1])
@@ -166,16 +171,29 @@ lines = [
     f"{load_write} after the writes and {load_restart} after the restarts (2 cores, shared): votes/s is noise, CPU us/vote "
     "and bytes are the figures to compare.",
     "",
-    "| stored | votes/s | CPU us/vote | index B/vote | heap B/vote | resident B/vote | file B/vote |",
-    "|---:|---:|---:|---:|---:|---:|---:|",
+    (f"Each step's votes are followed at once by {int(reference):,} votes into a fresh store in the same process (\"fresh\": the first "
+     "votes of a show, measured seconds later, so the machine's drift over the run cancels out of the step / fresh ratio)."
+     if int(reference) > 0 else "No fresh-store reference was measured (GROWTH_REFERENCE=0)."),
+    "",
+    "| stored | votes/s | CPU us/vote | fresh votes/s | fresh CPU us/vote | votes/s vs fresh | index B/vote | heap B/vote | resident B/vote | file B/vote |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
+ref = lambda r, k: float(r.get(k) or 0)
 for r in rows:
-    lines.append(f"| {int(r['stored']):,} | {f(r,'votes_per_s'):,.0f} | {f(r,'cpu_us_per_vote'):.1f} | {f(r,'index_bytes_per_vote'):.1f} | "
+    fresh = ref(r, 'reference_votes_per_s')
+    lines.append(f"| {int(r['stored']):,} | {f(r,'votes_per_s'):,.0f} | {f(r,'cpu_us_per_vote'):.1f} | {fresh:,.0f} | "
+                 f"{ref(r,'reference_cpu_us_per_vote'):.1f} | {(f(r,'votes_per_s') / fresh if fresh else 0):.2f} | {f(r,'index_bytes_per_vote'):.1f} | "
                  f"{f(r,'heap_bytes_per_vote'):.1f} | {f(r,'resident_bytes_per_vote'):.1f} | {f(r,'file_bytes_per_vote'):.0f} |")
+tail = rows[-5:]
+fresh_tail = [r for r in tail if ref(r, 'reference_votes_per_s')]
 lines += [
     "",
     f"- Last step vs first: {f(last,'votes_per_s') / f(first,'votes_per_s'):.2f} of the votes/s, "
-    f"{f(last,'cpu_us_per_vote') / f(first,'cpu_us_per_vote'):.2f} of the CPU per vote.",
+    f"{f(last,'cpu_us_per_vote') / f(first,'cpu_us_per_vote'):.2f} of the CPU per vote (minutes apart: includes the machine's drift).",
+    (f"- The last {len(fresh_tail)} steps against a fresh store measured right after each (target >= 0.90 of the votes/s): "
+     f"{sum(f(r,'votes_per_s') for r in fresh_tail) / sum(ref(r,'reference_votes_per_s') for r in fresh_tail):.2f} of the votes/s, "
+     f"{sum(f(r,'cpu_us_per_vote') for r in fresh_tail) / sum(ref(r,'reference_cpu_us_per_vote') for r in fresh_tail):.2f} of the CPU per vote."
+     if fresh_tail else "- No fresh-store reference in these rows."),
     f"- Dedup index at {int(last['stored']):,} stored votes: {f(last,'index_bytes_per_vote'):.1f} bytes per vote (target <= 40).",
     f"- Database file: {int(file_bytes) / 2**30:.2f} GiB.",
     (f"- Reopen of the store alone right after the writes (in-process, file in the page cache, snapshot deleted first: "

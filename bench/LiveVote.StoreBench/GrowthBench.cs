@@ -6,6 +6,7 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +24,9 @@ namespace LiveVote.StoreBench;
 /// writing after that long, at the next step; 0 = no limit) [--snapshot-min-votes N] (the store's
 /// IndexSnapshotMinVotes: a huge N turns the snapshots written while running off, to compare) [--crash-end] (end like a crash: the process exits without
 /// closing the store, so the database keeps the newest index snapshot written while running and the votes after it,
-/// for growth.sh's crash restart; no reopen is timed). <c>--plot TSV DIR</c> draws the plots of a growth.tsv again.
+/// for growth.sh's crash restart; no reopen is timed) [--reference-votes 250000] (after each step, that many votes
+/// into a fresh store beside it, 0 = none: see <see cref="ReferenceAsync"/>). <c>--plot TSV DIR</c> draws the plots of
+/// a growth.tsv again.
 /// </summary>
 internal static class GrowthBench
 {
@@ -44,6 +47,7 @@ internal static class GrowthBench
         var maxSeconds = Number(args, "--max-seconds", 0);
         var crashEnd = args.Contains("--crash-end");
         var snapshotMinVotes = Number(args, "--snapshot-min-votes", new SqliteOptions().IndexSnapshotMinVotes);
+        var referenceVotes = Number(args, "--reference-votes", 250_000);
         Directory.CreateDirectory(output);
         var path = Path.Combine(directory, SqliteOptions.FileName);
         var rows = new List<GrowthRow>();
@@ -83,9 +87,12 @@ internal static class GrowthBench
                     var (indexed, indexBytes) = store.IndexSize;
                     var fileBytes = new DirectoryInfo(directory).GetFiles(SqliteOptions.FileName + "*")
                         .Where(f => !f.Name.EndsWith(".lock", StringComparison.Ordinal)).Sum(f => f.Length);
+                    var (referenceRate, referenceCpu) = referenceVotes > 0
+                        ? await ReferenceAsync(Path.Combine(directory, "reference"), referenceVotes, batchSize, process)
+                        : (0, 0);
                     var row = new GrowthRow(done, votes / (time - lapTime).TotalSeconds, (cpu - lapCpu).TotalMicroseconds / votes,
                         indexBytes / (double)indexed, process.WorkingSet64 / (double)done, GC.GetTotalMemory(false) / (double)done,
-                        fileBytes / (double)done);
+                        fileBytes / (double)done, referenceRate, referenceCpu);
                     rows.Add(row);
                     commitMs.Sort();
                     var (p50, p99, max) = (commitMs[commitMs.Count / 2], commitMs[(int)(commitMs.Count * 0.99)], commitMs[^1]);
@@ -94,7 +101,7 @@ internal static class GrowthBench
                     await File.WriteAllTextAsync(Path.Combine(output, "commit-latency.tsv"), latency.ToString());
                     Console.WriteLine(row.Describe() + string.Create(CultureInfo.InvariantCulture, $", commit p50 {p50:F1} p99 {p99:F1} max {max:F1} ms"));
                     await File.WriteAllTextAsync(Path.Combine(output, "growth.tsv"), GrowthRow.Tsv(rows));
-                    (lapTime, lapCpu) = (time, cpu);
+                    (lapTime, lapCpu) = (clock.Elapsed, process.TotalProcessorTime);
                 }
             }
 
@@ -135,12 +142,55 @@ internal static class GrowthBench
         return reopened == rows[^1].Stored ? 0 : 1;
     }
 
+    /// <summary>
+    /// The first votes of a show, measured beside each step: <paramref name="votes"/> votes into a fresh store (its own
+    /// folder, deleted after), the same batches, in this process right after the step. This VM's speed drifts by 30 %
+    /// and more over minutes (a fresh store gave 6.3 CPU us/vote at one moment and 9.9 twenty minutes later), so a
+    /// 20M-vote step compared with a first million written minutes earlier says more about the machine than about
+    /// stored votes; the step against the reference taken seconds later does not. The big store gets no batch meanwhile,
+    /// so a snapshot it is writing copies nothing; a one-second pause first lets its background thread finish writing
+    /// what was copied (at most 64 MiB), which would otherwise count as the reference's CPU.
+    /// </summary>
+    private static async Task<(double VotesPerSecond, double CpuMicrosPerVote)> ReferenceAsync(string folder, long votes, int batchSize,
+        Process process)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await using var store = new SqliteVoteStore(Options.Create(new SqliteOptions { Path = Path.Combine(folder, SqliteOptions.FileName) }));
+            var random = await RandomVotes.OpenPollAsync(store, "p-reference", batchSize);
+            process.Refresh();
+            var (started, cpu) = (Stopwatch.GetTimestamp(), process.TotalProcessorTime);
+            for (long done = 0; done < votes; done += batchSize)
+            {
+                random.Fill(batchSize);
+                await store.CommitAsync(random.Batch, random.Chain);
+                random.Batch.Clear();
+            }
+
+            process.Refresh();
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            return (votes / seconds, (process.TotalProcessorTime - cpu).TotalMicroseconds / votes);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task WritePlotsAsync(List<GrowthRow> rows, string output, int batchSize)
     {
         await File.WriteAllTextAsync(Path.Combine(output, "growth-throughput.svg"), GrowthChart.Render(
             "SQLite store: throughput as stored votes grow (synchronous=FULL, batch " + batchSize + ")",
-            [new GrowthChart.Panel("votes / s", [("votes/s", "#1f77b4", rows.Select(r => (r.Stored, r.VotesPerSecond)).ToList())]),
-             new GrowthChart.Panel("CPU us / vote", [("process CPU per vote", "#d62728", rows.Select(r => (r.Stored, r.CpuMicrosPerVote)).ToList())])]));
+            [new GrowthChart.Panel("votes / s", Series(rows, "votes/s", "#1f77b4", r => r.VotesPerSecond, r => r.ReferenceVotesPerSecond)),
+             new GrowthChart.Panel("CPU us / vote", Series(rows, "process CPU per vote", "#d62728", r => r.CpuMicrosPerVote, r => r.ReferenceCpuMicrosPerVote))]));
         await File.WriteAllTextAsync(Path.Combine(output, "growth-memory.svg"), GrowthChart.Render(
             "SQLite store: memory per stored vote as stored votes grow",
             [new GrowthChart.Panel("bytes / stored vote", [
@@ -148,6 +198,19 @@ internal static class GrowthBench
                 ("managed heap", "#9467bd", rows.Select(r => (r.Stored, r.HeapBytesPerVote)).ToList()),
                 ("process resident", "#ff7f0e", rows.Select(r => (r.Stored, r.ResidentBytesPerVote)).ToList()),
                 ("target 40", "#999999", rows.Select(r => (r.Stored, 40.0)).ToList())])]));
+    }
+
+    // The grown store's series, and the fresh reference's beside it (grey) when the rows have one.
+    private static List<(string, string, List<(long, double)>)> Series(List<GrowthRow> rows, string name, string colour,
+        Func<GrowthRow, double> grown, Func<GrowthRow, double> reference)
+    {
+        var series = new List<(string, string, List<(long, double)>)> { (name, colour, rows.Select(r => (r.Stored, grown(r))).ToList()) };
+        if (rows.All(r => reference(r) > 0))
+        {
+            series.Add(("fresh store, measured right after", "#7f7f7f", rows.Select(r => (r.Stored, reference(r))).ToList()));
+        }
+
+        return series;
     }
 
     private static string? Text(string[] args, string name)
@@ -159,19 +222,25 @@ internal static class GrowthBench
     private static long Number(string[] args, string name, long fallback) =>
         Text(args, name) is { } text ? long.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
+    /// <summary>One step; the reference figures are 0 when none was measured (older growth.tsv files have no such columns).</summary>
     private sealed record GrowthRow(long Stored, double VotesPerSecond, double CpuMicrosPerVote, double IndexBytesPerVote,
-        double ResidentBytesPerVote, double HeapBytesPerVote, double FileBytesPerVote)
+        double ResidentBytesPerVote, double HeapBytesPerVote, double FileBytesPerVote, double ReferenceVotesPerSecond,
+        double ReferenceCpuMicrosPerVote)
     {
-        private const string Header = "stored\tvotes_per_s\tcpu_us_per_vote\tindex_bytes_per_vote\tresident_bytes_per_vote\theap_bytes_per_vote\tfile_bytes_per_vote";
+        private const string Header = "stored\tvotes_per_s\tcpu_us_per_vote\tindex_bytes_per_vote\tresident_bytes_per_vote\theap_bytes_per_vote\tfile_bytes_per_vote" +
+            "\treference_votes_per_s\treference_cpu_us_per_vote";
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"{Stored,12:N0} stored: {VotesPerSecond,8:N0} votes/s, {CpuMicrosPerVote,6:F1} CPU us/vote, index {IndexBytesPerVote,5:F1} B/vote, " +
-            $"resident {ResidentBytesPerVote,6:F1} B/vote, heap {HeapBytesPerVote,6:F1} B/vote, file {FileBytesPerVote,5:F0} B/vote");
+            $"resident {ResidentBytesPerVote,6:F1} B/vote, heap {HeapBytesPerVote,6:F1} B/vote, file {FileBytesPerVote,5:F0} B/vote") +
+            (ReferenceCpuMicrosPerVote > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"; fresh store {ReferenceVotesPerSecond,8:N0} votes/s, {ReferenceCpuMicrosPerVote,5:F1} CPU us/vote")
+                : "");
 
         public static GrowthRow Parse(string line)
         {
             var f = line.Split('\t').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            return new GrowthRow((long)f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+            return new GrowthRow((long)f[0], f[1], f[2], f[3], f[4], f[5], f[6], f.Length > 8 ? f[7] : 0, f.Length > 8 ? f[8] : 0);
         }
 
         public static string Tsv(IEnumerable<GrowthRow> rows)
@@ -180,7 +249,8 @@ internal static class GrowthBench
             foreach (var r in rows)
             {
                 text.Append(CultureInfo.InvariantCulture, $"{r.Stored}\t{r.VotesPerSecond:F0}\t{r.CpuMicrosPerVote:F2}\t{r.IndexBytesPerVote:F2}\t")
-                    .Append(CultureInfo.InvariantCulture, $"{r.ResidentBytesPerVote:F2}\t{r.HeapBytesPerVote:F2}\t{r.FileBytesPerVote:F1}\n");
+                    .Append(CultureInfo.InvariantCulture, $"{r.ResidentBytesPerVote:F2}\t{r.HeapBytesPerVote:F2}\t{r.FileBytesPerVote:F1}\t")
+                    .Append(CultureInfo.InvariantCulture, $"{r.ReferenceVotesPerSecond:F0}\t{r.ReferenceCpuMicrosPerVote:F2}\n");
             }
 
             return text.ToString();
