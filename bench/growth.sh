@@ -15,7 +15,7 @@
 #   bench/growth.sh                 # 20M votes (~260 bytes of disk per vote: ~5 GB in $TMPDIR, deleted at the end)
 #   GROWTH_VOTES=2000000 bench/growth.sh
 #
-# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_REFERENCE (250000 fresh-store
+# Environment: GROWTH_VOTES (20000000), GROWTH_STEP (1000000), GROWTH_BATCH (1000), GROWTH_REFERENCE (1000000 fresh-store
 # votes after each step; 0 = none), GROWTH_MAX_SECONDS (0 = none:
 # stop writing after that long, at the next step, and measure the restart on what was written), BENCH_ARTIFACTS (build
 # output), TMPDIR (where the database is written), GROWTH_REUSE (a folder a run kept with GROWTH_KEEP=1, holding data/
@@ -27,7 +27,7 @@ ARTIFACTS=${BENCH_ARTIFACTS:-/tmp/livevote-bench-artifacts}
 VOTES=${GROWTH_VOTES:-20000000}
 STEP=${GROWTH_STEP:-1000000}
 BATCH=${GROWTH_BATCH:-1000}
-REFERENCE=${GROWTH_REFERENCE:-250000}
+REFERENCE=${GROWTH_REFERENCE:-1000000}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 RESULTS="$ROOT/bench/results"
 

@@ -24,7 +24,7 @@ namespace LiveVote.StoreBench;
 /// writing after that long, at the next step; 0 = no limit) [--snapshot-min-votes N] (the store's
 /// IndexSnapshotMinVotes: a huge N turns the snapshots written while running off, to compare) [--crash-end] (end like a crash: the process exits without
 /// closing the store, so the database keeps the newest index snapshot written while running and the votes after it,
-/// for growth.sh's crash restart; no reopen is timed) [--reference-votes 250000] (after each step, that many votes
+/// for growth.sh's crash restart; no reopen is timed) [--reference-votes 1000000] (after each step, that many votes
 /// into a fresh store beside it, 0 = none: see <see cref="ReferenceAsync"/>). <c>--plot TSV DIR</c> draws the plots of
 /// a growth.tsv again.
 /// </summary>
@@ -47,7 +47,7 @@ internal static class GrowthBench
         var maxSeconds = Number(args, "--max-seconds", 0);
         var crashEnd = args.Contains("--crash-end");
         var snapshotMinVotes = Number(args, "--snapshot-min-votes", new SqliteOptions().IndexSnapshotMinVotes);
-        var referenceVotes = Number(args, "--reference-votes", 250_000);
+        var referenceVotes = Number(args, "--reference-votes", 1_000_000);
         Directory.CreateDirectory(output);
         var path = Path.Combine(directory, SqliteOptions.FileName);
         var rows = new List<GrowthRow>();
@@ -207,7 +207,7 @@ internal static class GrowthBench
         var series = new List<(string, string, List<(long, double)>)> { (name, colour, rows.Select(r => (r.Stored, grown(r))).ToList()) };
         if (rows.All(r => reference(r) > 0))
         {
-            series.Add(("fresh store, measured right after", "#7f7f7f", rows.Select(r => (r.Stored, reference(r))).ToList()));
+            series.Add(("fresh store", "#7f7f7f", rows.Select(r => (r.Stored, reference(r))).ToList()));
         }
 
         return series;
