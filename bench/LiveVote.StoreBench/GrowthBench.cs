@@ -6,7 +6,6 @@ using LiveVote.Server.Polls;
 using LiveVote.Server.Storage;
 using LiveVote.Server.Storage.Sqlite;
 using LiveVote.Server.Votes;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -180,7 +179,7 @@ internal static class GrowthBench
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            // The store's dispose (above, first) closed its connections and cleared its read pool: no handle keeps the file.
             Directory.Delete(folder, recursive: true);
         }
     }
