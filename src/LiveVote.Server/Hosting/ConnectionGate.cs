@@ -74,7 +74,8 @@ internal sealed class ConnectionGate
 
         try
         {
-            await next(connection);
+            // The HTTP layer, then whatever a handler handed the connection to (a results stream): counted the whole time.
+            await ConnectionHandOff.ServeAsync(connection, next);
         }
         finally
         {

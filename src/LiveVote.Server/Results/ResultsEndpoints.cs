@@ -100,7 +100,43 @@ internal sealed class ResultsStreamEndpoint(ResultsHub hub, PollRegistry polls, 
         // open stream would hold a stopping server for its whole shutdown timeout. Stopping ends every stream
         // (StreamKeepAlive -> ResultsHub.EndStreams); no linked token source and no timer per stream, which matters at
         // 19,000 streams (bench/README.md, "Fan-out: results streams").
+        if (httpContext.Features.Get<IConnectionHandOffFeature>() is { } connection && connection.CanHandOff(httpContext))
+        {
+            return HandOffAsync(httpContext, connection, pollId, place);
+        }
+
+        // HTTP/2, TLS in the server, HTTP/1.0: the stream is written through the request's body.
         return hub.Stream(pollId, response.BodyWriter, place, httpContext.RequestAborted, lifetime.ApplicationStopping);
+    }
+
+    /// <summary>
+    /// Sends the response's headers, then hands the connection off to the stream (<see cref="IConnectionHandOffFeature"/>):
+    /// the request ends here, and the open stream holds none of its objects.
+    /// </summary>
+    private async Task HandOffAsync(HttpContext httpContext, IConnectionHandOffFeature connection, string pollId, IDisposable place)
+    {
+        var handedOff = false;
+        try
+        {
+            await httpContext.Response.StartAsync(httpContext.RequestAborted);
+            var flushed = await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+            if (!flushed.IsCompleted && !flushed.IsCanceled && !httpContext.RequestAborted.IsCancellationRequested)
+            {
+                connection.HandOff(hub.StreamOn(connection, pollId, place, lifetime.ApplicationStopping));
+                handedOff = true;
+            }
+        }
+        catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client left before the stream began.
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                place.Dispose();
+            }
+        }
     }
 
     private Task RefuseAsync(HttpContext httpContext, StreamLimit full)

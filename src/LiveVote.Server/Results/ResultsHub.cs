@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 
 namespace LiveVote.Server.Results;
@@ -212,6 +213,16 @@ public sealed class ResultsHub : IDisposable
     {
         var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
         return new ResultsStream(state, body, place, aborted).Run(stopping);
+    }
+
+    /// <summary>
+    /// A results stream of the poll to run on a handed-off connection (<see cref="IConnectionHandOffFeature"/>): it
+    /// starts when the HTTP layer has let go of the connection, and writes HTTP/1.1 chunks on it.
+    /// </summary>
+    internal IConnectionTaker StreamOn(IConnectionHandOffFeature connection, string pollId, IDisposable place, CancellationToken stopping)
+    {
+        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        return new ResultsStream(state, connection.Connection, place, stopping);
     }
 
     /// <summary>

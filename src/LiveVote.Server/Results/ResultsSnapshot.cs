@@ -19,7 +19,8 @@ public sealed class ResultsSnapshot
         Json = json;
         // A result turning final changes the document but not the count's version: the ETag says so.
         ETag = dto.Final ? $"\"{dto.Version}-final\"" : $"\"{dto.Version}\"";
-        SseFrame = [.. EventPrefix, .. json, (byte)'\n', (byte)'\n'];
+        SseChunk = Chunk([.. EventPrefix, .. json, (byte)'\n', (byte)'\n'], out var frame);
+        SseFrame = frame;
     }
 
     public ResultsDto Dto { get; }
@@ -29,7 +30,28 @@ public sealed class ResultsSnapshot
     public string ETag { get; }
 
     /// <summary>The whole SSE event: <c>event: results</c>, one <c>data:</c> line (the JSON has no newline), blank line.</summary>
-    public byte[] SseFrame { get; }
+    public ReadOnlyMemory<byte> SseFrame { get; }
+
+    /// <summary>
+    /// <see cref="SseFrame"/> as one HTTP/1.1 chunk (hex length, CRLF, the frame, CRLF), for a stream written on its
+    /// connection after the HTTP layer let go of it (<see cref="ResultsStream"/>); the frame is a slice of it, so each
+    /// snapshot holds its bytes once.
+    /// </summary>
+    public byte[] SseChunk { get; }
+
+    /// <summary>Frames <paramref name="frame"/> as one chunk of a chunked HTTP/1.1 body.</summary>
+    internal static byte[] Chunk(ReadOnlySpan<byte> frame, out ReadOnlyMemory<byte> inside)
+    {
+        Span<byte> size = stackalloc byte[10];
+        frame.Length.TryFormat(size, out var digits, "x", System.Globalization.CultureInfo.InvariantCulture);
+        var chunk = new byte[digits + 2 + frame.Length + 2];
+        size[..digits].CopyTo(chunk);
+        "\r\n"u8.CopyTo(chunk.AsSpan(digits));
+        frame.CopyTo(chunk.AsSpan(digits + 2));
+        "\r\n"u8.CopyTo(chunk.AsSpan(digits + 2 + frame.Length));
+        inside = chunk.AsMemory(digits + 2, frame.Length);
+        return chunk;
+    }
 
     public static ResultsSnapshot Create(
         Poll poll, ReadOnlySpan<long> totals, long version, DateTimeOffset asOf, bool frozen = false, IReadOnlyList<int>? stalePartitions = null,

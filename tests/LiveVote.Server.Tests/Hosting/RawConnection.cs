@@ -80,6 +80,14 @@ public sealed class RawConnection : IDisposable
         }
     }
 
+    /// <summary>Reads exactly <paramref name="count"/> bytes (an <see cref="EndOfStreamException"/> if the server closes first).</summary>
+    public async Task<byte[]> ReadBytesAsync(int count, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[count];
+        await _stream.ReadExactlyAsync(bytes, cancellationToken);
+        return bytes;
+    }
+
     /// <summary>Reads until the server closes the connection; returns what it sent first (its answer, if any).</summary>
     public async Task<string> ReadUntilClosedAsync(CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ public sealed class ResultsSnapshotTests
 
         var json = Encoding.UTF8.GetString(snapshot.Json);
         Assert.DoesNotContain('\n', json);
-        Assert.Equal($"event: results\ndata: {json}\n\n", Encoding.UTF8.GetString(snapshot.SseFrame));
+        Assert.Equal($"event: results\ndata: {json}\n\n", Encoding.UTF8.GetString(snapshot.SseFrame.Span));
         Assert.Equal("\"42\"", snapshot.ETag);
         Assert.Contains("\"version\":42", json, StringComparison.Ordinal);
     }

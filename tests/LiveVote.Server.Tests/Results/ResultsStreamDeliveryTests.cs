@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace LiveVote.Server.Tests.Results;
 
@@ -184,6 +187,60 @@ public sealed class ResultsStreamDeliveryTests
         Assert.Equal(Frame(second), pipes[2].Frames[^1]);
     }
 
+    [Fact]
+    public void HandedOff_WritesEachFrameAsAnHttpChunk_AndTheLastChunkWhenTheServerEndsIt()
+    {
+        var first = Publish(1);
+        var stream = new ResultsStream(_poll, new Connection(_client, _aborted.Token), _place, CancellationToken.None);
+
+        var request = ((IConnectionTaker)stream).RunAsync();
+        var second = Publish(2);
+        stream.Deliver(keepAlive: false);
+        stream.Deliver(keepAlive: true);
+        stream.End(null);
+
+        Assert.Equal(new[] { Chunk(Retry), Chunk(Frame(first)), Chunk(Frame(second)), Chunk(KeepAlive), "0\r\n\r\n" }, _client.Frames);
+        AssertEnded(request);
+    }
+
+    [Fact]
+    public void HandedOff_AClientThatLeft_GetsNoLastChunk()
+    {
+        Publish(1);
+        var stream = new ResultsStream(_poll, new Connection(_client, _aborted.Token), _place, CancellationToken.None);
+        var request = ((IConnectionTaker)stream).RunAsync();
+
+        _aborted.Cancel();
+
+        Assert.Equal(2, _client.Frames.Count);
+        AssertEnded(request);
+    }
+
+    [Fact]
+    public void HandedOff_AWriteThatWaitsThroughTwoKeepAliveTicks_CutsTheConnection_OneThatCompletesBetweenThemDoesNot()
+    {
+        Publish(1);
+        var connection = new Connection(_client, _aborted.Token);
+        var stream = new ResultsStream(_poll, connection, _place, CancellationToken.None);
+        ((IConnectionTaker)stream).RunAsync();
+
+        _client.HoldNextFlush = true;
+        Publish(2);
+        stream.Deliver(keepAlive: false);
+        stream.Deliver(keepAlive: true);
+        _client.Read();
+        _client.HoldNextFlush = true;
+        stream.Deliver(keepAlive: true);
+        stream.Deliver(keepAlive: true);
+        Assert.Equal(0, connection.Aborts);
+
+        stream.Deliver(keepAlive: true);
+
+        Assert.Equal(1, connection.Aborts);
+    }
+
+    private static string Chunk(string frame) => $"{Encoding.UTF8.GetByteCount(frame):x}\r\n{frame}\r\n";
+
     private ResultsStream Stream() => new(_poll, _client, _place, _aborted.Token);
 
     private ResultsSnapshot Publish(long version)
@@ -196,7 +253,7 @@ public sealed class ResultsStreamDeliveryTests
 
     private ResultsSnapshot Published(long version) => _published[version];
 
-    private static string Frame(ResultsSnapshot snapshot) => Encoding.UTF8.GetString(snapshot.SseFrame);
+    private static string Frame(ResultsSnapshot snapshot) => Encoding.UTF8.GetString(snapshot.SseFrame.Span);
 
     /// <summary>Delivery through the set runs on the thread pool: waits for it (no timing is asserted).</summary>
     private static async Task WaitUntil(Func<bool> condition)
@@ -262,6 +319,28 @@ public sealed class ResultsStreamDeliveryTests
         public override void Complete(Exception? exception = null)
         {
         }
+    }
+
+    /// <summary>A handed-off connection whose output is the test's client pipe; counts its aborts.</summary>
+    private sealed class Connection(PipeWriter output, CancellationToken closed) : ConnectionContext, IDuplexPipe
+    {
+        public int Aborts { get; private set; }
+
+        public override string ConnectionId { get; set; } = "c1";
+
+        public override IFeatureCollection Features { get; } = new FeatureCollection();
+
+        public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+
+        public override IDuplexPipe Transport { get => this; set => throw new NotSupportedException(); }
+
+        public override CancellationToken ConnectionClosed { get => closed; set => throw new NotSupportedException(); }
+
+        public PipeReader Input => throw new NotSupportedException("A results stream does not read.");
+
+        public PipeWriter Output => output;
+
+        public override void Abort(ConnectionAbortedException abortReason) => Aborts++;
     }
 
     private sealed class Place : IDisposable
