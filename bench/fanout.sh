@@ -13,7 +13,9 @@
 # descriptor reserve is lowered from 1,024 to 600 so that N + 300 connections fit the open-file limit of 20,000 (an
 # idle node holds ~270 descriptors). The load generator is a second process with its own limit.
 # Environment: BENCH_ARTIFACTS (build output; set your own), FANOUT_CONNECTIONS (vote connections, 64),
-# FANOUT_SERVER_DLL (another server build to measure under the same client, e.g. a before/after comparison).
+# FANOUT_SERVER_DLL (another server build to measure under the same client, e.g. a before/after comparison),
+# FANOUT_GCDUMP=1 (also the live managed memory per stream: a dotnet-gcdump of the server in each hold, whose full
+# collection leaves only what the streams keep alive; RSS is read first, and depends on when the GC last ran).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +25,7 @@ SECONDS_VOTES=30
 RATE=""
 CONNECTIONS=${FANOUT_CONNECTIONS:-64}
 HOLD=6
+GCDUMP=${FANOUT_GCDUMP:-}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --streams) STREAMS=$2; shift 2 ;;
@@ -32,6 +35,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 MID=$(( STREAMS > 5000 ? 5000 : STREAMS / 2 ))
+# A gcdump of 19,000 streams' heap takes a few seconds: the holds are longer then.
+[[ -n $GCDUMP ]] && HOLD=30
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/livevote-fanout.XXXXXX")
 PIDS=()
@@ -46,6 +51,11 @@ for project in src/LiveVote.Server src/LiveVote.Cli; do
   dotnet build "$ROOT/$project" -c Release --artifacts-path "$ARTIFACTS" -v quiet -nologo >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; exit 1; }
 done
+GCDUMP_TOOL="$ARTIFACTS/tools/dotnet-gcdump"
+if [[ -n $GCDUMP && ! -x $GCDUMP_TOOL ]]; then
+  dotnet tool install dotnet-gcdump --tool-path "$ARTIFACTS/tools" >"$WORK/gcdump-install.log" 2>&1 \
+    || { cat "$WORK/gcdump-install.log" >&2; exit 1; }
+fi
 # FANOUT_SERVER_DLL: another build of the server (e.g. the code before a change) under the same client.
 SERVER_DLL=${FANOUT_SERVER_DLL:-"$ARTIFACTS/bin/LiveVote.Server/release/LiveVote.Server.dll"}
 CLI_DLL="$ARTIFACTS/bin/LiveVote.Cli/release/LiveVote.Cli.dll"
@@ -104,7 +114,18 @@ PIDS+=("$CLIENT_PID")
 wait_for() { until grep -q "$1" "$WORK/fanout.err"; do kill -0 "$CLIENT_PID" 2>/dev/null || return 1; sleep 0.2; done; }
 fmt() { python3 -c "print(f'{int(\"$1\"):,}')"; }
 declare -A RSS GC FDS OPEN
-sample() { RSS[$1]=$(rss_kib); GC[$1]=$(gc_heap_kib); FDS[$1]=$(fds); }
+declare -A LIVE
+# Live managed bytes: the gcdump's own figure after the full collection it makes ("N GC Heap bytes").
+live_kib() {
+  local kib=""
+  if "$GCDUMP_TOOL" collect -p "$SERVER_PID" -o "$WORK/at-$1.gcdump" >/dev/null 2>&1; then
+    kib=$("$GCDUMP_TOOL" report "$WORK/at-$1.gcdump" 2>/dev/null | awk '/GC Heap bytes/ {gsub(",", "", $1); printf "%d", $1 / 1024; exit}')
+  fi
+  rm -f "$WORK/at-$1.gcdump"
+  echo "${kib:-n/a}"
+}
+# (No gcdump at 0: that sample is taken as the streams begin to open, and the dump would stop the server meanwhile.)
+sample() { RSS[$1]=$(rss_kib); GC[$1]=$(gc_heap_kib); FDS[$1]=$(fds); [[ -z $GCDUMP || $1 == 0 ]] || LIVE[$1]=$(live_kib "$1"); }
 wait_for "Opening results streams 1\.\." && sample 0
 for n in "$MID" "$STREAMS"; do
   if wait_for "Streams open: .* of $(fmt "$n") asked"; then
@@ -138,6 +159,10 @@ per_stream() { python3 -c "a,b,n='$1','$2','$3'; print('n/a' if 'n/a' in (a,b) o
     held=${OPEN[$n]:-0}
     echo "| $held | ${RSS[$n]:-n/a} | ${GC[$n]:-n/a} | ${FDS[$n]:-n/a} | $(per_stream "${RSS[0]:-n/a}" "${RSS[$n]:-n/a}" "$held") | $(per_stream "${GC[0]:-n/a}" "${GC[$n]:-n/a}" "$held") |"
   done
+  if [[ -n $GCDUMP ]]; then
+    echo
+    echo "Live managed memory (dotnet-gcdump, after its full collection): ${LIVE[$MID]:-n/a} KiB at ${OPEN[$MID]:-0}, ${LIVE[$STREAMS]:-n/a} KiB at ${OPEN[$STREAMS]:-0}: $(per_stream "${LIVE[$MID]:-n/a}" "${LIVE[$STREAMS]:-n/a}" "$(( ${OPEN[$STREAMS]:-0} - ${OPEN[$MID]:-0} ))") bytes per stream between the two holds."
+  fi
   echo
   echo "Peak server RSS during the votes: $RSS_PEAK KiB."
   DELIVERIES=$(sed -nE 's/.*; delivered ([0-9,]+);.*/\1/p' "$WORK/fanout.md" | tr -d , | head -1)

@@ -10,9 +10,9 @@ namespace LiveVote.Server.Results;
 /// SSE subscribers. The writer reports committed state (<see cref="Report"/>); <see cref="ResultsPublisher"/> turns it
 /// into a snapshot at most once per interval. Fan-out is one shared broadcast per poll, not a queue per subscriber: the
 /// published snapshot, a wake-up task that is completed and replaced on each publication (for <see cref="Subscription"/>
-/// cursors), and the poll's open results streams (<see cref="StreamSet"/>), which each publication writes from one
-/// work item per group of streams: an idle stream awaits nothing, and a slow client skips versions (it is always given
-/// the newest) instead of building a backlog.
+/// cursors), and the poll's open results streams (<see cref="StreamSet"/>), which each publication writes one group of
+/// streams per work item: an idle stream awaits nothing, and a slow client skips versions (it is always given the
+/// newest) instead of building a backlog.
 /// <para>
 /// While the producer holds a poll's results frozen (<see cref="Poll.Frozen"/>), the published snapshot is the frozen
 /// one and stays as it is (same version, same bytes) while reports keep the live count for the admin view

@@ -188,6 +188,34 @@ public sealed class ResultsStreamDeliveryTests
     }
 
     [Fact]
+    public async Task StreamSet_APublicationWhileEarlierGroupsAreBeingWritten_ReachesEveryGroup_WithTheNewestSnapshot()
+    {
+        Publish(1);
+        var pipes = new List<ClientPipe>();
+        for (var i = 0; i < (2 * StreamSet.GroupSize) + 1; i++)
+        {
+            var pipe = new ClientPipe();
+            pipes.Add(pipe);
+            _ = new ResultsStream(_poll, pipe, new Place(), CancellationToken.None).Run(CancellationToken.None);
+        }
+
+        // The third snapshot is published, and delivered, from inside the second one's turn: the set's work item is
+        // scheduled then, so that delivery is left to the turns to come, which must not stop before it is done.
+        ResultsSnapshot? third = null;
+        pipes[0].OnFlush = () =>
+        {
+            pipes[0].OnFlush = null;
+            third = Publish(3);
+            _poll.Streams.Deliver(keepAlive: false);
+        };
+        Publish(2);
+        _poll.Streams.Deliver(keepAlive: false);
+
+        await WaitUntil(() => third is not null && pipes.TrueForAll(pipe => pipe.LastFrame == Frame(third)));
+        Assert.All(pipes, pipe => Assert.Single(pipe.Frames, frame => frame == Frame(third!)));
+    }
+
+    [Fact]
     public void HandedOff_WritesEachFrameAsAnHttpChunk_AndTheLastChunkWhenTheServerEndsIt()
     {
         var first = Publish(1);
@@ -286,6 +314,20 @@ public sealed class ResultsStreamDeliveryTests
 
         public bool Gone { get; set; }
 
+        /// <summary>Runs inside the next flush (a delivery under way).</summary>
+        public Action? OnFlush { get; set; }
+
+        public string? LastFrame
+        {
+            get
+            {
+                lock (Frames)
+                {
+                    return Frames.Count == 0 ? null : Frames[^1];
+                }
+            }
+        }
+
         public void Read() => _held!.SetResult(new FlushResult(isCanceled: false, isCompleted: Gone));
 
         public override void Advance(int bytes) => _pending.Advance(bytes);
@@ -302,6 +344,7 @@ public sealed class ResultsStreamDeliveryTests
             }
 
             _pending.ResetWrittenCount();
+            OnFlush?.Invoke();
             if (HoldNextFlush)
             {
                 HoldNextFlush = false;
