@@ -149,7 +149,7 @@ per_stream() { python3 -c "a,b,n='$1','$2','$3'; print('n/a' if 'n/a' in (a,b) o
 {
   echo "# Fan-out: results streams, $STAMP"
   echo
-  echo "Command: \`bench/fanout.sh --streams $STREAMS --seconds $SECONDS_VOTES$([[ $MAX == not* ]] && echo " --rate $RATE")\` on $(nproc) cores (shared machine: figures are noisy); commit $(git -C "$ROOT" rev-parse --short HEAD)."
+  echo "Command: \`${GCDUMP:+FANOUT_GCDUMP=1 }${FANOUT_SERVER_DLL:+FANOUT_SERVER_DLL=$FANOUT_SERVER_DLL }bench/fanout.sh --streams $STREAMS --seconds $SECONDS_VOTES$([[ $MAX == not* ]] && echo " --rate $RATE")\` on $(nproc) cores (shared machine: figures are noisy); commit $(git -C "$ROOT" rev-parse --short HEAD)."
   echo "Node maximum: $MAX accepted votes/s (closed loop, $CONNECTIONS connections); votes at $RATE/s (open loop) for $SECONDS_VOTES s; loadgen exit $LOADGEN_EXIT."
   echo
   echo "| idle streams | server RSS KiB | GC heap KiB | descriptors | RSS per stream (bytes) | GC heap per stream (bytes) |"
