@@ -72,9 +72,10 @@ public static class ResultsEndpoints
 /// <summary>
 /// <c>text/event-stream</c> of a poll's results: the current snapshot on connect, then each newer one (at most one per
 /// publish interval), with keep-alive comments so proxies keep the connection open (<see cref="StreamKeepAlive"/>). The stream holds a place of the
-/// <see cref="StreamLimiter"/> from its first byte to its end; without one it is 429 <c>too-many-streams</c>. The
-/// handler returns the stream's own task (<see cref="ResultsStream"/>): it is not awaited here, so an open stream holds
-/// no async frame of this class.
+/// <see cref="StreamLimiter"/> from its first byte to its end; without one it is 429 <c>too-many-streams</c>. On
+/// HTTP/1.1 the handler sends the headers and hands the connection off to the stream (<see cref="IConnectionHandOffFeature"/>),
+/// so the request ends; otherwise it returns the stream's own task (<see cref="ResultsStream"/>) without awaiting it.
+/// Either way an open stream holds no async frame of this class.
 /// </summary>
 internal sealed class ResultsStreamEndpoint(ResultsHub hub, PollRegistry polls, StreamLimiter limiter, IHostApplicationLifetime lifetime)
 {
