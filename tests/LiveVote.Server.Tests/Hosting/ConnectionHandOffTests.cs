@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using LiveVote.Server.Hosting;
+using LiveVote.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -79,7 +80,7 @@ public sealed class ConnectionHandOffTests
         var sent = await _toClient.Reader.ReadAsync();
         Assert.Equal("answer", Encoding.ASCII.GetString(sent.Buffer.ToArray()));
         Assert.True(sent.IsCompleted);
-        await WaitUntilAsync(() => _connection.ConnectionClosed.IsCancellationRequested);
+        await Condition.WaitAsync(() => _connection.ConnectionClosed.IsCancellationRequested);
     }
 
     [Fact]
@@ -144,15 +145,6 @@ public sealed class ConnectionHandOffTests
     }
 
     private static async Task WriteAsync(PipeWriter writer, string text) => await writer.WriteAsync(Encoding.ASCII.GetBytes(text));
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
 
     private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
     {

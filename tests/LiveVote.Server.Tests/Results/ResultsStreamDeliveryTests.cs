@@ -4,6 +4,7 @@ using System.Text;
 using LiveVote.Server.Hosting;
 using LiveVote.Server.Polls;
 using LiveVote.Server.Results;
+using LiveVote.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -179,7 +180,7 @@ public sealed class ResultsStreamDeliveryTests
         await aborts[0].CancelAsync();
         var second = Publish(2);
         _poll.Streams.Deliver(keepAlive: false);
-        await WaitUntil(() => pipes[1].Frames.Count == 3 && pipes[2].Frames.Count == 3);
+        await Condition.WaitAsync(() => pipes[1].Frames.Count == 3 && pipes[2].Frames.Count == 3);
 
         Assert.Equal(2, _poll.SubscriberCount);
         Assert.Equal(2, pipes[0].Frames.Count);
@@ -211,7 +212,7 @@ public sealed class ResultsStreamDeliveryTests
         Publish(2);
         _poll.Streams.Deliver(keepAlive: false);
 
-        await WaitUntil(() => third is not null && pipes.TrueForAll(pipe => pipe.LastFrame == Frame(third)));
+        await Condition.WaitAsync(() => third is not null && pipes.TrueForAll(pipe => pipe.LastFrame == Frame(third)));
         Assert.All(pipes, pipe => Assert.Single(pipe.Frames, frame => frame == Frame(third!)));
     }
 
@@ -282,16 +283,6 @@ public sealed class ResultsStreamDeliveryTests
     private ResultsSnapshot Published(long version) => _published[version];
 
     private static string Frame(ResultsSnapshot snapshot) => Encoding.UTF8.GetString(snapshot.SseFrame.Span);
-
-    /// <summary>Delivery through the set runs on the thread pool: waits for it (no timing is asserted).</summary>
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
 
     /// <summary>The response body as the client sees it: one entry per flush. A held flush is a client not reading.</summary>
 

@@ -129,10 +129,7 @@ public sealed class ResultsStreamHandOffTests : IDisposable
             Assert.Equal(1, hub.SubscriberCount);
         }
 
-        while (limiter.Open != 0 || hub.SubscriberCount != 0)
-        {
-            await Task.Delay(20, _timeout.Token);
-        }
+        await Condition.WaitAsync(() => limiter.Open == 0 && hub.SubscriberCount == 0);
     }
 
     [Fact]
