@@ -119,7 +119,7 @@ internal sealed class ResultsStreamEndpoint(ResultsHub hub, PollRegistry polls, 
         var handedOff = false;
         try
         {
-            await httpContext.Response.StartAsync(httpContext.RequestAborted);
+            // Flushing the body writer starts the response: the headers go out, chunked.
             var flushed = await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
             if (!flushed.IsCompleted && !flushed.IsCanceled && !httpContext.RequestAborted.IsCancellationRequested)
             {

@@ -49,7 +49,7 @@ public sealed class ResultsHub : IDisposable
     /// </summary>
     public void Report(Poll poll, long[] totals, long version, DateTimeOffset asOf, IReadOnlyList<int>? stalePartitions = null)
     {
-        var state = _polls.GetOrAdd(poll.Id, static _ => new PollResults());
+        var state = StateOf(poll.Id);
         state.Live = new PendingResults(poll, totals, version, asOf, Stale: stalePartitions);
         var pending = PublicView(state, poll, totals, version, asOf, stalePartitions);
         if (pending is null)
@@ -154,7 +154,7 @@ public sealed class ResultsHub : IDisposable
     /// </summary>
     public void MarkFinal(string pollId)
     {
-        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        var state = StateOf(pollId);
         if (state.Final)
         {
             return;
@@ -173,7 +173,7 @@ public sealed class ResultsHub : IDisposable
     /// <summary>A cursor over the poll's published snapshots: the current one first (if any), then each newer one.</summary>
     public Subscription Subscribe(string pollId)
     {
-        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
+        var state = StateOf(pollId);
         Interlocked.Increment(ref state.SubscriberCount);
         return new Subscription(state, pollId);
     }
@@ -211,8 +211,7 @@ public sealed class ResultsHub : IDisposable
     /// </summary>
     internal Task Stream(string pollId, PipeWriter body, IDisposable place, CancellationToken aborted, CancellationToken stopping)
     {
-        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
-        return new ResultsStream(state, body, place, aborted).Run(stopping);
+        return new ResultsStream(StateOf(pollId), body, place, aborted).Run(stopping);
     }
 
     /// <summary>
@@ -221,8 +220,7 @@ public sealed class ResultsHub : IDisposable
     /// </summary>
     internal IConnectionTaker StreamOn(IConnectionHandOffFeature connection, string pollId, IDisposable place, CancellationToken stopping)
     {
-        var state = _polls.GetOrAdd(pollId, static _ => new PollResults());
-        return new ResultsStream(state, connection.Connection, place, stopping);
+        return new ResultsStream(StateOf(pollId), connection.Connection, place, stopping);
     }
 
     /// <summary>
@@ -285,6 +283,9 @@ public sealed class ResultsHub : IDisposable
     }
 
     public void Dispose() => _changed.Dispose();
+
+    /// <summary>The poll's results state, made on first use (a stream or a report may come first).</summary>
+    private PollResults StateOf(string pollId) => _polls.GetOrAdd(pollId, static _ => new PollResults());
 
     internal sealed record PendingResults(
         Poll Poll, long[] Totals, long Version, DateTimeOffset AsOf, bool Frozen = false, IReadOnlyList<int>? Stale = null);
