@@ -264,6 +264,10 @@ public static class ErrorCodes
     public const string CrossSiteRequest = "cross-site-request";
     public const string SuspectedBot = "suspected-bot";
 
+    // A poll this node knows whose count it has not read yet (a moment after it started, or after another node changed
+    // the poll): 503 with Retry-After, never a 404 that would say the poll does not exist.
+    public const string ResultsPending = "results-pending";
+
     // A results stream over the node's or the client network's limit of open streams (429 with Retry-After).
     public const string TooManyStreams = "too-many-streams";
 

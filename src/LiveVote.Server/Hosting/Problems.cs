@@ -32,6 +32,16 @@ public static class Problems
             $"The results of poll '{pollId}' are hidden until the producer reveals them.");
     }
 
+    /// <summary>
+    /// 503 <c>results-pending</c> with <c>Retry-After: 1</c>: the poll exists, but this node has not read its count yet (a
+    /// moment after it started, or after another node changed the poll); its next refresh, within a second, will have it.
+    /// </summary>
+    public static ProblemHttpResult ResultsPending(HttpContext context, string pollId)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return Unavailable(context, ErrorCodes.ResultsPending, $"The results of poll '{pollId}' are not loaded on this node yet.", retryAfterSeconds: 1);
+    }
+
     public static ProblemHttpResult InvalidPollId() =>
         BadRequest(ErrorCodes.InvalidPollId, "A poll id is a slug: a-z, 0-9 and '-', at most 40 characters.");
 

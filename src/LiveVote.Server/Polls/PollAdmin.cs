@@ -18,6 +18,10 @@ namespace LiveVote.Server.Polls;
 /// </para>
 /// Every change sent here is stamped with who pressed for it (<see cref="CurrentOperator"/>: the signed-in operator,
 /// <c>admin-key</c>, or nobody for background work), in this one place, so the audit records it for every kind of change.
+/// <para>
+/// A change is answered only once this node's results show it (<see cref="IResultsCatchUp"/>): the producer who has just
+/// opened a poll, and the screens that follow the answer, find its results on this node.
+/// </para>
 /// </summary>
 internal sealed partial class PollAdmin(
     IngestRouter router,
@@ -25,6 +29,7 @@ internal sealed partial class PollAdmin(
     PollRegistry polls,
     PollFanOut fanOut,
     ResultsHub results,
+    IResultsCatchUp resultsCatchUp,
     VoterSecretWrapping voterSecrets,
     CurrentOperator currentOperator,
     TimeProvider time,
@@ -125,13 +130,46 @@ internal sealed partial class PollAdmin(
         return SendAsync(PollCommandKind.Create, spread.Id, spread, cancellationToken);
     }
 
+    /// <summary>
+    /// How long a producer's answer waits, at most, for this node's results to show the change: a refresh round takes a
+    /// few milliseconds; longer means a cluster is slow to read, and the change, durable already, is answered anyway (the
+    /// results then show it at the next round, and until then answer 503 <c>results-pending</c>).
+    /// </summary>
+    internal static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(1);
+
     private async Task<PollCommandResult> SendAsync(PollCommandKind kind, string pollId, Poll? definition, CancellationToken cancellationToken)
+    {
+        var result = await SendToWritersAsync(kind, pollId, definition, cancellationToken);
+        if (result.Status == PollCommandStatus.Done)
+        {
+            try
+            {
+                await resultsCatchUp.CatchUpAsync(cancellationToken).WaitAsync(CatchUpWait, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                LogResultsCatchUpSlow(logger, pollId, CatchUpWait.TotalMilliseconds);
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<PollCommandResult> SendToWritersAsync(PollCommandKind kind, string pollId, Poll? definition, CancellationToken cancellationToken)
     {
         // A node that has fewer clusters than the poll is spread over (a rolling restart adding a cluster, not finished)
         // could change it in some clusters only: it changes none, and the producer's 503 sends the press to another node.
         if (polls.TryGet(pollId, out var known) && known.PartitionCount > router.PartitionCount)
         {
             LogPollBeyondThisNode(logger, pollId, known.PartitionCount, router.PartitionCount);
+            return new PollCommandResult(PollCommandStatus.StoreFailed, null);
+        }
+
+        // A freeze holds the count this node publishes at that moment. A node that has not read the poll's count yet (just
+        // started, with a shared store) has none to hold: it must not put zeros on air, so the producer presses again.
+        if (kind == PollCommandKind.FreezeResults && known is not null && !results.TryGetLiveTotals(pollId, out _))
+        {
+            LogNoCountToFreeze(logger, pollId);
             return new PollCommandResult(PollCommandStatus.StoreFailed, null);
         }
 
@@ -148,6 +186,13 @@ internal sealed partial class PollAdmin(
         var frozen = kind == PollCommandKind.FreezeResults ? (results.TryGetLiveTotals(pollId, out var live) ? live : []) : null;
         return await fanOut.SendAsync(new PollChange(kind, pollId, definition, time.GetUtcNow(), frozen, currentOperator.Name), cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Poll {PollId} not frozen: this node has not read its count yet (answered 503)")]
+    private static partial void LogNoCountToFreeze(ILogger logger, string pollId);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Poll {PollId} changed, but this node's results did not show it within {WaitMs} ms: a cluster is slow to read; they show it at the next refresh")]
+    private static partial void LogResultsCatchUpSlow(ILogger logger, string pollId, double waitMs);
 
     [LoggerMessage(Level = LogLevel.Error,
         Message = "Poll {PollId} is spread over {PollPartitions} clusters but this node has {NodePartitions}: its changes are answered 503 here (configure every cluster in LiveVote:Postgres:Partitions)")]

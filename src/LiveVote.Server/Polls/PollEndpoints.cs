@@ -15,7 +15,7 @@ public static class PollEndpoints
     {
         var group = routes.MapGroup("/v1/polls").WithTags("Polls").ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/", ListPolls);
-        group.MapPost("/", CreatePoll).RequireAdminKey().ProducesBodyProblems()
+        group.MapPost("/", CreatePoll).RequireAdminKey().WithRetryAfterOn503().ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -33,7 +33,7 @@ public static class PollEndpoints
         group.MapGet("/", GetPoll).ProducesProblem(StatusCodes.Status404NotFound);
 
         // Every change goes through the writer: the poll may be unknown, the change not allowed, the store unreachable.
-        var changes = group.MapGroup("").RequireAdminKey()
+        var changes = group.MapGroup("").RequireAdminKey().WithRetryAfterOn503()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

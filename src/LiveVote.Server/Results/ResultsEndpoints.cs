@@ -17,7 +17,8 @@ public static class ResultsEndpoints
         group.MapGet("/", GetResults)
             .Produces<ResultsDto>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         // A stream lives as long as its viewer watches: it must not hold a slot of the concurrency limit. Streams are
         // counted by a limiter of their own (StreamLimiter), node-wide and per network. It writes a body with every
@@ -30,7 +31,8 @@ public static class ResultsEndpoints
         group.MapGet("/stream", streams.Open).WithRequestKind(RequestKind.Exempt).WithMetadata(WritesItsOwnBody.Instance)
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapResultsFreeze();
         return group;
     }
@@ -39,7 +41,7 @@ public static class ResultsEndpoints
     private static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> GetResults(
         string pollId, HttpContext context, ResultsHub hub, PollRegistry polls)
     {
-        if (!TryFind(pollId, hub, polls, out var snapshot, out var problem))
+        if (!TryFind(pollId, context, hub, polls, out var snapshot, out var problem))
         {
             return problem;
         }
@@ -55,13 +57,23 @@ public static class ResultsEndpoints
         return TypedResults.Bytes(snapshot.Json, "application/json");
     }
 
-    internal static bool TryFind(string pollId, ResultsHub hub, PollRegistry polls, out ResultsSnapshot snapshot, out ProblemHttpResult problem)
+    /// <summary>
+    /// The poll's published snapshot; 404 for a poll this node does not know (or a draft), 503 <c>results-pending</c> for
+    /// one it knows whose count it has not read yet.
+    /// </summary>
+    internal static bool TryFind(string pollId, HttpContext context, ResultsHub hub, PollRegistry polls, out ResultsSnapshot snapshot, out ProblemHttpResult problem)
     {
         snapshot = null!;
         problem = null!;
-        if (!polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft || !hub.TryGetSnapshot(pollId, out snapshot))
+        if (!polls.TryGet(pollId, out var poll) || poll.Status == PollStatus.Draft)
         {
             problem = Problems.PollNotFound(pollId);
+            return false;
+        }
+
+        if (!hub.TryGetSnapshot(pollId, out snapshot))
+        {
+            problem = Problems.ResultsPending(context, pollId);
             return false;
         }
 
@@ -81,7 +93,7 @@ internal sealed class ResultsStreamEndpoint(ResultsHub hub, PollRegistry polls, 
 {
     public Task Open(string pollId, HttpContext httpContext)
     {
-        if (!ResultsEndpoints.TryFind(pollId, hub, polls, out _, out var problem))
+        if (!ResultsEndpoints.TryFind(pollId, httpContext, hub, polls, out _, out var problem))
         {
             return problem.ExecuteAsync(httpContext);
         }

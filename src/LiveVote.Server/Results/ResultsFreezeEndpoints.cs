@@ -17,21 +17,27 @@ internal static class ResultsFreezeEndpoints
 {
     public static RouteGroupBuilder MapResultsFreeze(this RouteGroupBuilder results)
     {
-        var group = results.MapGroup("").RequireAdminKey().ProducesProblem(StatusCodes.Status404NotFound);
+        var group = results.MapGroup("").RequireAdminKey().WithRetryAfterOn503().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/freeze", (string pollId, PollAdmin admin, PollLinks links, CancellationToken ct) =>
             PollEndpoints.ChangeAsync(pollId, PollCommandKind.FreezeResults, admin, links, ct)).ProducesChangeProblems();
         group.MapPost("/release", (string pollId, PollAdmin admin, PollLinks links, CancellationToken ct) =>
             PollEndpoints.ChangeAsync(pollId, PollCommandKind.ReleaseResults, admin, links, ct)).ProducesChangeProblems();
-        group.MapGet("/live", GetLive).Produces<Contracts.ResultsDto>(StatusCodes.Status200OK, "application/json");
+        group.MapGet("/live", GetLive).Produces<Contracts.ResultsDto>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
     /// <summary>The count as it stands, frozen or not: never cached, for the producer's eyes only.</summary>
     private static Results<FileContentHttpResult, ProblemHttpResult> GetLive(string pollId, HttpContext context, ResultsHub hub, PollRegistry polls)
     {
-        if (!polls.TryGet(pollId, out _) || !hub.TryGetLive(pollId, out var live))
+        if (!polls.TryGet(pollId, out _))
         {
             return Problems.PollNotFound(pollId);
+        }
+
+        if (!hub.TryGetLive(pollId, out var live))
+        {
+            return Problems.ResultsPending(context, pollId);
         }
 
         context.Response.Headers.CacheControl = "no-store";

@@ -1,4 +1,5 @@
 using LiveVote.Server.Polls;
+using LiveVote.Server.Results;
 using LiveVote.Server.Security;
 using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Security.Evidence;
@@ -52,7 +53,9 @@ public static class StorageSetup
 
             // Before the writers: refuse a map that disagrees with the clusters (registered before AddIngest's writers).
             services.AddHostedService<ClusterMapGuard>();
-            services.AddHostedService<SharedStateRefresher>();
+            services.AddSingleton<SharedStateRefresher>();
+            services.AddHostedService(sp => sp.GetRequiredService<SharedStateRefresher>());
+            services.AddSingleton<IResultsCatchUp>(sp => sp.GetRequiredService<SharedStateRefresher>());
             for (var i = 0; i < partitions; i++)
             {
                 var partition = i;
@@ -88,6 +91,7 @@ public static class StorageSetup
             services.AddSingleton<IVoteStore, SqliteVoteStore>();
             services.AddSingleton(sp => new StoreClusters([sp.GetRequiredService<IVoteStore>()]));
             services.AddSingleton<IPollLookup, RegistryPollLookup>();
+            services.AddSingleton<IResultsCatchUp, WriterReportedResults>();
             services.AddSingleton<IUsedChallengeTable, SqliteUsedChallengeTable>();
             services.AddSingleton<IRiskEvidenceTable, SqliteRiskEvidenceTable>();
             services.AddSingleton<INodeCounterStore, SqliteNodeCounterStore>();

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using LiveVote.Contracts;
 
@@ -19,16 +20,24 @@ public static class PresentationApi
     public static async Task<ResultsDto> LiveAsync(HttpClient admin, string pollId) =>
         (await admin.GetFromJsonAsync($"/v1/polls/{pollId}/results/live", ContractsJsonContext.Default.ResultsDto))!;
 
-    /// <summary>Reads the admin live count until <paramref name="done"/> holds; at the deadline returns what it read last.</summary>
+    /// <summary>
+    /// Reads the admin live count until <paramref name="done"/> holds; at the deadline returns what it read last. A 503
+    /// (a node that has not read the poll's count yet: <c>results-pending</c>) counts as "not yet".
+    /// </summary>
     public static async Task<ResultsDto> LiveWhenAsync(HttpClient admin, string pollId, Func<ResultsDto, bool> done, int timeoutMs = 10_000)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (true)
         {
-            var live = await LiveAsync(admin, pollId);
-            if (done(live) || Environment.TickCount64 > deadline)
+            using var response = await admin.GetAsync($"/v1/polls/{pollId}/results/live");
+            var pending = response.StatusCode == HttpStatusCode.ServiceUnavailable && Environment.TickCount64 <= deadline;
+            if (!pending)
             {
-                return live;
+                var live = (await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync(ContractsJsonContext.Default.ResultsDto))!;
+                if (done(live) || Environment.TickCount64 > deadline)
+                {
+                    return live;
+                }
             }
 
             await Task.Delay(50);

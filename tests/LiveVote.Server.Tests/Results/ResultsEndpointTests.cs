@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using LiveVote.Contracts;
+using LiveVote.Server.Polls;
 using LiveVote.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveVote.Server.Tests.Results;
 
@@ -11,6 +13,33 @@ public sealed class ResultsEndpointTests : IDisposable
     private readonly LiveVoteServer _server = new();
 
     public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task APollTheNodeKnowsButHasNotCountedYet_Is503ResultsPendingWithRetryAfter_NotNotFound()
+    {
+        // As on a fleet node between learning of a poll (a vote that asked the store) and its next refresh: the poll is in
+        // its registry, its count is not in its results yet.
+        var known = PollRules.Create("known-not-counted", "Who wins?", [("a", "A"), ("b", "B")], DateTimeOffset.UtcNow) with { Status = PollStatus.Open };
+        _server.Services.GetRequiredService<PollRegistry>().Set(known);
+        var client = _server.Client();
+
+        var responses = new[]
+        {
+            await client.GetAsync($"/v1/polls/{known.Id}/results"),
+            await client.GetAsync($"/v1/polls/{known.Id}/results/stream"),
+            await _server.AdminClient().GetAsync($"/v1/polls/{known.Id}/results/live"),
+        };
+
+        foreach (var response in responses)
+        {
+            await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, ErrorCodes.ResultsPending);
+            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+            Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");
+        }
+
+        // A poll the node does not know at all is still not found.
+        await ProblemAssert.IsAsync(await client.GetAsync("/v1/polls/no-such-poll/results"), HttpStatusCode.NotFound, ErrorCodes.PollNotFound);
+    }
 
     [Fact]
     public async Task Results_CarryETagAndOneSecondPublicCaching_AndIfNoneMatchIsNotModified()

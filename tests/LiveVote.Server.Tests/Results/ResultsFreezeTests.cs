@@ -1,6 +1,8 @@
 using System.Net;
 using LiveVote.Contracts;
+using LiveVote.Server.Polls;
 using LiveVote.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static LiveVote.Server.Tests.Infrastructure.PresentationApi;
 
 namespace LiveVote.Server.Tests.Results;
@@ -15,6 +17,23 @@ public sealed class ResultsFreezeTests : IDisposable
     private readonly LiveVoteServer _server = new();
 
     public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task Freeze_OnANodeThatHasNotCountedThePollYet_Is503WithRetryAfter_AndFreezesNothing()
+    {
+        // As on a fleet node just started: the poll is in its registry, its count not read yet. Freezing now would put
+        // zeros on air.
+        var registry = _server.Services.GetRequiredService<PollRegistry>();
+        var known = PollRules.Create("known-not-counted", "Who wins?", [("a", "A"), ("b", "B")], DateTimeOffset.UtcNow) with { Status = PollStatus.Open };
+        registry.Set(known);
+
+        var response = await FreezeAsync(_server.AdminClient(), known.Id);
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+        Assert.True(registry.TryGet(known.Id, out var after));
+        Assert.Null(after.Frozen);
+    }
 
     [Fact]
     public async Task Freeze_VotesWhileFrozen_PublicResultsAndStreamKeepTheSnapshot_ReleaseShowsTheCount()

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using LiveVote.Contracts;
+using LiveVote.Server.Polls;
 using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Tests.Infrastructure;
 using LiveVote.Server.Tests.Security.Captcha;
@@ -66,6 +67,9 @@ public sealed class ApiAnswersTests
         Assert.True(undocumented.Count == 0, "answered but not documented: " + string.Join("; ", undocumented));
         Assert.True(unobserved.Count == 0, "documented but never answered: " + string.Join("; ", unobserved));
         Assert.True(stale.Count == 0, "not-provokable entries not documented: " + string.Join("; ", stale));
+        // The readiness probe's 503 reports a state to the load balancer, which probes on its own schedule: not a refusal.
+        var busyWithoutRetryAfter = answers.BusyWithoutRetryAfter.Where(a => a != "GET /readyz 503").ToList();
+        Assert.True(busyWithoutRetryAfter.Count == 0, "429 or 503 without Retry-After: " + string.Join("; ", busyWithoutRetryAfter));
         var unknownCodes = answers.Codes.Where(c => !document.ProblemCodes.Contains(c)).ToList();
         Assert.True(unknownCodes.Count == 0, "problem codes answered but not in the document: " + string.Join(", ", unknownCodes));
     }
@@ -185,6 +189,13 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(400, admin, "GET", Results + "/live", "Not_A_Slug");
         await answers.ExpectAsync(401, client, "GET", Results + "/live", open.Id);
         await answers.ExpectAsync(404, admin, "GET", Results + "/live", "no-such-poll");
+
+        // A poll the node knows but has not counted yet (a fleet node between learning of it and its next refresh).
+        var known = PollRules.Create("known-not-counted", "Who wins?", [("a", "A"), ("b", "B")], DateTimeOffset.UtcNow) with { Status = PollStatus.Open };
+        server.Services.GetRequiredService<PollRegistry>().Set(known);
+        await answers.ExpectAsync(503, client, "GET", Results, known.Id);
+        await answers.ExpectAsync(503, client, "GET", Results + "/stream", known.Id);
+        await answers.ExpectAsync(503, admin, "GET", Results + "/live", known.Id);
         await answers.ExpectAsync(200, client, "GET", Poll + "/audit", open.Id);
         await answers.ExpectAsync(400, client, "GET", Poll + "/audit", open.Id, query: "?limit=0");
         await answers.ExpectAsync(404, client, "GET", Poll + "/audit", "no-such-poll");

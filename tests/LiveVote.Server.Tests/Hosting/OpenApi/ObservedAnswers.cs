@@ -12,11 +12,15 @@ public sealed class ObservedAnswers
 {
     private readonly ConcurrentDictionary<(string Method, string Route), ConcurrentDictionary<int, byte>> _statuses = new();
     private readonly ConcurrentDictionary<string, byte> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _busyWithoutRetryAfter = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<(string Method, string Route), IReadOnlySet<int>> Statuses =>
         _statuses.ToDictionary(p => p.Key, p => (IReadOnlySet<int>)p.Value.Keys.ToHashSet());
 
     public IReadOnlySet<string> Codes => _codes.Keys.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Every 429 and 503 answered without <c>Retry-After</c> ("method route status"): a client must know when to try again.</summary>
+    public IReadOnlyCollection<string> BusyWithoutRetryAfter => _busyWithoutRetryAfter.Keys.ToList();
 
     /// <summary>
     /// Sends <paramref name="method"/> to <paramref name="route"/> (its <c>{pollId}</c> replaced), asserts the answer is
@@ -43,6 +47,10 @@ public sealed class ObservedAnswers
         var body = streamed ? "" : await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode == expected, $"{method} {route}{query}: expected {expected}, got {(int)response.StatusCode}: {body}");
         _statuses.GetOrAdd((method, route), _ => new()).TryAdd(expected, 0);
+        if (expected is 429 or 503 && response.Headers.RetryAfter is null)
+        {
+            _busyWithoutRetryAfter.TryAdd($"{method} {route} {expected}", 0);
+        }
         if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
         {
             using var problem = JsonDocument.Parse(body);

@@ -28,6 +28,25 @@ public sealed class PollSeenLateTests() : FleetTestBase(new Dictionary<string, s
     }
 
     [Fact]
+    public async Task TheNodeThatChangedAPoll_ServesItsResultsInTheNewState_AsSoonAsTheChangeIsAnswered()
+    {
+        // The refresh is 5 s: without waiting for a read of its own change, the node would answer for the poll just opened
+        // 404 (public results) and 503 (live count), and after the close its old status, until its next refresh. (Later
+        // public snapshots are coalesced by the publish interval; the live count takes each change at once.)
+        var admin = Nodes[0].AdminClient();
+        var poll = await Api.CreateOpenPollAsync(admin);
+
+        Assert.Equal("open", (await Api.ResultsAsync(Nodes[0].Client(), poll.Id)).Status);
+        var live = await PresentationApi.LiveAsync(admin, poll.Id);
+        Assert.Equal(("open", 0L), (live.Status, live.Total));
+
+        (await PresentationApi.FreezeAsync(admin, poll.Id)).EnsureSuccessStatusCode();
+        (await Api.ClosePollAsync(admin, poll.Id)).EnsureSuccessStatusCode();
+
+        Assert.Equal("closed", (await PresentationApi.LiveAsync(admin, poll.Id)).Status);
+    }
+
+    [Fact]
     public async Task VoteForAPollNoNodeHas_IsStillNotFound()
     {
         var viewer = await Api.RegisterAsync(Nodes[0].AdminClient());
