@@ -131,11 +131,13 @@ internal sealed partial class PollAdmin(
     }
 
     /// <summary>
-    /// How long a producer's answer waits, at most, for this node's results to show the change: a refresh round takes a
-    /// few milliseconds; longer means a cluster is slow to read, and the change, durable already, is answered anyway (the
-    /// results then show it at the next round, and until then answer 503 <c>results-pending</c>).
+    /// How long a producer's answer waits, at most, for this node's results to show the change. A refresh round takes a
+    /// few milliseconds, and the clusters have just committed the change, so they answer; the bound is for one that stops
+    /// answering reads right after, and is the same as a vote's wait for its commit (<c>IngestOptions.CommitDeadlineMs</c>'
+    /// default): a loaded node is given the time, a stuck read does not hold the producer. Past it the change, durable
+    /// already, is answered; the results show it at the next round and until then answer 503 <c>results-pending</c>.
     /// </summary>
-    internal static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(3);
 
     private async Task<PollCommandResult> SendAsync(PollCommandKind kind, string pollId, Poll? definition, CancellationToken cancellationToken)
     {

@@ -16,7 +16,10 @@ namespace LiveVote.Server.Tests.Storage.Postgres;
 public sealed class MultiClusterCloseTests(ITestOutputHelper output)
 {
     private const int Clusters = 3;
-    private const int ViewerCount = 900;
+    // Each vote takes a fresh viewer, and votes go on being refused while the close is answered (fanned out, the results
+    // caught up, the result signed): 300-700 viewers here, more on a loaded machine. The supply must outlast that and the
+    // 150 sent after the answer, or the test measures its own shortage of viewers.
+    private const int ViewerCount = 2400;
     private const int Senders = 12;
     private const int AcceptedBeforeClose = 150;
     private const int SentAfterClose = 150;
