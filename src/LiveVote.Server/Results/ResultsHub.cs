@@ -59,7 +59,7 @@ public sealed class ResultsHub : IDisposable
 
         if (state.Published is null)
         {
-            // A poll's first state is published at once: until a snapshot exists its results read as "no such poll",
+            // A poll's first state is published at once: until a snapshot exists its results are 503 results-pending,
             // and a poll opened right after the previous publish would wait a whole interval for it. Only the writer
             // reports, so nothing races this first publish; later changes are coalesced by the publisher as usual.
             Publish(state, Snapshot(pending, state.Final));
