@@ -168,8 +168,10 @@ internal sealed partial class PollAdmin(
         }
 
         // A freeze holds the count this node publishes at that moment. A node that has not read the poll's count yet (just
-        // started, with a shared store) has none to hold: it must not put zeros on air, so the producer presses again.
-        if (kind == PollCommandKind.FreezeResults && known is not null && !results.TryGetLiveTotals(pollId, out _))
+        // started, with a shared store) has none to hold: it must not put zeros on air, so the producer presses again. (A
+        // poll it does not know at all goes on to the writers, which answer whether it exists.)
+        long[]? frozen = null;
+        if (kind == PollCommandKind.FreezeResults && !results.TryGetLiveTotals(pollId, out frozen) && known is not null)
         {
             LogNoCountToFreeze(logger, pollId);
             return new PollCommandResult(PollCommandStatus.StoreFailed, null);
@@ -185,7 +187,6 @@ internal sealed partial class PollAdmin(
         }
 
         // One time and one frozen count for every cluster, so they all record the same change.
-        var frozen = kind == PollCommandKind.FreezeResults ? (results.TryGetLiveTotals(pollId, out var live) ? live : []) : null;
         return await fanOut.SendAsync(new PollChange(kind, pollId, definition, time.GetUtcNow(), frozen, currentOperator.Name), cancellationToken);
     }
 

@@ -3,7 +3,8 @@ namespace LiveVote.Server.Results;
 /// <summary>
 /// Lets a producer's answer wait until the results this node serves show the poll changes it has committed: with a
 /// shared store the writers commit but the results are published from what is read back (<c>SharedStateRefresher</c>),
-/// so without the wait the poll the producer has just opened would be 404 on this node's results for up to a refresh.
+/// so without the wait the poll the producer has just opened would have no results on this node (503
+/// <c>results-pending</c>) for up to a refresh, and its close would still show as open.
 /// </summary>
 internal interface IResultsCatchUp
 {

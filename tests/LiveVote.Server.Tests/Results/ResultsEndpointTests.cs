@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using LiveVote.Contracts;
-using LiveVote.Server.Polls;
 using LiveVote.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveVote.Server.Tests.Results;
 
@@ -19,8 +17,7 @@ public sealed class ResultsEndpointTests : IDisposable
     {
         // As on a fleet node between learning of a poll (a vote that asked the store) and its next refresh: the poll is in
         // its registry, its count is not in its results yet.
-        var known = PollRules.Create("known-not-counted", "Who wins?", [("a", "A"), ("b", "B")], DateTimeOffset.UtcNow) with { Status = PollStatus.Open };
-        _server.Services.GetRequiredService<PollRegistry>().Set(known);
+        var known = UncountedPoll.AddTo(_server);
         var client = _server.Client();
 
         var responses = new[]

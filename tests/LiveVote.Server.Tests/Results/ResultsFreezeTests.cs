@@ -23,15 +23,13 @@ public sealed class ResultsFreezeTests : IDisposable
     {
         // As on a fleet node just started: the poll is in its registry, its count not read yet. Freezing now would put
         // zeros on air.
-        var registry = _server.Services.GetRequiredService<PollRegistry>();
-        var known = PollRules.Create("known-not-counted", "Who wins?", [("a", "A"), ("b", "B")], DateTimeOffset.UtcNow) with { Status = PollStatus.Open };
-        registry.Set(known);
+        var known = UncountedPoll.AddTo(_server);
 
         var response = await FreezeAsync(_server.AdminClient(), known.Id);
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, ErrorCodes.StoreUnavailable);
         Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
-        Assert.True(registry.TryGet(known.Id, out var after));
+        Assert.True(_server.Services.GetRequiredService<PollRegistry>().TryGet(known.Id, out var after));
         Assert.Null(after.Frozen);
     }
 

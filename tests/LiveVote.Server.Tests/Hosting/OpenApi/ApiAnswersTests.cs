@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
 using LiveVote.Contracts;
-using LiveVote.Server.Polls;
 using LiveVote.Server.Security.Captcha;
 using LiveVote.Server.Tests.Infrastructure;
 using LiveVote.Server.Tests.Security.Captcha;
@@ -191,8 +190,7 @@ public sealed class ApiAnswersTests
         await answers.ExpectAsync(404, admin, "GET", Results + "/live", "no-such-poll");
 
         // A poll the node knows but has not counted yet (a fleet node between learning of it and its next refresh).
-        var known = PollRules.Create("known-not-counted", "Who wins?", [("a", "A"), ("b", "B")], DateTimeOffset.UtcNow) with { Status = PollStatus.Open };
-        server.Services.GetRequiredService<PollRegistry>().Set(known);
+        var known = UncountedPoll.AddTo(server);
         await answers.ExpectAsync(503, client, "GET", Results, known.Id);
         await answers.ExpectAsync(503, client, "GET", Results + "/stream", known.Id);
         await answers.ExpectAsync(503, admin, "GET", Results + "/live", known.Id);
