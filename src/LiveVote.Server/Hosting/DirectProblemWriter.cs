@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -21,18 +20,10 @@ internal sealed class DirectProblemWriter : IProblemDetailsWriter
 {
     private const string ContentType = "application/problem+json";
 
-    // Per thread, reused answer after answer: a problem is a few hundred bytes, written synchronously.
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
-    [ThreadStatic]
-    private static DirectProblemWriter? t_writerOwner;
-
     private readonly ProblemDetailsOptions _options;
-    private readonly JsonWriterOptions _writerOptions;
+
+    // Per thread, reused answer after answer: a problem is a few hundred bytes, written synchronously.
+    private readonly DirectJsonAnswer<DirectProblemWriter> _answer;
     private readonly JsonEncodedText _type;
     private readonly JsonEncodedText _title;
     private readonly JsonEncodedText _status;
@@ -44,17 +35,7 @@ internal sealed class DirectProblemWriter : IProblemDetailsWriter
         _options = options.Value;
         var serializer = json.Value.SerializerOptions;
 
-        // As the serializer sets up its own writer for these options (escaping, indentation).
-        _writerOptions = new JsonWriterOptions
-        {
-            Encoder = serializer.Encoder,
-            Indented = serializer.WriteIndented,
-            IndentCharacter = serializer.IndentCharacter,
-            IndentSize = serializer.IndentSize,
-            NewLine = serializer.NewLine,
-            MaxDepth = serializer.MaxDepth,
-            SkipValidation = true,
-        };
+        _answer = new DirectJsonAnswer<DirectProblemWriter>(serializer, ContentType);
 
         // ProblemDetails names its members with [JsonPropertyName]; no naming policy applies to them.
         _type = JsonEncodedText.Encode("type", serializer.Encoder);
@@ -78,32 +59,8 @@ internal sealed class DirectProblemWriter : IProblemDetailsWriter
             return new ValueTask(response.WriteAsJsonAsync(details, details.GetType(), options: null, ContentType, context.HttpContext.RequestAborted));
         }
 
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
-        buffer.ResetWrittenCount();
-        var writer = t_writer;
-        if (writer is null || !ReferenceEquals(t_writerOwner, this))
-        {
-            // Another host in the process (tests) may have other options: the writer follows this one's.
-            writer = t_writer = new Utf8JsonWriter(buffer, _writerOptions);
-            t_writerOwner = this;
-        }
-        else
-        {
-            writer.Reset(buffer);
-        }
-
-        WriteJson(writer, details);
-        response.ContentType = ContentType;
-        response.ContentLength = buffer.WrittenCount;
-        response.BodyWriter.Write(buffer.WrittenSpan);
-
-        // Larger than any problem the endpoints make: give it back rather than keep it on the thread.
-        if (buffer.Capacity > 16 * 1024)
-        {
-            t_buffer = null;
-            t_writer = null;
-        }
-
+        WriteJson(_answer.Start(), details);
+        _answer.Send(response);
         return ValueTask.CompletedTask;
     }
 

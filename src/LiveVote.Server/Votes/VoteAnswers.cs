@@ -1,10 +1,10 @@
-using System.Buffers;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using LiveVote.Contracts;
 using LiveVote.Server.Audit;
+using LiveVote.Server.Hosting;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -21,24 +21,14 @@ namespace LiveVote.Server.Votes;
 /// </summary>
 internal sealed class VoteAnswers
 {
-    private const string ContentType = "application/json; charset=utf-8";
-
-    // One buffer and writer per thread, reused vote after vote: the answer is ~130 bytes and written synchronously.
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
-    [ThreadStatic]
-    private static VoteAnswers? t_writerOwner;
-
     private readonly JsonEncodedText _status;
     private readonly JsonEncodedText _voteId;
     private readonly JsonEncodedText _receipt;
     private readonly JsonEncodedText _log;
     private readonly JsonEncodedText _leaf;
-    private readonly JsonWriterOptions _writerOptions;
+
+    // One buffer and writer per thread, reused vote after vote: the answer is ~130 bytes and written synchronously.
+    private readonly DirectJsonAnswer<VoteAnswers> _answer;
 
     public VoteAnswers(IOptions<JsonOptions> options)
     {
@@ -54,17 +44,7 @@ internal sealed class VoteAnswers
             throw new InvalidOperationException($"{nameof(VoteResponse)} has {json.Properties.Count} JSON members; {nameof(VoteAnswers)} writes 5.");
         }
 
-        // As the serializer sets up its own writer for these options.
-        _writerOptions = new JsonWriterOptions
-        {
-            Encoder = serializer.Encoder,
-            Indented = serializer.WriteIndented,
-            IndentCharacter = serializer.IndentCharacter,
-            IndentSize = serializer.IndentSize,
-            NewLine = serializer.NewLine,
-            MaxDepth = serializer.MaxDepth,
-            SkipValidation = true,
-        };
+        _answer = new DirectJsonAnswer<VoteAnswers>(serializer, "application/json; charset=utf-8");
     }
 
     /// <summary>
@@ -73,26 +53,9 @@ internal sealed class VoteAnswers
     /// </summary>
     public void Write(HttpContext context, int statusCode, string status, in VoteResult result, int partition, bool partitioned)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
-        buffer.ResetWrittenCount();
-        var writer = t_writer;
-        if (writer is null || !ReferenceEquals(t_writerOwner, this))
-        {
-            // Another host in the process (tests) may have other options: the writer follows this one's.
-            writer = t_writer = new Utf8JsonWriter(buffer, _writerOptions);
-            t_writerOwner = this;
-        }
-        else
-        {
-            writer.Reset(buffer);
-        }
-
-        WriteJson(writer, status, result, partition, partitioned);
-        var response = context.Response;
-        response.StatusCode = statusCode;
-        response.ContentType = ContentType;
-        response.ContentLength = buffer.WrittenCount;
-        response.BodyWriter.Write(buffer.WrittenSpan);
+        WriteJson(_answer.Start(), status, result, partition, partitioned);
+        context.Response.StatusCode = statusCode;
+        _answer.Send(context.Response);
     }
 
     /// <summary>
