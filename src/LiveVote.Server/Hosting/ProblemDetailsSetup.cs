@@ -21,13 +21,11 @@ public static class ProblemDetailsSetup
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Customize);
 
         // Before the framework's writer, whatever registered it: the problems the endpoints make, written directly.
-        if (services.Any(d => d.ImplementationType == typeof(DirectProblemWriter)))
+        if (!services.Any(d => d.ImplementationType == typeof(DirectProblemWriter)))
         {
-            return services;
+            var first = services.Select((descriptor, index) => (descriptor, index)).First(d => d.descriptor.ServiceType == typeof(IProblemDetailsWriter)).index;
+            services.Insert(first, ServiceDescriptor.Singleton<IProblemDetailsWriter, DirectProblemWriter>());
         }
-
-        var first = services.Select((descriptor, index) => (descriptor, index)).First(d => d.descriptor.ServiceType == typeof(IProblemDetailsWriter)).index;
-        services.Insert(first, ServiceDescriptor.Singleton<IProblemDetailsWriter, DirectProblemWriter>());
 
         // After the framework's writer, which declines a request that accepts only other types (text/html, ...).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, ProblemJsonWhateverAcceptWriter>());
