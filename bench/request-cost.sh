@@ -99,6 +99,12 @@ start_server() { # dll -> sets PORT, SERVER_PID
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
 admin() { curl -fsS -H "X-Admin-Key: $ADMIN_KEY" -H 'Content-Type: application/json' "$@"; }
+open_poll() { # url -> prints the id of a new open poll with four options
+  local id
+  id=$(admin -d '{"title":"cost","options":[{"id":"o1","label":"1"},{"id":"o2","label":"2"},{"id":"o3","label":"3"},{"id":"o4","label":"4"}]}' "$1/v1/polls" | jq -r .id)
+  admin -X POST "$1/v1/polls/$id/open" -o /dev/null
+  echo "$id"
+}
 
 if [[ $VOTES == 1 ]]; then
   # One token file for every vote run: each run's server starts on an empty store, so no token was used there.
@@ -134,9 +140,8 @@ for ROUND in $(seq 1 "$ROUNDS"); do
     measure healthz "$name" "$SERVER_PID" "$URL/healthz"
     measure refused "$name" "$SERVER_PID" -s "$ROOT/bench/wrk/baseline.lua" "$URL" -- "$SAMPLE_TOKEN"
     if [[ $VOTES == 1 ]]; then
-      poll() { admin -d '{"title":"cost","options":[{"id":"o1","label":"1"},{"id":"o2","label":"2"},{"id":"o3","label":"3"},{"id":"o4","label":"4"}]}' "$URL/v1/polls" | jq -r .id; }
-      WARM_POLL=$(poll); admin -X POST "$URL/v1/polls/$WARM_POLL/open" -o /dev/null
-      RUN_POLL=$(poll); admin -X POST "$URL/v1/polls/$RUN_POLL/open" -o /dev/null
+      WARM_POLL=$(open_poll "$URL")
+      RUN_POLL=$(open_poll "$URL")
       # The warm-up's votes go to another poll with other tokens: a token voting twice would answer 200, not 201.
       wrk -t2 -c"$CONNECTIONS" -d5s --timeout 10s -s "$ROOT/bench/wrk/vote.lua" "$URL" -- "$WORK/tokens-warm.txt" "$WARM_POLL" 2 4 >/dev/null 2>&1 || true
       WARM=0 measure vote "$name" "$SERVER_PID" -s "$ROOT/bench/wrk/vote.lua" "$URL" -- "$WORK/tokens-run.txt" "$RUN_POLL" 2 4
